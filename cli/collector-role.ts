@@ -1,0 +1,56 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../common/config/index.js';
+import { BatchWriter } from '../collector/batch-writer.js';
+import { batchInsertSeconds, batchRows } from '../collector/metrics.js';
+import { createCollectorServer } from '../collector/server.js';
+import { insertSpans, type EgressSpanRow } from '../storage/span-writer.js';
+import type { Store } from '../storage/store.js';
+
+/** A running collector: its URL and an orderly stop (stop listening, then flush). */
+export interface CollectorRole {
+  url: string;
+  writer: BatchWriter<EgressSpanRow>;
+  close(): Promise<void>;
+}
+
+/** Wires config → batch writer → OTLP server on an open store. */
+export async function startCollectorRole(
+  config: Config,
+  store: Store,
+  overrides: { host?: string | undefined; port?: number | undefined; routes?: (app: FastifyInstance) => void | Promise<void> } = {},
+): Promise<CollectorRole> {
+  const c = config.collector;
+  const writer = new BatchWriter<EgressSpanRow>({
+    write: (rows) => insertSpans(store, rows, c.insert_timeout_ms),
+    maxBatchRows: c.max_batch_spans,
+    flushIntervalMs: c.flush_interval_ms,
+    maxQueueRows: Math.max(c.max_queue_spans, c.max_batch_spans),
+    onWrite: ({ rows, durationMs, ok }) => {
+      batchInsertSeconds.observe({ outcome: ok ? 'ok' : 'error' }, durationMs / 1000);
+      if (ok) batchRows.observe(rows);
+    },
+  });
+  const configVendors = Object.entries(config.vendors).map(([vendor, v]) => ({ vendor, hosts: v.hosts }));
+  let draining = false;
+  const server = await createCollectorServer({
+    host: overrides.host ?? c.host,
+    port: overrides.port ?? c.port,
+    ingestTokens: c.ingest_tokens,
+    maxBodyBytes: c.max_body_bytes,
+    maxDecompressedBytes: c.max_decompressed_bytes,
+    writer,
+    normalize: { configVendors, ignoreHosts: c.ignore_hosts.length > 0 ? [{ vendor: 'ignored', hosts: c.ignore_hosts }] : [] },
+    isReady: () => !draining && writer.queueDepth < Math.max(c.max_queue_spans, c.max_batch_spans) * 0.9,
+    ...(overrides.routes ? { routes: overrides.routes } : {}),
+  });
+  const url = await server.listen();
+  return {
+    url,
+    writer,
+    close: async () => {
+      draining = true;
+      await server.close();
+      await writer.shutdown();
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import type { InventoryVendor } from '../../storage/inventory.js';
+import { readInventory } from '../../storage/inventory.js';
+import { boolFlag, parseDurationMs, stringFlag, type Command } from '../command.js';
+import { configFromArgs, configOption } from '../config-flags.js';
+import { withStoreOrApi } from '../store-access.js';
+
+function render(vendors: InventoryVendor[]): string {
+  if (vendors.length === 0) return 'no egress seen yet: point an OpenTelemetry exporter at the collector (see README)\n';
+  const out: string[] = [];
+  for (const v of vendors) {
+    out.push(`${v.vendor}  ${v.calls} calls, ${v.errors} errors  hosts: ${v.hosts.join(', ')}  services: ${v.services.join(', ')}`);
+    out.push(`  PII: ${v.pii.length > 0 ? v.pii.join(', ') : 'none'}   first seen ${v.first_seen}, last seen ${v.last_seen}`);
+    for (const r of v.routes) {
+      out.push(`  ${r.methods.join('|')} ${r.route}  ${r.calls} calls`);
+      for (const f of r.fields) {
+        const pii = f.pii.length > 0 ? `  [PII: ${f.pii.join(', ')}]` : '';
+        out.push(`    ${f.direction === 'request' ? '→' : '←'} ${f.field}: ${f.types.join('|') || '?'}${pii}`);
+      }
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
+export const vendorsCommand: Command = {
+  name: 'vendors',
+  summary: 'the inventory and data map: vendors, hosts, services, routes, fields, PII classes',
+  usage: '[--json] [--vendor ID] [--since 7d] [--config FILE]',
+  options: { ...configOption, json: { type: 'boolean' }, vendor: { type: 'string' }, since: { type: 'string' } },
+  async run(args) {
+    const config = configFromArgs(args);
+    const vendor = stringFlag(args, 'vendor');
+    const since = stringFlag(args, 'since');
+    const sinceMs = since ? Date.now() - parseDurationMs(since, '--since') : undefined;
+    const query = new URLSearchParams({ ...(vendor ? { vendor } : {}), ...(since ? { since } : {}) }).toString();
+    const vendors = await withStoreOrApi(config, {
+      local: (store) => readInventory(store, { vendor, sinceMs }),
+      api: { method: 'GET', path: `/api/vendors${query ? `?${query}` : ''}` },
+    });
+    process.stdout.write(boolFlag(args, 'json') ? JSON.stringify(vendors, null, 2) + '\n' : render(vendors));
+    return 0;
+  },
+};

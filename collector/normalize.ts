@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
+import { getDomain } from 'tldts';
+import { FIELD_TYPES } from '../common/types.js';
+import { templatePath } from '../common/route-template.js';
+import { matchVendor, VENDOR_CATALOG, type VendorPattern } from '../common/vendor-catalog.js';
+import type { EgressSpanRow } from '../storage/span-writer.js';
+import { SPAN_KIND_CLIENT, STATUS_CODE_ERROR } from './otlp-schema.js';
+import type { AttrValue, Attributes, DecodedSpan } from './otlp-decode.js';
+import { redactAttributes, redactFieldPath } from './redact.js';
+
+/** What the normaliser needs from config. */
+export interface NormalizeOptions {
+  /** Vendors from config (explicit host patterns win over everything else). */
+  configVendors: ReadonlyArray<VendorPattern>;
+  /** Host patterns whose calls are internal, not egress. */
+  ignoreHosts: ReadonlyArray<VendorPattern>;
+}
+
+/** Why a span did not become a row. `not_egress` and `ignored_host` are not errors. */
+export type SkipReason = 'not_egress' | 'ignored_host';
+export type RejectReason = 'invalid_ids' | 'invalid_time' | 'no_host';
+
+export type NormalizeResult = { row: EgressSpanRow } | { skip: SkipReason } | { reject: RejectReason };
+
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
+const VENDOR_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const TYPE_SET = new Set<string>(FIELD_TYPES);
+const PII_CLASS = /^[a-z][a-z0-9_]{0,63}$/;
+const MAX_FIELDS = 512;
+const MAX_PATH_CHARS = 512;
+
+function str(attrs: Attributes, ...keys: string[]): string | undefined {
+  for (const key of keys) {
+    const v = attrs.get(key);
+    if (typeof v === 'string' && v !== '') return v;
+    if (typeof v === 'number') return String(v);
+  }
+  return undefined;
+}
+
+function num(attrs: Attributes, ...keys: string[]): number | undefined {
+  for (const key of keys) {
+    const v = attrs.get(key);
+    const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
+    if (Number.isFinite(n)) return n;
+  }
+  return undefined;
+}
+
+/**
+ * `path:suffix` entries, validated: the suffix must pass `suffixOk`; the path is capped and
+ * generalised where it looks personal. Anything else is dropped, never stored as sent.
+ */
+function entries(value: AttrValue | undefined, suffixOk: (suffix: string) => boolean): string[] {
+  if (!Array.isArray(value)) return [];
+  const out = new Set<string>();
+  for (const item of value) {
+    if (typeof item !== 'string' || out.size >= MAX_FIELDS) continue;
+    const colon = item.lastIndexOf(':');
+    if (colon <= 0) continue;
+    const suffix = item.slice(colon + 1);
+    if (!suffixOk(suffix)) continue;
+    const path = redactFieldPath(item.slice(0, colon).slice(0, MAX_PATH_CHARS));
+    out.add(`${path}:${suffix}`);
+  }
+  return [...out];
+}
+
+function parseUrl(raw: string | undefined): URL | undefined {
+  if (!raw) return undefined;
+  try {
+    return new URL(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The registrable domain (`api.eu.foo.co.uk` → `foo.co.uk`), or the host for IPs and odd names. */
+function registrableVendor(host: string): string {
+  if (isIP(host) !== 0) return host;
+  return getDomain(host, { allowPrivateDomains: false }) ?? host;
+}
+
+const NS_PER_S = 1_000_000_000n;
+
+/** Nanoseconds since the epoch as `seconds.fraction`, which DateTime64(9) parses exactly. */
+function nanosToDecimal(ns: bigint): string {
+  return `${ns / NS_PER_S}.${(ns % NS_PER_S).toString().padStart(9, '0')}`;
+}
+
+/**
+ * One decoded span → one `egress_spans` row, or why not. Old and new HTTP semconv are both
+ * read (stable names first).
+ */
+export function normalizeSpan(span: DecodedSpan, resource: Attributes, options: NormalizeOptions): NormalizeResult {
+  const a = span.attributes;
+  const rawMethod = str(a, 'http.request.method', 'http.method');
+  if (span.kind !== SPAN_KIND_CLIENT || rawMethod === undefined) return { skip: 'not_egress' };
+
+  const url = parseUrl(str(a, 'url.full', 'http.url'));
+  const host = (str(a, 'server.address', 'net.peer.name') ?? url?.hostname ?? str(a, 'http.host')?.replace(/:\d+$/, ''))?.toLowerCase().replace(/^\[|\]$/g, '');
+  if (!host) return { reject: 'no_host' };
+  const port = num(a, 'server.port', 'net.peer.port') ?? (url?.port ? Number(url.port) : undefined);
+  if (options.ignoreHosts.length > 0 && matchVendor(host, options.ignoreHosts, port) !== undefined) return { skip: 'ignored_host' };
+
+  if (!/^[0-9a-f]{32}$/.test(span.traceId) || !/^[0-9a-f]{16}$/.test(span.spanId) || /^0+$/.test(span.traceId)) {
+    return { reject: 'invalid_ids' };
+  }
+  if (span.startNs <= 0n || span.endNs < span.startNs) return { reject: 'invalid_time' };
+
+  const sdkVendor = str(a, 'egress.vendor')?.toLowerCase();
+  const vendor =
+    matchVendor(host, options.configVendors, port) ??
+    (sdkVendor && VENDOR_ID.test(sdkVendor) ? sdkVendor : undefined) ??
+    matchVendor(host, VENDOR_CATALOG, port) ??
+    registrableVendor(host);
+
+  const method = rawMethod.toUpperCase();
+  const template = str(a, 'url.template', 'http.route');
+  const path = url?.pathname ?? str(a, 'url.path', 'http.target') ?? '/';
+  const route = (template && template.startsWith('/') ? template : templatePath(path)).slice(0, 256);
+
+  const statusRaw = num(a, 'http.response.status_code', 'http.status_code') ?? 0;
+  const statusCode = Number.isInteger(statusRaw) && statusRaw >= 0 && statusRaw < 1000 ? statusRaw : 0;
+  let errorType = str(a, 'error.type')?.slice(0, 128) ?? '';
+  if (errorType === '' && span.statusCode === STATUS_CODE_ERROR && statusCode === 0) errorType = '_OTHER';
+
+  const requestFields = entries(a.get('egress.request.fields'), (t) => TYPE_SET.has(t));
+  const requestPii = entries(a.get('egress.request.pii'), (c) => PII_CLASS.test(c));
+  const sentHash = str(a, 'egress.request.shape_hash');
+  const shapeHash =
+    sentHash && /^[\w-]{1,64}$/.test(sentHash)
+      ? sentHash
+      : requestFields.length > 0
+        ? createHash('sha1').update([...requestFields].sort().join('\n')).digest('hex').slice(0, 16)
+        : '';
+
+  return {
+    row: {
+      timestamp: nanosToDecimal(span.startNs),
+      trace_id: span.traceId,
+      span_id: span.spanId,
+      service: (str(resource, 'service.name') ?? 'unknown_service').slice(0, 128),
+      environment: (str(resource, 'deployment.environment.name', 'deployment.environment') ?? '').slice(0, 64),
+      vendor,
+      host,
+      method: KNOWN_METHODS.has(method) ? method : '_OTHER',
+      route,
+      status_code: statusCode,
+      error_type: errorType,
+      duration_ns: Number(span.endNs - span.startNs),
+      request_bytes: Math.max(0, Math.trunc(num(a, 'http.request.body.size', 'http.request_content_length') ?? 0)),
+      response_bytes: Math.max(0, Math.trunc(num(a, 'http.response.body.size', 'http.response_content_length') ?? 0)),
+      request_fields: requestFields,
+      request_pii: requestPii,
+      response_fields: entries(a.get('egress.response.fields'), (t) => TYPE_SET.has(t)),
+      response_pii: entries(a.get('egress.response.pii'), (c) => PII_CLASS.test(c)),
+      shape_hash: shapeHash,
+      attributes: redactAttributes(a, resource),
+    },
+  };
+}

@@ -1,0 +1,246 @@
+import { z } from 'zod';
+import { DecodeError } from '../common/errors.js';
+import { ExportTraceServiceRequest } from './otlp-schema.js';
+
+/** An attribute value after decoding; nested kvlists are flattened away (egress needs none). */
+export type AttrValue = string | number | boolean | AttrValue[];
+export type Attributes = Map<string, AttrValue>;
+
+/** One span as the collector sees it, whichever encoding it came in. */
+export interface DecodedSpan {
+  traceId: string;
+  spanId: string;
+  kind: number;
+  startNs: bigint;
+  endNs: bigint;
+  attributes: Attributes;
+  /** OTLP StatusCode: 0 unset, 1 ok, 2 error. */
+  statusCode: number;
+}
+
+/** Spans grouped under the resource that sent them. */
+export interface DecodedResourceSpans {
+  resource: Attributes;
+  spans: DecodedSpan[];
+}
+
+// ---------------------------------------------------------------- protobuf
+
+interface PbLong {
+  low: number;
+  high: number;
+  unsigned: boolean;
+}
+interface PbAnyValue {
+  value?: string;
+  stringValue?: string;
+  boolValue?: boolean;
+  intValue?: number | PbLong;
+  doubleValue?: number;
+  arrayValue?: { values?: PbAnyValue[] };
+  bytesValue?: Uint8Array;
+}
+interface PbKeyValue {
+  key: string;
+  value?: PbAnyValue;
+}
+interface PbSpan {
+  traceId: Uint8Array;
+  spanId: Uint8Array;
+  kind: number;
+  startTimeUnixNano: number | PbLong;
+  endTimeUnixNano: number | PbLong;
+  attributes: PbKeyValue[];
+  status?: { code: number };
+}
+interface PbRequest {
+  resourceSpans: { resource?: { attributes: PbKeyValue[] }; scopeSpans: { spans: PbSpan[] }[] }[];
+}
+
+function longToBigInt(v: number | PbLong | undefined): bigint {
+  if (v === undefined) return 0n;
+  if (typeof v === 'number') return BigInt(Math.trunc(v));
+  return (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0);
+}
+
+function pbValue(v: PbAnyValue | undefined): AttrValue | undefined {
+  switch (v?.value) {
+    case 'stringValue':
+      return v.stringValue ?? '';
+    case 'boolValue':
+      return v.boolValue ?? false;
+    case 'intValue':
+      return Number(longToBigInt(v.intValue));
+    case 'doubleValue':
+      return v.doubleValue ?? 0;
+    case 'arrayValue': {
+      const out: AttrValue[] = [];
+      for (const item of v.arrayValue?.values ?? []) {
+        const x = pbValue(item);
+        if (x !== undefined) out.push(x);
+      }
+      return out;
+    }
+    default:
+      // kvlist and bytes values carry nothing egresswatch reads.
+      return undefined;
+  }
+}
+
+function pbAttributes(list: PbKeyValue[] | undefined): Attributes {
+  const out: Attributes = new Map();
+  for (const kv of list ?? []) {
+    const v = pbValue(kv.value);
+    if (v !== undefined) out.set(kv.key, v);
+  }
+  return out;
+}
+
+/** Decodes an `application/x-protobuf` ExportTraceServiceRequest. */
+export function decodeProtobuf(body: Uint8Array): DecodedResourceSpans[] {
+  let msg: PbRequest;
+  try {
+    msg = ExportTraceServiceRequest.decode(body) as unknown as PbRequest;
+  } catch (err) {
+    throw new DecodeError(`body is not a valid OTLP ExportTraceServiceRequest (protobuf): ${(err as Error).message}`);
+  }
+  return msg.resourceSpans.map((rs) => ({
+    resource: pbAttributes(rs.resource?.attributes),
+    spans: rs.scopeSpans.flatMap((ss) =>
+      ss.spans.map((s) => ({
+        traceId: Buffer.from(s.traceId).toString('hex'),
+        spanId: Buffer.from(s.spanId).toString('hex'),
+        kind: s.kind,
+        startNs: longToBigInt(s.startTimeUnixNano),
+        endNs: longToBigInt(s.endTimeUnixNano),
+        attributes: pbAttributes(s.attributes),
+        statusCode: s.status?.code ?? 0,
+      })),
+    ),
+  }));
+}
+
+// ---------------------------------------------------------------- JSON (OTLP/JSON mapping)
+
+const int64 = z.union([z.string().regex(/^-?\d+$/, 'must be an integer'), z.number().int()]);
+type JsonAny = {
+  stringValue?: string | undefined;
+  boolValue?: boolean | undefined;
+  intValue?: string | number | undefined;
+  doubleValue?: number | string | undefined;
+  arrayValue?: { values?: JsonAny[] | undefined } | undefined;
+  kvlistValue?: unknown;
+  bytesValue?: string | undefined;
+};
+const anyValue: z.ZodType<JsonAny> = z.lazy(() =>
+  z.object({
+    stringValue: z.string().optional(),
+    boolValue: z.boolean().optional(),
+    intValue: int64.optional(),
+    doubleValue: z.union([z.number(), z.string()]).optional(),
+    arrayValue: z.object({ values: z.array(anyValue).optional() }).optional(),
+    kvlistValue: z.unknown().optional(),
+    bytesValue: z.string().optional(),
+  }),
+);
+const keyValues = z.array(z.object({ key: z.string(), value: anyValue.optional() })).optional();
+const spanKind = z.union([
+  z.number().int().min(0).max(5),
+  z.enum(['SPAN_KIND_UNSPECIFIED', 'SPAN_KIND_INTERNAL', 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', 'SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER']),
+]);
+const statusCode = z.union([z.number().int(), z.enum(['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'])]);
+const hexId = z.string().regex(/^([0-9a-fA-F]{2})*$/, 'must be a hex string');
+
+const jsonRequest = z.object({
+  resourceSpans: z
+    .array(
+      z.object({
+        resource: z.object({ attributes: keyValues }).optional(),
+        scopeSpans: z
+          .array(
+            z.object({
+              spans: z
+                .array(
+                  z.object({
+                    traceId: hexId.optional(),
+                    spanId: hexId.optional(),
+                    kind: spanKind.optional(),
+                    startTimeUnixNano: int64.optional(),
+                    endTimeUnixNano: int64.optional(),
+                    attributes: keyValues,
+                    status: z.object({ code: statusCode.optional() }).optional(),
+                  }),
+                )
+                .optional(),
+            }),
+          )
+          .optional(),
+      }),
+    )
+    .optional(),
+});
+
+const KIND_NAMES: Record<string, number> = {
+  SPAN_KIND_UNSPECIFIED: 0,
+  SPAN_KIND_INTERNAL: 1,
+  SPAN_KIND_SERVER: 2,
+  SPAN_KIND_CLIENT: 3,
+  SPAN_KIND_PRODUCER: 4,
+  SPAN_KIND_CONSUMER: 5,
+};
+const STATUS_NAMES: Record<string, number> = { STATUS_CODE_UNSET: 0, STATUS_CODE_OK: 1, STATUS_CODE_ERROR: 2 };
+
+function jsonValue(v: JsonAny | undefined): AttrValue | undefined {
+  if (!v) return undefined;
+  if (v.stringValue !== undefined) return v.stringValue;
+  if (v.boolValue !== undefined) return v.boolValue;
+  if (v.intValue !== undefined) return Number(v.intValue);
+  if (v.doubleValue !== undefined) return Number(v.doubleValue);
+  if (v.arrayValue !== undefined) {
+    const out: AttrValue[] = [];
+    for (const item of v.arrayValue.values ?? []) {
+      const x = jsonValue(item);
+      if (x !== undefined) out.push(x);
+    }
+    return out;
+  }
+  return undefined;
+}
+
+function jsonAttributes(list: z.infer<typeof keyValues>): Attributes {
+  const out: Attributes = new Map();
+  for (const kv of list ?? []) {
+    const v = jsonValue(kv.value);
+    if (v !== undefined) out.set(kv.key, v);
+  }
+  return out;
+}
+
+/** Decodes an `application/json` ExportTraceServiceRequest (OTLP/JSON: hex ids, lowerCamelCase). */
+export function decodeJson(body: Buffer): DecodedResourceSpans[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new DecodeError(`body is not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = jsonRequest.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new DecodeError(`body is not an OTLP/JSON ExportTraceServiceRequest: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+  }
+  return (parsed.data.resourceSpans ?? []).map((rs) => ({
+    resource: jsonAttributes(rs.resource?.attributes),
+    spans: (rs.scopeSpans ?? []).flatMap((ss) =>
+      (ss.spans ?? []).map((s) => ({
+        traceId: (s.traceId ?? '').toLowerCase(),
+        spanId: (s.spanId ?? '').toLowerCase(),
+        kind: typeof s.kind === 'string' ? KIND_NAMES[s.kind]! : (s.kind ?? 0),
+        startNs: BigInt(s.startTimeUnixNano ?? 0),
+        endNs: BigInt(s.endTimeUnixNano ?? 0),
+        attributes: jsonAttributes(s.attributes),
+        statusCode: typeof s.status?.code === 'string' ? STATUS_NAMES[s.status.code]! : (s.status?.code ?? 0),
+      })),
+    ),
+  }));
+}

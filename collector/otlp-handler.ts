@@ -1,0 +1,88 @@
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import { DecodeError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../common/errors.js';
+import type { EgressSpanRow } from '../storage/span-writer.js';
+import type { BatchWriter } from './batch-writer.js';
+import { decodeJson, decodeProtobuf, type DecodedResourceSpans } from './otlp-decode.js';
+import { normalizeSpan, type NormalizeOptions, type RejectReason } from './normalize.js';
+import { spansAccepted, spansReceived, spansRejected } from './metrics.js';
+
+const gunzipAsync = promisify(gunzip);
+
+export type OtlpEncoding = 'protobuf' | 'json';
+
+/** What a successful export answers: how many spans were rejected, and why in one sentence. */
+export interface ExportResult {
+  rejectedSpans: number;
+  errorMessage: string;
+}
+
+/** Which encoding a Content-Type names, or a 415. */
+export function encodingOf(contentType: string | undefined): OtlpEncoding {
+  const type = (contentType ?? '').split(';', 1)[0]!.trim().toLowerCase();
+  if (type === 'application/x-protobuf' || type === 'application/protobuf') return 'protobuf';
+  if (type === 'application/json') return 'json';
+  throw new UnsupportedMediaTypeError(
+    `Content-Type '${type || '(none)'}' is not supported on /v1/traces; send application/x-protobuf or application/json`,
+  );
+}
+
+/** Undoes Content-Encoding, bounded: a body that inflates past `maxBytes` is a 413. */
+export async function decompress(body: Buffer, contentEncoding: string | undefined, maxBytes: number): Promise<Buffer> {
+  const encoding = (contentEncoding ?? 'identity').trim().toLowerCase();
+  if (encoding === 'identity' || encoding === '') return body;
+  if (encoding !== 'gzip') {
+    throw new UnsupportedMediaTypeError(`Content-Encoding '${encoding}' is not supported; send gzip or no encoding`);
+  }
+  try {
+    return await gunzipAsync(body, { maxOutputLength: maxBytes });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
+      throw new PayloadTooLargeError(`body inflates past ${maxBytes} bytes; send smaller batches`);
+    }
+    throw new DecodeError(`body is not valid gzip: ${(err as Error).message}`);
+  }
+}
+
+const REJECT_SENTENCES: Record<RejectReason, string> = {
+  invalid_ids: 'trace_id/span_id missing or not 16/8 bytes',
+  invalid_time: 'start/end time missing or end before start',
+  no_host: 'no server.address, net.peer.name or url.full to tell the destination',
+};
+
+/**
+ * Turns an inflated body into rows, hands them to the writer and resolves once they are
+ * durable. Spans that are not outbound HTTP calls are skipped (not an error); spans that are,
+ * but cannot be stored, are reported back as rejected.
+ */
+export async function handleExport(
+  body: Buffer,
+  encoding: OtlpEncoding,
+  writer: BatchWriter<EgressSpanRow>,
+  normalizeOptions: NormalizeOptions,
+): Promise<ExportResult> {
+  const decoded: DecodedResourceSpans[] = encoding === 'protobuf' ? decodeProtobuf(body) : decodeJson(body);
+  const rows: EgressSpanRow[] = [];
+  const rejected = new Map<RejectReason, number>();
+  let received = 0;
+  for (const { resource, spans } of decoded) {
+    for (const span of spans) {
+      received++;
+      const result = normalizeSpan(span, resource, normalizeOptions);
+      if ('row' in result) rows.push(result.row);
+      else if ('reject' in result) rejected.set(result.reject, (rejected.get(result.reject) ?? 0) + 1);
+      else spansRejected.inc({ reason: result.skip });
+    }
+  }
+  spansReceived.inc(received);
+  await writer.enqueue(rows);
+  spansAccepted.inc(rows.length);
+  let rejectedSpans = 0;
+  const parts: string[] = [];
+  for (const [reason, count] of rejected) {
+    spansRejected.inc({ reason }, count);
+    rejectedSpans += count;
+    parts.push(`${count} span(s): ${REJECT_SENTENCES[reason]}`);
+  }
+  return { rejectedSpans, errorMessage: parts.join('; ') };
+}

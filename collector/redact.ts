@@ -1,0 +1,104 @@
+import { isIP } from 'node:net';
+import type { AttrValue, Attributes } from './otlp-decode.js';
+
+/**
+ * What of a span's attributes may be stored. Values never leave a service (DESIGN.md), but
+ * spans also come from stock OTel SDKs and collectors, so the collector is the last line:
+ * no header values, no query strings, no key that sounds secret, no value that looks secret
+ * or personal. What is dropped is dropped whole, never masked in place.
+ */
+
+/** Attributes that become columns (or are read into them) and need not be copied. */
+const COLUMN_KEYS = new Set([
+  'http.request.method', 'http.method', 'url.full', 'http.url', 'http.target', 'url.path', 'url.query',
+  'server.address', 'net.peer.name', 'server.port', 'net.peer.port', 'http.host',
+  'http.response.status_code', 'http.status_code', 'url.template', 'http.route', 'error.type',
+  'http.request.body.size', 'http.response.body.size', 'http.request_content_length', 'http.response_content_length',
+]);
+
+const SECRET_KEY = /(auth|token|secret|passw|pwd|api[-_.]?key|apikey|cookie|session|signature|credential|private|bearer|email|phone|ssn|card|iban|user\.(name|id|email)|enduser)/i;
+const HEADER_KEY = /^http\.(request|response)\.header\./;
+
+const EMAIL = /[^\s@]+@[^\s@]+\.[a-z]{2,}/i;
+const JWT = /eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/;
+const BEARER = /\bbearer\s+\S+/i;
+const KEY_PREFIX = /\b(sk|pk|rk)_(live|test)_\w+|\bAKIA[0-9A-Z]{16}\b|\bgh[pousr]_\w{20,}|\bxox[abprs]-[\w-]+|\bAIza[\w-]{30,}|\bSG\.[\w-]{16,}\.[\w-]{16,}/;
+const DIGIT_RUN = /\d[\d -]{11,22}\d/;
+const URL_QUERY = /^[a-z][a-z0-9+.-]*:\/\/[^\s]*\?/i;
+
+/** Luhn checksum over the digits of `s`. */
+export function luhnValid(s: string): boolean {
+  const digits = s.replace(/\D/g, '');
+  if (digits.length < 12 || digits.length > 19) return false;
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+/** Whether a string value looks like a secret or like personal data. */
+export function looksSensitive(value: string): boolean {
+  if (value.length < 6) return false;
+  if (EMAIL.test(value) || JWT.test(value) || BEARER.test(value) || KEY_PREFIX.test(value)) return true;
+  const run = DIGIT_RUN.exec(value);
+  if (run && luhnValid(run[0])) return true;
+  if (/^\d{3}-\d{2}-\d{4}$/.test(value)) return true;
+  if (isIP(value) !== 0) return true;
+  // Long opaque tokens (mixed case and digits, no spaces) are treated as credentials.
+  if (value.length >= 32 && !/\s/.test(value) && /[a-z]/.test(value) && /[A-Z]/.test(value) && /\d/.test(value)) return true;
+  return false;
+}
+
+const MAX_VALUE_CHARS = 256;
+const MAX_ATTRIBUTES = 64;
+
+function safeValue(key: string, value: AttrValue): string | undefined {
+  if (Array.isArray(value)) {
+    const parts: string[] = [];
+    for (const v of value) {
+      const s = safeValue(key, v);
+      if (s === undefined) return undefined;
+      parts.push(s);
+    }
+    return parts.join(',').slice(0, MAX_VALUE_CHARS);
+  }
+  if (typeof value !== 'string') return String(value);
+  if (URL_QUERY.test(value)) return undefined;
+  if (looksSensitive(value)) return undefined;
+  return value.slice(0, MAX_VALUE_CHARS);
+}
+
+/** The attributes (span's, then resource's under `resource.`) that are safe to store. */
+export function redactAttributes(span: Attributes, resource: Attributes): Record<string, string> {
+  const out: Record<string, string> = {};
+  let n = 0;
+  const take = (key: string, value: AttrValue, prefix: string): void => {
+    if (n >= MAX_ATTRIBUTES) return;
+    if (COLUMN_KEYS.has(key) || key.startsWith('egress.') || HEADER_KEY.test(key) || SECRET_KEY.test(key)) return;
+    const safe = safeValue(key, value);
+    if (safe === undefined) return;
+    out[prefix + key] = safe;
+    n++;
+  };
+  for (const [key, value] of span) take(key, value, '');
+  for (const [key, value] of resource) {
+    if (key === 'service.name' || key.startsWith('deployment.environment')) continue;
+    take(key, value, 'resource.');
+  }
+  return out;
+}
+
+/** A field path with any segment that looks personal (a map keyed by email, say) generalised. */
+export function redactFieldPath(path: string): string {
+  if (!looksSensitive(path)) return path;
+  return path
+    .split('.')
+    .map((segment) => (looksSensitive(segment) || EMAIL.test(segment) ? '{key}' : segment))
+    .join('.');
+}

@@ -1,0 +1,179 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { PII_CLASSES, ALERT_KINDS } from '../types.js';
+import { closest } from '../text.js';
+import { alertsConfigSchema } from './alerts.js';
+import { detectionConfigSchema } from './detection.js';
+
+const piiClassSchema = z.string().superRefine((value, ctx) => {
+  if ((PII_CLASSES as readonly string[]).includes(value)) return;
+  const hint = closest(value, PII_CLASSES);
+  ctx.addIssue({
+    code: 'custom',
+    message: `unknown class '${value}'${hint ? ` — did you mean '${hint}'?` : ''} (known: ${PII_CLASSES.join(', ')})`,
+  });
+});
+
+const runbookOverridesSchema = z
+  .record(z.string(), z.string().url())
+  .superRefine((value, ctx) => {
+    for (const kind of Object.keys(value)) {
+      if ((ALERT_KINDS as readonly string[]).includes(kind)) continue;
+      const hint = closest(kind, ALERT_KINDS);
+      ctx.addIssue({
+        code: 'custom',
+        path: [kind],
+        message: `unknown alert kind '${kind}'${hint ? ` — did you mean '${hint}'?` : ''}`,
+      });
+    }
+  });
+
+const vendorSchema = z
+  .object({
+    /** Host patterns: `api.stripe.com`, `*.stripe.com`, optionally with `:port`. */
+    hosts: z.array(z.string().min(1)).default([]),
+    /** PII classes this vendor may receive; anything else is a policy violation. */
+    allow_pii: z.array(piiClassSchema).default([]),
+    /** Runbook URL per alert kind, overriding the bundled runbooks for this vendor. */
+    runbooks: runbookOverridesSchema.default({}),
+  })
+  .strict();
+
+const configSchema = z
+  .object({
+    /** Where the embedded store, Redis data and the instance file live. */
+    data_dir: z.string().min(1).default('.egresswatch'),
+    clickhouse: z
+      .object({
+        /** Unset: embedded chDB under data_dir. Set: a ClickHouse server, e.g. http://localhost:8123. */
+        url: z.string().url().optional(),
+        database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier').default('default'),
+        username: z.string().optional(),
+        password: z.string().optional(),
+        /** fsync each inserted part: survives a machine crash, not only a process crash. */
+        fsync_after_insert: z.boolean().default(false),
+      })
+      .strict()
+      .default({ database: 'default', fsync_after_insert: false }),
+    /** Raw spans are kept this many days (egress_spans TTL). */
+    retention_days: z.number().int().min(1).max(3650).default(30),
+    collector: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(4318),
+        /** Bearer tokens accepted on /v1/traces. None: loopback only. */
+        ingest_tokens: z.array(z.string().min(16, 'tokens must be at least 16 characters')).default([]),
+        /** Largest request body as sent (possibly gzip), in bytes. */
+        max_body_bytes: z.number().int().min(1024).default(8 * 1024 * 1024),
+        /** Largest body after decompression, in bytes (gzip bombs stop here). */
+        max_decompressed_bytes: z.number().int().min(1024).default(64 * 1024 * 1024),
+        /** Spans per insert, at most. */
+        max_batch_spans: z.number().int().min(1).max(1_000_000).default(20_000),
+        /** A partial batch is written after this long. */
+        flush_interval_ms: z.number().int().min(1).max(60_000).default(100),
+        /** Spans waiting for insert, at most; beyond it requests get 429. */
+        max_queue_spans: z.number().int().min(1).max(10_000_000).default(200_000),
+        /** One insert may take this long before it counts as failed. */
+        insert_timeout_ms: z.number().int().min(100).max(600_000).default(30_000),
+        /** Hosts whose calls are not egress (internal services), same patterns as vendors. */
+        ignore_hosts: z.array(z.string().min(1)).default([]),
+      })
+      .strict()
+      .default({
+        host: '127.0.0.1',
+        port: 4318,
+        ingest_tokens: [],
+        max_body_bytes: 8 * 1024 * 1024,
+        max_decompressed_bytes: 64 * 1024 * 1024,
+        max_batch_spans: 20_000,
+        flush_interval_ms: 100,
+        max_queue_spans: 200_000,
+        insert_timeout_ms: 30_000,
+        ignore_hosts: [],
+      }),
+    redis: z
+      .object({
+        /** Unset: spawn redis-server from PATH (embedded), else in-process jobs. */
+        url: z.string().url().optional(),
+      })
+      .strict()
+      .default({}),
+    vendors: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'vendor ids are lowercase: a-z 0-9 . _ -'), vendorSchema).default({}),
+    detection: detectionConfigSchema,
+    alerts: alertsConfigSchema,
+  })
+  .strict();
+
+/** The validated configuration; YAML's snake_case keys as they are. */
+export type Config = z.infer<typeof configSchema>;
+export type VendorConfig = z.infer<typeof vendorSchema>;
+
+export interface LoadConfigOptions {
+  /** Path to the YAML file; default `egresswatch.yaml` in the working directory if it exists. */
+  file?: string | undefined;
+  /** Environment to read overrides from; default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Reads egresswatch.yaml (optional), applies env overrides and validates the result.
+ * Throws a ConfigError whose message has one line per problem, each naming the key.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const explicit = options.file ?? env['EGRESSWATCH_CONFIG'];
+  const file = resolve(explicit ?? 'egresswatch.yaml');
+  let raw: unknown = {};
+  if (existsSync(file)) {
+    try {
+      raw = parseYaml(readFileSync(file, 'utf8')) ?? {};
+    } catch (err) {
+      throw new ConfigError(`${file}: not valid YAML: ${(err as Error).message}`);
+    }
+    if (typeof raw !== 'object' || Array.isArray(raw)) {
+      throw new ConfigError(`${file}: the top level must be a mapping of keys (data_dir, collector, vendors, …)`);
+    }
+  } else if (explicit) {
+    throw new ConfigError(`config file ${file} does not exist`);
+  }
+  return parseConfig(applyEnv(raw as Record<string, unknown>, env), existsSync(file) ? file : 'configuration');
+}
+
+/** Validates an already-parsed config object (tests, API). */
+export function parseConfig(raw: unknown, source = 'configuration'): Config {
+  const result = configSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => `${source}: ${formatPath(issue.path)}: ${issue.message}`);
+  throw new ConfigError(lines.join('\n'));
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? '(top level)' : path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.');
+}
+
+function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...raw };
+  const section = (key: string): Record<string, unknown> => {
+    const current = out[key];
+    const copy = typeof current === 'object' && current !== null ? { ...(current as Record<string, unknown>) } : {};
+    out[key] = copy;
+    return copy;
+  };
+  if (env['EGRESSWATCH_DATA_DIR']) out['data_dir'] = env['EGRESSWATCH_DATA_DIR'];
+  if (env['EGRESSWATCH_CLICKHOUSE_URL']) section('clickhouse')['url'] = env['EGRESSWATCH_CLICKHOUSE_URL'];
+  if (env['EGRESSWATCH_CLICKHOUSE_USER']) section('clickhouse')['username'] = env['EGRESSWATCH_CLICKHOUSE_USER'];
+  if (env['EGRESSWATCH_CLICKHOUSE_PASSWORD']) section('clickhouse')['password'] = env['EGRESSWATCH_CLICKHOUSE_PASSWORD'];
+  if (env['REDIS_URL']) section('redis')['url'] = env['REDIS_URL'];
+  if (env['EGRESSWATCH_INGEST_TOKENS']) {
+    section('collector')['ingest_tokens'] = env['EGRESSWATCH_INGEST_TOKENS'].split(',').map((t) => t.trim()).filter(Boolean);
+  }
+  if (env['EGRESSWATCH_HOST']) section('collector')['host'] = env['EGRESSWATCH_HOST'];
+  if (env['EGRESSWATCH_PORT']) {
+    const port = Number(env['EGRESSWATCH_PORT']);
+    section('collector')['port'] = Number.isInteger(port) ? port : env['EGRESSWATCH_PORT'];
+  }
+  return out;
+}

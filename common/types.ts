@@ -1,0 +1,121 @@
+/**
+ * Small shared types: the contracts of DESIGN.md that more than one stage speaks.
+ * Nothing here does I/O.
+ */
+
+/** JSON types a field can carry on the wire (`path:type`). */
+export const FIELD_TYPES = ['string', 'number', 'boolean', 'null', 'object', 'array'] as const;
+export type FieldType = (typeof FIELD_TYPES)[number];
+
+/** PII classes, lowercase, as they appear in `egress.*.pii` (`path:class`). */
+export const PII_CLASSES = [
+  'email',
+  'phone',
+  'card',
+  'iban',
+  'ssn',
+  'ip_address',
+  'jwt',
+  'api_key',
+  'bearer_token',
+  'password',
+  'person_name',
+  'street_address',
+  'date_of_birth',
+  'geo_location',
+] as const;
+export type PiiClass = (typeof PII_CLASSES)[number];
+
+export function isPiiClass(value: string): value is PiiClass {
+  return (PII_CLASSES as readonly string[]).includes(value);
+}
+
+export const ALERT_KINDS = [
+  'volume_spike',
+  'volume_drop',
+  'bytes_spike',
+  'error_spike',
+  'latency_spike',
+  'schema_drift',
+  'pii_new',
+  'pii_violation',
+  'new_destination',
+] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+export const SEVERITIES = ['critical', 'warning', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export type AlertStatus = 'firing' | 'resolved';
+
+/** The alert object of DESIGN.md: JSON output, webhook payload, `alerts` table. */
+export interface Alert {
+  fingerprint: string;
+  kind: AlertKind;
+  severity: Severity;
+  status: AlertStatus;
+  vendor: string;
+  service: string;
+  route?: string;
+  field?: string;
+  /** RFC 3339. */
+  startsAt: string;
+  /** RFC 3339; set once resolved. */
+  endsAt?: string;
+  summary: string;
+  value?: number;
+  expected?: number;
+  runbook_url: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+/** A detector's output before the alert rules decide whether it becomes an alert. */
+export interface Finding {
+  kind: AlertKind;
+  vendor: string;
+  /** '' when the finding is about the vendor as a whole. */
+  service: string;
+  route?: string;
+  field?: string;
+  /** The minute (epoch ms, start of minute) the finding is about. */
+  at: number;
+  value?: number;
+  expected?: number;
+  /** How anomalous, in [0, 1]. */
+  score: number;
+  severity: Severity;
+  /** One human sentence; never contains request values. */
+  summary: string;
+  /** Extra machine-readable detail (e.g. the field diff for schema drift). */
+  details?: Record<string, string>;
+}
+
+/** One row of `egress_minute` as detectors see it (merged over host/method/route unless stated). */
+export interface MinuteRollup {
+  /** Start of minute, epoch ms (UTC). */
+  minute: number;
+  vendor: string;
+  service: string;
+  calls: number;
+  errors: number;
+  requestBytes: number;
+  responseBytes: number;
+  /** p95 of duration in milliseconds; NaN when there were no calls. */
+  latencyP95Ms: number;
+}
+
+/** One entry of the data map (`egress_fields`). */
+export interface FieldEntry {
+  vendor: string;
+  service: string;
+  route: string;
+  direction: 'request' | 'response';
+  field: string;
+  type: string;
+  /** '' when the field carries no PII class. */
+  pii: string;
+  firstSeen: string;
+  lastSeen: string;
+  calls: number;
+}

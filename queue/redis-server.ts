@@ -1,0 +1,77 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { logger } from '../common/logger.js';
+
+const log = logger('redis');
+
+/** A redis-server this process started and owns. */
+export interface OwnedRedis {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Whether `redis-server` is on PATH. */
+export function redisServerAvailable(): boolean {
+  const r = spawnSync('redis-server', ['--version'], { stdio: 'ignore' });
+  return r.status === 0;
+}
+
+/** A free TCP port on loopback (the OS picks; a tiny race with other processes is accepted). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * Starts a private redis-server on 127.0.0.1 with its data (AOF, so queued jobs survive a
+ * restart) under `dir`. Resolves once it accepts connections.
+ */
+export async function startRedisServer(dir: string): Promise<OwnedRedis> {
+  const dataDir = resolve(dir);
+  mkdirSync(dataDir, { recursive: true });
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dataDir, '--appendonly', 'yes', '--save', '', '--protected-mode', 'yes', '--logfile', join(dataDir, 'redis.log')],
+    { stdio: 'ignore' },
+  );
+  const url = `redis://127.0.0.1:${port}`;
+  await new Promise<void>((ready, fail) => {
+    const deadline = Date.now() + 10_000;
+    const exitEarly = (code: number | null): void => fail(new Error(`redis-server exited with code ${code}; see ${join(dataDir, 'redis.log')}`));
+    child.once('exit', exitEarly);
+    const probe = (): void => {
+      const socket = createConnection({ port, host: '127.0.0.1' }, () => {
+        socket.end();
+        child.off('exit', exitEarly);
+        ready();
+      });
+      socket.on('error', () => {
+        if (Date.now() > deadline) fail(new Error('redis-server did not start within 10 s'));
+        else setTimeout(probe, 50);
+      });
+    };
+    probe();
+  });
+  log.info({ port, dir: dataDir }, 'embedded redis-server started');
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    stop: () =>
+      (stopped ??= new Promise<void>((done) => {
+        if (child.exitCode !== null) return done();
+        child.once('exit', () => done());
+        child.kill('SIGTERM');
+      })),
+  };
+}
+

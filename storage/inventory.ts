@@ -1,0 +1,145 @@
+import { wrapStoreError, type Store } from './store.js';
+
+/** One field of the data map, merged over services. */
+export interface InventoryField {
+  direction: 'request' | 'response';
+  field: string;
+  types: string[];
+  pii: string[];
+  calls: number;
+  first_seen: string;
+  last_seen: string;
+}
+
+export interface InventoryRoute {
+  route: string;
+  methods: string[];
+  services: string[];
+  calls: number;
+  errors: number;
+  first_seen: string;
+  last_seen: string;
+  fields: InventoryField[];
+}
+
+/** The inventory entry of one vendor: where it is, who calls it, what it receives. */
+export interface InventoryVendor {
+  vendor: string;
+  hosts: string[];
+  services: string[];
+  pii: string[];
+  calls: number;
+  errors: number;
+  first_seen: string;
+  last_seen: string;
+  routes: InventoryRoute[];
+}
+
+export interface InventoryFilter {
+  vendor?: string | undefined;
+  /** Only traffic at or after this time (epoch ms). */
+  sinceMs?: number | undefined;
+}
+
+interface RouteRow {
+  vendor: string;
+  route: string;
+  methods: string[];
+  services: string[];
+  hosts: string[];
+  calls: number;
+  errors: number;
+  first_seen: string;
+  last_seen: string;
+}
+interface FieldRow {
+  vendor: string;
+  route: string;
+  direction: 'request' | 'response';
+  field: string;
+  types: string[];
+  pii: string[];
+  calls: number;
+  first_at: string;
+  last_at: string;
+}
+
+const iso = (s: string): string => (s.includes('T') ? s : s.replace(' ', 'T') + 'Z');
+
+/**
+ * The inventory and data map (`egresswatch vendors`): rollups give hosts, services, routes and
+ * volumes; egress_fields gives the fields with their types and PII classes.
+ */
+export async function readInventory(store: Store, filter: InventoryFilter = {}): Promise<InventoryVendor[]> {
+  const params = { vendor: filter.vendor ?? '', since: Math.floor((filter.sinceMs ?? 0) / 1000) };
+  try {
+    const routeRows = await (
+      await store.client.query({
+        query: `SELECT vendor, route, groupUniqArray(method) AS methods, groupUniqArray(service) AS services,
+                       groupUniqArray(host) AS hosts, sum(calls) AS calls, sum(errors) AS errors,
+                       min(minute) AS first_seen, max(minute) + 59 AS last_seen
+                FROM egress_minute
+                WHERE ({vendor:String} = '' OR vendor = {vendor:String}) AND minute >= toDateTime({since:UInt32})
+                GROUP BY vendor, route ORDER BY vendor, calls DESC, route`,
+        query_params: params,
+        format: 'JSONEachRow',
+      })
+    ).json<RouteRow>();
+    const fieldRows = await (
+      await store.client.query({
+        query: `SELECT vendor, route, direction, field, arraySort(groupUniqArrayIf(type, type != '')) AS types,
+                       arraySort(groupUniqArrayIf(pii, pii != '')) AS pii, sum(calls) AS calls,
+                       min(first_seen) AS first_at, max(last_seen) AS last_at
+                FROM egress_fields
+                WHERE ({vendor:String} = '' OR vendor = {vendor:String})
+                GROUP BY vendor, route, direction, field
+                HAVING last_at >= toDateTime64({since:UInt32}, 3)
+                ORDER BY vendor, route, direction, field`,
+        query_params: params,
+        format: 'JSONEachRow',
+      })
+    ).json<FieldRow>();
+
+    const fieldsByRoute = new Map<string, InventoryField[]>();
+    for (const f of fieldRows) {
+      const key = `${f.vendor}\u0000${f.route}`;
+      const list = fieldsByRoute.get(key) ?? [];
+      list.push({ direction: f.direction, field: f.field, types: f.types, pii: f.pii, calls: Number(f.calls), first_seen: iso(f.first_at), last_seen: iso(f.last_at) });
+      fieldsByRoute.set(key, list);
+    }
+    const vendors = new Map<string, InventoryVendor & { hostSet: Set<string>; serviceSet: Set<string>; piiSet: Set<string> }>();
+    for (const r of routeRows) {
+      let v = vendors.get(r.vendor);
+      if (!v) {
+        v = { vendor: r.vendor, hosts: [], services: [], pii: [], calls: 0, errors: 0, first_seen: iso(r.first_seen), last_seen: iso(r.last_seen), routes: [], hostSet: new Set(), serviceSet: new Set(), piiSet: new Set() };
+        vendors.set(r.vendor, v);
+      }
+      const fields = fieldsByRoute.get(`${r.vendor}\u0000${r.route}`) ?? [];
+      for (const f of fields) for (const p of f.pii) v.piiSet.add(p);
+      r.hosts.forEach((h) => v.hostSet.add(h));
+      r.services.forEach((s) => v.serviceSet.add(s));
+      v.calls += Number(r.calls);
+      v.errors += Number(r.errors);
+      if (iso(r.first_seen) < v.first_seen) v.first_seen = iso(r.first_seen);
+      if (iso(r.last_seen) > v.last_seen) v.last_seen = iso(r.last_seen);
+      v.routes.push({
+        route: r.route,
+        methods: [...r.methods].sort(),
+        services: [...r.services].sort(),
+        calls: Number(r.calls),
+        errors: Number(r.errors),
+        first_seen: iso(r.first_seen),
+        last_seen: iso(r.last_seen),
+        fields,
+      });
+    }
+    return [...vendors.values()].map(({ hostSet, serviceSet, piiSet, ...v }) => ({
+      ...v,
+      hosts: [...hostSet].sort(),
+      services: [...serviceSet].sort(),
+      pii: [...piiSet].sort(),
+    }));
+  } catch (err) {
+    throw wrapStoreError(err, 'reading the inventory failed');
+  }
+}

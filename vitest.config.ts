@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// chDB is one engine per process and per data path, so every test file gets its own process.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    pool: 'forks',
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    globalSetup: ['test/helpers/global-setup.ts'],
+  },
+});
