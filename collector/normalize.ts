@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { getDomain } from 'tldts';
+import { BoundedCache } from '../common/bounded-cache.js';
 import { FIELD_TYPES } from '../common/types.js';
 import { templatePath } from '../common/route-template.js';
 import { matchVendor, VENDOR_CATALOG, type VendorPattern } from '../common/vendor-catalog.js';
@@ -53,7 +54,18 @@ function num(attrs: Attributes, ...keys: string[]): number | undefined {
  * generalised where it looks personal. Anything else is dropped, never stored as sent.
  */
 function entries(value: AttrValue | undefined, suffixOk: (suffix: string) => boolean): string[] {
-  if (!Array.isArray(value)) return [];
+  if (!Array.isArray(value) || value.length === 0) return [];
+  // Shapes repeat call after call; validate each distinct list once.
+  const cache = suffixOk === isFieldType ? fieldCache : piiCache;
+  return cache.get(value.join('\u0001'), () => validateEntries(value, suffixOk));
+}
+
+const isFieldType = (t: string): boolean => TYPE_SET.has(t);
+const isPiiClass = (c: string): boolean => PII_CLASS.test(c);
+const fieldCache = new BoundedCache<string, string[]>(10_000);
+const piiCache = new BoundedCache<string, string[]>(10_000);
+
+function validateEntries(value: AttrValue[], suffixOk: (suffix: string) => boolean): string[] {
   const out = new Set<string>();
   for (const item of value) {
     if (typeof item !== 'string' || out.size >= MAX_FIELDS) continue;
@@ -126,8 +138,8 @@ export function normalizeSpan(span: DecodedSpan, resource: Attributes, options: 
   let errorType = str(a, 'error.type')?.slice(0, 128) ?? '';
   if (errorType === '' && span.statusCode === STATUS_CODE_ERROR && statusCode === 0) errorType = '_OTHER';
 
-  const requestFields = entries(a.get('egress.request.fields'), (t) => TYPE_SET.has(t));
-  const requestPii = entries(a.get('egress.request.pii'), (c) => PII_CLASS.test(c));
+  const requestFields = entries(a.get('egress.request.fields'), isFieldType);
+  const requestPii = entries(a.get('egress.request.pii'), isPiiClass);
   const sentHash = str(a, 'egress.request.shape_hash');
   const shapeHash =
     sentHash && /^[\w-]{1,64}$/.test(sentHash)
@@ -154,8 +166,8 @@ export function normalizeSpan(span: DecodedSpan, resource: Attributes, options: 
       response_bytes: Math.max(0, Math.trunc(num(a, 'http.response.body.size', 'http.response_content_length') ?? 0)),
       request_fields: requestFields,
       request_pii: requestPii,
-      response_fields: entries(a.get('egress.response.fields'), (t) => TYPE_SET.has(t)),
-      response_pii: entries(a.get('egress.response.pii'), (c) => PII_CLASS.test(c)),
+      response_fields: entries(a.get('egress.response.fields'), isFieldType),
+      response_pii: entries(a.get('egress.response.pii'), isPiiClass),
       shape_hash: shapeHash,
       attributes: redactAttributes(a, resource),
     },

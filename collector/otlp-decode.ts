@@ -32,7 +32,6 @@ interface PbLong {
   unsigned: boolean;
 }
 interface PbAnyValue {
-  value?: string;
   stringValue?: string;
   boolValue?: boolean;
   intValue?: number | PbLong;
@@ -63,28 +62,24 @@ function longToBigInt(v: number | PbLong | undefined): bigint {
   return (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0);
 }
 
+const own = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
+
 function pbValue(v: PbAnyValue | undefined): AttrValue | undefined {
-  switch (v?.value) {
-    case 'stringValue':
-      return v.stringValue ?? '';
-    case 'boolValue':
-      return v.boolValue ?? false;
-    case 'intValue':
-      return Number(longToBigInt(v.intValue));
-    case 'doubleValue':
-      return v.doubleValue ?? 0;
-    case 'arrayValue': {
-      const out: AttrValue[] = [];
-      for (const item of v.arrayValue?.values ?? []) {
-        const x = pbValue(item);
-        if (x !== undefined) out.push(x);
-      }
-      return out;
+  if (v === undefined) return undefined;
+  if (own(v, 'stringValue')) return v.stringValue!;
+  if (own(v, 'arrayValue')) {
+    const out: AttrValue[] = [];
+    for (const item of v.arrayValue!.values ?? []) {
+      const x = pbValue(item);
+      if (x !== undefined) out.push(x);
     }
-    default:
-      // kvlist and bytes values carry nothing egresswatch reads.
-      return undefined;
+    return out;
   }
+  if (own(v, 'intValue')) return Number(longToBigInt(v.intValue));
+  if (own(v, 'boolValue')) return v.boolValue!;
+  if (own(v, 'doubleValue')) return v.doubleValue!;
+  // kvlist and bytes values carry nothing egresswatch reads.
+  return undefined;
 }
 
 function pbAttributes(list: PbKeyValue[] | undefined): Attributes {

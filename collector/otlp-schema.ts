@@ -45,8 +45,10 @@ const descriptor = {
         },
         Status: { fields: { message: { type: 'string', id: 2 }, code: { type: 'int32', id: 3 } } },
         KeyValue: { fields: { key: { type: 'string', id: 1 }, value: { type: 'AnyValue', id: 2 } } },
+        // AnyValue's `value` oneof is declared as plain fields: protobufjs implements oneofs with
+        // `delete`, which turns every decoded value into a slow dictionary object. A decoded
+        // message owns exactly the fields that were on the wire, so hasOwn tells which is set.
         AnyValue: {
-          oneofs: { value: { oneof: ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'arrayValue', 'kvlistValue', 'bytesValue'] } },
           fields: {
             stringValue: { type: 'string', id: 1 },
             boolValue: { type: 'bool', id: 2 },

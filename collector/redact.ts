@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { BoundedCache } from '../common/bounded-cache.js';
 import type { AttrValue, Attributes } from './otlp-decode.js';
 
 /**
@@ -20,6 +21,7 @@ const SECRET_KEY = /(auth|token|secret|passw|pwd|api[-_.]?key|apikey|cookie|sess
 const HEADER_KEY = /^http\.(request|response)\.header\./;
 
 const EMAIL = /[^\s@]+@[^\s@]+\.[a-z]{2,}/i;
+const EMAIL_IN_PATH = /[^\s@.[\]]+(?:\.[^\s@.[\]]+)*@[^\s@[\]]+\.[a-z]{2,}/gi;
 const JWT = /eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/;
 const BEARER = /\bbearer\s+\S+/i;
 const KEY_PREFIX = /\b(sk|pk|rk)_(live|test)_\w+|\bAKIA[0-9A-Z]{16}\b|\bgh[pousr]_\w{20,}|\bxox[abprs]-[\w-]+|\bAIza[\w-]{30,}|\bSG\.[\w-]{16,}\.[\w-]{16,}/;
@@ -69,27 +71,53 @@ function safeValue(key: string, value: AttrValue): string | undefined {
     return parts.join(',').slice(0, MAX_VALUE_CHARS);
   }
   if (typeof value !== 'string') return String(value);
-  if (URL_QUERY.test(value)) return undefined;
-  if (looksSensitive(value)) return undefined;
+  return value.length > MAX_VALUE_CHARS * 4 ? checkString(value) : stringVerdicts.get(value, checkString);
+}
+
+/** Attribute values repeat (user agents, versions, host names): judge each distinct one once. */
+const stringVerdicts = new BoundedCache<string, string | undefined>(20_000);
+
+function checkString(value: string): string | undefined {
+  if (URL_QUERY.test(value) || looksSensitive(value)) return undefined;
   return value.slice(0, MAX_VALUE_CHARS);
+}
+
+const keyVerdicts = new BoundedCache<string, boolean>(10_000);
+const keyAllowed = (key: string): boolean =>
+  keyVerdicts.get(key, (k) => !(COLUMN_KEYS.has(k) || k.startsWith('egress.') || HEADER_KEY.test(k) || SECRET_KEY.test(k)));
+
+/** A resource is shared by every span of a request: redact it once. */
+const resourceParts = new WeakMap<Attributes, [string, string][]>();
+
+function redactResource(resource: Attributes): [string, string][] {
+  let part = resourceParts.get(resource);
+  if (!part) {
+    part = [];
+    for (const [key, value] of resource) {
+      if (key === 'service.name' || key.startsWith('deployment.environment') || !keyAllowed(key)) continue;
+      const safe = safeValue(key, value);
+      if (safe !== undefined) part.push([`resource.${key}`, safe]);
+    }
+    resourceParts.set(resource, part);
+  }
+  return part;
 }
 
 /** The attributes (span's, then resource's under `resource.`) that are safe to store. */
 export function redactAttributes(span: Attributes, resource: Attributes): Record<string, string> {
   const out: Record<string, string> = {};
   let n = 0;
-  const take = (key: string, value: AttrValue, prefix: string): void => {
-    if (n >= MAX_ATTRIBUTES) return;
-    if (COLUMN_KEYS.has(key) || key.startsWith('egress.') || HEADER_KEY.test(key) || SECRET_KEY.test(key)) return;
+  for (const [key, value] of span) {
+    if (n >= MAX_ATTRIBUTES) return out;
+    if (!keyAllowed(key)) continue;
     const safe = safeValue(key, value);
-    if (safe === undefined) return;
-    out[prefix + key] = safe;
+    if (safe === undefined) continue;
+    out[key] = safe;
     n++;
-  };
-  for (const [key, value] of span) take(key, value, '');
-  for (const [key, value] of resource) {
-    if (key === 'service.name' || key.startsWith('deployment.environment')) continue;
-    take(key, value, 'resource.');
+  }
+  for (const [key, value] of redactResource(resource)) {
+    if (n++ >= MAX_ATTRIBUTES) break;
+    out[key] = value;
   }
   return out;
 }
@@ -97,7 +125,9 @@ export function redactAttributes(span: Attributes, resource: Attributes): Record
 /** A field path with any segment that looks personal (a map keyed by email, say) generalised. */
 export function redactFieldPath(path: string): string {
   if (!looksSensitive(path)) return path;
+  // An email spans '.'-separated segments, so it is replaced before the path is split.
   return path
+    .replace(EMAIL_IN_PATH, '{key}')
     .split('.')
     .map((segment) => (looksSensitive(segment) || EMAIL.test(segment) ? '{key}' : segment))
     .join('.');

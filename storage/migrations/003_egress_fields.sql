@@ -1,5 +1,5 @@
 -- The data map: which field paths, of which type and PII class, go to which vendor and route.
--- One row per (vendor, service, route, direction, field, type, pii); pii = '' for no class.
+-- One row per (vendor, service, route, direction, field, type, shape_pii); pii = '' for no class.
 CREATE TABLE IF NOT EXISTS egress_fields
 (
     vendor      LowCardinality(String),
@@ -18,29 +18,45 @@ ORDER BY (vendor, service, route, direction, field, type, pii);
 
 -- `path:type` and `path:class` are split on the LAST ':' (the SDK keeps ':' out of paths).
 -- Each field joins the PII classes recorded for the same path; a PII entry without a field
--- entry still lands, with type ''.
+-- entry still lands, with type ''. Calls repeat a handful of shapes, so each insert first
+-- collapses to its distinct (route, fields, pii) shapes and only those are split: the string
+-- work is per shape, not per span.
 CREATE MATERIALIZED VIEW IF NOT EXISTS egress_fields_request_mv TO egress_fields AS
 SELECT vendor, service, route, 'request' AS direction,
        entry.1 AS field, entry.2 AS type, entry.3 AS pii,
-       min(toDateTime64(timestamp, 3)) AS first_seen, max(toDateTime64(timestamp, 3)) AS last_seen, count() AS calls
-FROM egress_spans
+       min(first) AS first_seen, max(last) AS last_seen, sum(n) AS calls
+FROM
+(
+    SELECT vendor, service, route, request_fields AS shape_fields, request_pii AS shape_pii,
+           min(toDateTime64(timestamp, 3)) AS first, max(toDateTime64(timestamp, 3)) AS last, count() AS n
+    FROM egress_spans
+    WHERE notEmpty(request_fields) OR notEmpty(request_pii)
+    GROUP BY vendor, service, route, shape_fields, shape_pii
+)
 ARRAY JOIN arrayConcat(
-    arrayFlatten(arrayMap(f -> arrayMap(c -> (replaceRegexpOne(f, ':[^:]*$', ''), extract(f, ':([^:]*)$'), c),
-        if(empty(arrayFilter(p -> replaceRegexpOne(p, ':[^:]*$', '') = replaceRegexpOne(f, ':[^:]*$', ''), request_pii)), [''],
-           arrayMap(p -> extract(p, ':([^:]*)$'), arrayFilter(p -> replaceRegexpOne(p, ':[^:]*$', '') = replaceRegexpOne(f, ':[^:]*$', ''), request_pii)))), request_fields)),
-    arrayMap(p -> (replaceRegexpOne(p, ':[^:]*$', ''), '', extract(p, ':([^:]*)$')),
-        arrayFilter(p -> NOT has(arrayMap(f -> replaceRegexpOne(f, ':[^:]*$', ''), request_fields), replaceRegexpOne(p, ':[^:]*$', '')), request_pii))) AS entry
+        arrayFlatten(arrayMap(f -> arrayMap(c -> (replaceRegexpOne(f, ':[^:]*$', ''), extract(f, ':([^:]*)$'), c),
+            if(empty(arrayFilter(p -> replaceRegexpOne(p, ':[^:]*$', '') = replaceRegexpOne(f, ':[^:]*$', ''), shape_pii)), [''],
+               arrayMap(p -> extract(p, ':([^:]*)$'), arrayFilter(p -> replaceRegexpOne(p, ':[^:]*$', '') = replaceRegexpOne(f, ':[^:]*$', ''), shape_pii)))), shape_fields)),
+        arrayMap(p -> (replaceRegexpOne(p, ':[^:]*$', ''), '', extract(p, ':([^:]*)$')),
+            arrayFilter(p -> NOT has(arrayMap(f -> replaceRegexpOne(f, ':[^:]*$', ''), shape_fields), replaceRegexpOne(p, ':[^:]*$', '')), shape_pii))) AS entry
 GROUP BY vendor, service, route, field, type, pii;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS egress_fields_response_mv TO egress_fields AS
 SELECT vendor, service, route, 'response' AS direction,
        entry.1 AS field, entry.2 AS type, entry.3 AS pii,
-       min(toDateTime64(timestamp, 3)) AS first_seen, max(toDateTime64(timestamp, 3)) AS last_seen, count() AS calls
-FROM egress_spans
+       min(first) AS first_seen, max(last) AS last_seen, sum(n) AS calls
+FROM
+(
+    SELECT vendor, service, route, response_fields AS shape_fields, response_pii AS shape_pii,
+           min(toDateTime64(timestamp, 3)) AS first, max(toDateTime64(timestamp, 3)) AS last, count() AS n
+    FROM egress_spans
+    WHERE notEmpty(response_fields) OR notEmpty(response_pii)
+    GROUP BY vendor, service, route, shape_fields, shape_pii
+)
 ARRAY JOIN arrayConcat(
-    arrayFlatten(arrayMap(f -> arrayMap(c -> (replaceRegexpOne(f, ':[^:]*$', ''), extract(f, ':([^:]*)$'), c),
-        if(empty(arrayFilter(p -> replaceRegexpOne(p, ':[^:]*$', '') = replaceRegexpOne(f, ':[^:]*$', ''), response_pii)), [''],
-           arrayMap(p -> extract(p, ':([^:]*)$'), arrayFilter(p -> replaceRegexpOne(p, ':[^:]*$', '') = replaceRegexpOne(f, ':[^:]*$', ''), response_pii)))), response_fields)),
-    arrayMap(p -> (replaceRegexpOne(p, ':[^:]*$', ''), '', extract(p, ':([^:]*)$')),
-        arrayFilter(p -> NOT has(arrayMap(f -> replaceRegexpOne(f, ':[^:]*$', ''), response_fields), replaceRegexpOne(p, ':[^:]*$', '')), response_pii))) AS entry
+        arrayFlatten(arrayMap(f -> arrayMap(c -> (replaceRegexpOne(f, ':[^:]*$', ''), extract(f, ':([^:]*)$'), c),
+            if(empty(arrayFilter(p -> replaceRegexpOne(p, ':[^:]*$', '') = replaceRegexpOne(f, ':[^:]*$', ''), shape_pii)), [''],
+               arrayMap(p -> extract(p, ':([^:]*)$'), arrayFilter(p -> replaceRegexpOne(p, ':[^:]*$', '') = replaceRegexpOne(f, ':[^:]*$', ''), shape_pii)))), shape_fields)),
+        arrayMap(p -> (replaceRegexpOne(p, ':[^:]*$', ''), '', extract(p, ':([^:]*)$')),
+            arrayFilter(p -> NOT has(arrayMap(f -> replaceRegexpOne(f, ':[^:]*$', ''), shape_fields), replaceRegexpOne(p, ':[^:]*$', '')), shape_pii))) AS entry
 GROUP BY vendor, service, route, field, type, pii;

@@ -1,0 +1,107 @@
+import { request } from 'node:http';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExportTraceServiceRequest, ExportTraceServiceResponse } from '../../../collector/otlp-schema.js';
+import { startInstance, type RunningInstance } from '../../helpers/egresswatch-process.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+
+const now = BigInt(Date.now()) * 1_000_000n;
+
+function jsonSpan(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    traceId: '5b8efff798038103d269b633813fc60c',
+    spanId: 'eee19b7ec3c1b174',
+    name: 'POST',
+    kind: 3,
+    startTimeUnixNano: String(now),
+    endTimeUnixNano: String(now + 5_000_000n),
+    attributes: [
+      { key: 'http.request.method', value: { stringValue: 'POST' } },
+      { key: 'url.full', value: { stringValue: 'https://api.twilio.com/2010-04-01/Accounts/AC123456789/Messages.json' } },
+    ],
+    ...overrides,
+  };
+}
+
+function body(spans: Record<string, unknown>[]): string {
+  return JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'notify' } }] }, scopeSpans: [{ spans }] }] });
+}
+
+describe('the collector answers bad input with the OTLP status codes and keeps serving', () => {
+  const dir = tempDir();
+  let ew: RunningInstance;
+  let traces: string;
+  beforeAll(async () => {
+    ew = await startInstance(dir.path);
+    traces = `${ew.url}/v1/traces`;
+  });
+  afterAll(async () => {
+    await ew?.stop();
+    dir.remove();
+  });
+
+  // Like curl and the OTel exporters' node:http transport: the answer counts even when the
+  // server stops reading an oversized body early (fetch would report only the EPIPE).
+  const postRaw = (payload: Buffer, headers: Record<string, string>): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const req = request(traces, { method: 'POST', headers: { ...headers, 'content-length': String(payload.length) } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', (err) => (err.message.includes('EPIPE') || err.message.includes('ECONNRESET') ? undefined : reject(err)));
+      req.end(payload);
+    });
+
+  const post = (payload: string | Buffer, headers: Record<string, string>): Promise<Response> =>
+    fetch(traces, { method: 'POST', headers, body: payload });
+
+  it('400 for malformed protobuf, with a google.rpc.Status body', async () => {
+    const res = await post(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]), { 'content-type': 'application/x-protobuf' });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toContain('application/x-protobuf');
+  });
+
+  it('400 for malformed JSON and for JSON that is not OTLP, saying what is wrong', async () => {
+    const broken = await post('{"resourceSpans": [', { 'content-type': 'application/json' });
+    expect(broken.status).toBe(400);
+    expect(((await broken.json()) as { message: string }).message).toMatch(/not valid JSON/);
+    const wrong = await post(JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'xyz' }] }] }] }), { 'content-type': 'application/json' });
+    expect(wrong.status).toBe(400);
+    expect(((await wrong.json()) as { message: string }).message).toMatch(/traceId/);
+  });
+
+  it('415 for a content type or encoding it does not speak', async () => {
+    expect((await post('hello', { 'content-type': 'text/plain' })).status).toBe(415);
+    expect((await post(body([jsonSpan()]), { 'content-type': 'application/json', 'content-encoding': 'br' })).status).toBe(415);
+  });
+
+  it('413 for a body over the limit and for a gzip bomb', async () => {
+    const huge = Buffer.alloc(9 * 1024 * 1024, 0x20);
+    expect(await postRaw(huge, { 'content-type': 'application/json' })).toBe(413);
+    // 100 MiB of zeros gzip to ~100 KiB: small on the wire, over the 64 MiB inflate limit.
+    const bomb = gzipSync(Buffer.alloc(100 * 1024 * 1024));
+    expect(bomb.length).toBeLessThan(1024 * 1024);
+    expect(await postRaw(bomb, { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' })).toBe(413);
+  });
+
+  it('accepts gzip JSON and reports spans it cannot store as partial success', async () => {
+    const payload = gzipSync(body([jsonSpan(), jsonSpan({ spanId: 'eee19b7ec3c1b175', traceId: '' }), jsonSpan({ spanId: 'eee19b7ec3c1b176', kind: 'SPAN_KIND_SERVER' })]));
+    const res = await post(payload, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+    expect(res.status).toBe(200);
+    const answer = (await res.json()) as { partialSuccess?: { rejectedSpans: string; errorMessage: string } };
+    expect(answer.partialSuccess?.rejectedSpans).toBe('1');
+    expect(answer.partialSuccess?.errorMessage).toMatch(/trace_id/);
+  });
+
+  it('answers protobuf with an ExportTraceServiceResponse and is still healthy after all of the above', async () => {
+    const msg = ExportTraceServiceRequest.encode(ExportTraceServiceRequest.fromObject({ resourceSpans: [] })).finish();
+    const res = await post(Buffer.from(msg), { 'content-type': 'application/x-protobuf' });
+    expect(res.status).toBe(200);
+    const decoded = ExportTraceServiceResponse.decode(new Uint8Array(await res.arrayBuffer())).toJSON();
+    expect(decoded).toEqual({});
+    expect((await fetch(`${ew.url}/readyz`)).status).toBe(200);
+    const metrics = await (await fetch(`${ew.url}/metrics`)).text();
+    expect(metrics).toMatch(/egresswatch_spans_rejected_total\{reason="too_large"\} 2/);
+    expect(metrics).toMatch(/egresswatch_spans_accepted_total 1/);
+  });
+});

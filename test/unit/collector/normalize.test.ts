@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeSpan, type NormalizeOptions } from '../../../collector/normalize.js';
+import type { AttrValue, DecodedSpan } from '../../../collector/otlp-decode.js';
+import { templatePath } from '../../../common/route-template.js';
+
+const options: NormalizeOptions = { configVendors: [{ vendor: 'payments-proxy', hosts: ['pay.internal.example.com'] }], ignoreHosts: [{ vendor: 'i', hosts: ['*.svc.cluster.local'] }] };
+
+function span(attrs: Record<string, AttrValue>, kind = 3): DecodedSpan {
+  return {
+    traceId: '5b8efff798038103d269b633813fc60c',
+    spanId: 'eee19b7ec3c1b174',
+    kind,
+    startNs: 1_763_892_000_123_456_789n,
+    endNs: 1_763_892_000_223_456_789n,
+    attributes: new Map(Object.entries(attrs)),
+    statusCode: 0,
+  };
+}
+const resource = new Map<string, AttrValue>([['service.name', 'checkout'], ['deployment.environment', 'prod'], ['host.name', 'web-1']]);
+
+describe('normalizeSpan', () => {
+  it('maps stable semconv and egress attributes into a row, with exact nanosecond time', () => {
+    const r = normalizeSpan(
+      span({
+        'http.request.method': 'post',
+        'url.full': 'https://user:pw@api.stripe.com/v1/charges?key=sk_live_x',
+        'http.response.status_code': 503,
+        'http.request.body.size': 120,
+        'egress.request.fields': ['amount:number', 'customer.email:string', 'bogus', 'x:float'],
+        'egress.request.pii': ['customer.email:email'],
+        authorization: 'Bearer abc.def.ghi',
+        'http.request.header.x-api-key': ['k'],
+        'user_agent.original': 'node',
+      }),
+      resource,
+      options,
+    );
+    expect('row' in r).toBe(true);
+    if (!('row' in r)) return;
+    expect(r.row).toMatchObject({
+      timestamp: '1763892000.123456789',
+      service: 'checkout',
+      environment: 'prod',
+      vendor: 'stripe',
+      host: 'api.stripe.com',
+      method: 'POST',
+      route: '/v1/charges',
+      status_code: 503,
+      duration_ns: 100_000_000,
+      request_bytes: 120,
+      request_fields: ['amount:number', 'customer.email:string'],
+      request_pii: ['customer.email:email'],
+    });
+    expect(r.row.shape_hash).toMatch(/^[0-9a-f]{16}$/);
+    expect(r.row.attributes).toEqual({ 'user_agent.original': 'node', 'resource.host.name': 'web-1' });
+    expect(JSON.stringify(r.row)).not.toMatch(/sk_live|pw@|abc\.def/);
+  });
+
+  it('reads old semconv, and config vendors win over the SDK and the catalog', () => {
+    const r = normalizeSpan(span({ 'http.method': 'GET', 'http.url': 'https://pay.internal.example.com/orders/123', 'egress.vendor': 'stripe', 'http.status_code': 200 }), resource, options);
+    expect(r).toMatchObject({ row: { vendor: 'payments-proxy', route: '/orders/{id}', status_code: 200 } });
+  });
+
+  it('skips non-client and internal spans, rejects client spans it cannot store', () => {
+    expect(normalizeSpan(span({ 'http.request.method': 'GET' }, 2), resource, options)).toEqual({ skip: 'not_egress' });
+    expect(normalizeSpan(span({ 'http.request.method': 'GET', 'server.address': 'users.svc.cluster.local' }), resource, options)).toEqual({ skip: 'ignored_host' });
+    expect(normalizeSpan(span({ 'http.request.method': 'GET' }), resource, options)).toEqual({ reject: 'no_host' });
+    const bad = span({ 'http.request.method': 'GET', 'server.address': 'api.openai.com' });
+    bad.endNs = bad.startNs - 1n;
+    expect(normalizeSpan(bad, resource, options)).toEqual({ reject: 'invalid_time' });
+  });
+
+  it('generalises field paths that carry personal data in their keys', () => {
+    const r = normalizeSpan(span({ 'http.request.method': 'PUT', 'server.address': 'api.hubapi.com', 'egress.request.fields': ['contacts.jane.doe@example.com.tags:array'] }), resource, options);
+    expect(r).toMatchObject({ row: { request_fields: [expect.not.stringContaining('@')] } });
+  });
+});
+
+describe('templatePath', () => {
+  it.each([
+    ['/v1/customers/cus_9s6XKzkNRiz8i3/sources', '/v1/customers/{id}/sources'],
+    ['/2010-04-01/Accounts/AC3f0b8d1e2c4a5b6c7d8e9f0a1b2c3d4e/Messages.json', '/{id}/Accounts/{id}/Messages.json'],
+    ['/users/42', '/users/{id}'],
+    ['/items/0b5e7a3c-9d0e-4b1a-8c2f-3d4e5f6a7b8c', '/items/{id}'],
+    ['/v2/chat/completions', '/v2/chat/completions'],
+    ['/lookup/jane@example.com', '/lookup/{id}'],
+    ['/', '/'],
+  ])('%s → %s', (path, route) => {
+    expect(templatePath(path)).toBe(route);
+  });
+});
