@@ -3,6 +3,7 @@ import type { Config } from '../common/config/index.js';
 import { BatchWriter } from '../collector/batch-writer.js';
 import { batchInsertSeconds, batchRows } from '../collector/metrics.js';
 import { createCollectorServer } from '../collector/server.js';
+import { registerRunbookRoutes } from './runbook-routes.js';
 import { insertSpans, type EgressSpanRow } from '../storage/span-writer.js';
 import type { Store } from '../storage/store.js';
 
@@ -41,7 +42,7 @@ export async function startCollectorRole(
     writer,
     normalize: { configVendors, ignoreHosts: c.ignore_hosts.length > 0 ? [{ vendor: 'ignored', hosts: c.ignore_hosts }] : [] },
     isReady: () => !draining && writer.queueDepth < Math.max(c.max_queue_spans, c.max_batch_spans) * 0.9,
-    ...(overrides.routes ? { routes: overrides.routes } : {}),
+    routes: overrides.routes ?? ((app) => registerRunbookRoutes(app)),
   });
   const url = await server.listen();
   return {

@@ -7,6 +7,12 @@ import type { Command } from './command.js';
 export const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   start: { summary: 'embedded all-in-one: migrate, collector, worker, scheduler, console', load: async () => (await import('./commands/start.js')).startCommand },
   collector: { summary: 'the collector role alone (scale-out: ClickHouse server + Redis)', load: async () => (await import('./commands/collector.js')).collectorCommand },
+  worker: { summary: 'the worker role alone: detection and notification jobs (scale-out: Redis)', load: async () => (await import('./commands/worker.js')).workerCommand },
   migrate: { summary: 'apply schema migrations', load: async () => (await import('./commands/migrate.js')).migrateCommand },
   vendors: { summary: 'the inventory and data map: vendors, routes, fields, PII classes', load: async () => (await import('./commands/vendors.js')).vendorsCommand },
+  detect: { summary: 'replay the detectors over a past window as if live; store and print alerts', load: async () => (await import('./commands/detect.js')).detectCommand },
+  backtest: { summary: 'run the production volume detector over NAB-format CSV series', load: async () => (await import('./commands/backtest.js')).backtestCommand },
+  alerts: { summary: 'current and recent alerts', load: async () => (await import('./commands/alerts.js')).alertsCommand },
+  silence: { summary: 'silence alerts by label matchers: add, list, expire', load: async () => (await import('./commands/silence.js')).silenceCommand },
+  policy: { summary: 'CI gate: exit 1 on PII sent to a vendor that its policy does not allow', load: async () => (await import('./commands/policy.js')).policyCommand },
 };

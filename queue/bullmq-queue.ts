@@ -36,7 +36,10 @@ export class BullMqBackend implements QueueBackend {
     const opts = resolveQueueOptions(options);
     const queue = new Queue(name, { connection: this.connection, prefix: this.prefix });
     let worker: Worker | undefined;
+    let workerConnection: Redis | undefined;
     if (processor) {
+      // Workers block on Redis, so each gets its own connection; it is closed with the worker.
+      workerConnection = this.connection.duplicate();
       worker = new Worker(
         name,
         async (job: Job) => {
@@ -49,7 +52,7 @@ export class BullMqBackend implements QueueBackend {
           }
         },
         {
-          connection: this.connection.duplicate(),
+          connection: workerConnection,
           prefix: this.prefix,
           concurrency: opts.concurrency,
           settings: {
@@ -63,10 +66,15 @@ export class BullMqBackend implements QueueBackend {
       worker.on('error', (err) => log.warn({ queue: name, err: err.message }, 'worker error'));
     }
     const w = worker;
-    this.closers.push(async () => {
-      await w?.close();
-      await queue.close();
-    });
+    const wc = workerConnection;
+    let closing: Promise<void> | undefined;
+    const close = (): Promise<void> =>
+      (closing ??= (async () => {
+        await w?.close();
+        await queue.close();
+        await wc?.quit().catch(() => undefined);
+      })());
+    this.closers.push(close);
     return {
       name,
       add: async (jobId, data, addOptions) => {
@@ -83,10 +91,7 @@ export class BullMqBackend implements QueueBackend {
         return true;
       },
       waitFor: (jobIds, timeoutMs) => waitForJobs(queue, jobIds, timeoutMs),
-      close: async () => {
-        await w?.close();
-        await queue.close();
-      },
+      close,
     };
   }
 

@@ -143,3 +143,19 @@ export async function readInventory(store: Store, filter: InventoryFilter = {}):
     throw wrapStoreError(err, 'reading the inventory failed');
   }
 }
+
+/** Vendors with any traffic at or after `sinceMs`: the ones a detection step evaluates. */
+export async function listActiveVendors(store: Store, sinceMs: number): Promise<string[]> {
+  try {
+    const rows = await (
+      await store.client.query({
+        query: 'SELECT DISTINCT vendor FROM egress_minute WHERE minute >= toDateTime({since:UInt32}) ORDER BY vendor',
+        query_params: { since: Math.max(0, Math.floor(sinceMs / 1000)) },
+        format: 'JSONEachRow',
+      })
+    ).json<{ vendor: string }>();
+    return rows.map((r) => r.vendor);
+  } catch (err) {
+    throw wrapStoreError(err, 'listing active vendors failed');
+  }
+}

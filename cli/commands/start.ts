@@ -1,15 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { ConfigError } from '../../common/errors.js';
+import { registerConsoleRoutes } from '../../dashboards/console-routes.js';
 import { openQueueRuntime } from '../../queue/backend.js';
 import { intFlag, stringFlag, type Command } from '../command.js';
-import { registerApiRoutes } from '../api-routes.js';
+import { registerApiRoutes, type ApiRoute } from '../api-routes.js';
 import { startCollectorRole } from '../collector-role.js';
 import { configFromArgs, configOption } from '../config-flags.js';
 import { processAlive, readInstanceFile, removeInstanceFile, writeInstanceFile } from '../instance-file.js';
 import { describeListenError, untilSignal } from '../lifecycle.js';
+import { replayDetection } from '../replay.js';
+import { registerRunbookRoutes } from '../runbook-routes.js';
 import { openConfiguredStore } from '../store-access.js';
+import { startWorkerRole, type WorkerRole } from '../worker-role.js';
+import { alertApiRoutes } from './alerts.js';
+import { detectRequest } from './detect.js';
+
+const detectBody = z.object({ from: z.number(), to: z.number(), step: z.number(), notify: z.boolean() }).strict();
 
 export const startCommand: Command = {
   name: 'start',
@@ -17,48 +27,71 @@ export const startCommand: Command = {
   usage: '[--host H] [--port P] [--config FILE]',
   options: { ...configOption, host: { type: 'string' }, port: { type: 'string' } },
   async run(args) {
-    const config = configFromArgs(args);
-    const host = stringFlag(args, 'host') ?? config.collector.host;
-    const port = intFlag(args, 'port', 0, 65535) ?? config.collector.port;
-    const dataDir = resolve(config.data_dir);
+    const loaded = configFromArgs(args);
+    const host = stringFlag(args, 'host') ?? loaded.collector.host;
+    const port = intFlag(args, 'port', 0, 65535) ?? loaded.collector.port;
+    const dataDir = resolve(loaded.data_dir);
     mkdirSync(dataDir, { recursive: true });
     const running = readInstanceFile(dataDir);
     if (running && running.pid !== process.pid && processAlive(running.pid)) {
       throw new ConfigError(`egresswatch is already running on ${dataDir} at ${running.url} (pid ${running.pid}); stop it first or use another EGRESSWATCH_DATA_DIR`);
     }
 
-    const store = await openConfiguredStore(config);
-    const queue = await openQueueRuntime({ redisUrl: config.redis.url, dataDir, embedded: true });
+    const store = await openConfiguredStore(loaded);
+    const queue = await openQueueRuntime({ redisUrl: loaded.redis.url, dataDir, embedded: true });
     const apiToken = randomBytes(24).toString('hex');
+    // The worker needs the collector's real address for runbook links, so it starts after
+    // the listener; routes that need it look it up when called.
+    let worker: WorkerRole | undefined;
+    let config = loaded;
+    const detectRoute: ApiRoute = {
+      method: 'POST',
+      path: '/api/detect',
+      handler: async (req: FastifyRequest, s) => {
+        const body = detectBody.parse(req.body);
+        const request = detectRequest({ from: new Date(body.from).toISOString(), to: new Date(body.to).toISOString(), step: `${body.step}ms`, notify: body.notify });
+        return replayDetection(s, config, { fromMs: request.from, toMs: request.to, stepMs: request.step, notifier: request.notify ? worker?.notifier : undefined });
+      },
+    };
     let collector;
     try {
-      collector = await startCollectorRole(config, store, {
+      collector = await startCollectorRole(loaded, store, {
         host,
         port,
-        routes: (app) => registerApiRoutes(app, store, apiToken),
+        routes: (app) => {
+          registerApiRoutes(app, store, apiToken, [...alertApiRoutes(loaded), detectRoute]);
+          registerRunbookRoutes(app);
+          registerConsoleRoutes(app, { apiToken });
+        },
       });
     } catch (err) {
       await queue.close();
       await store.close();
       throw describeListenError(err, port);
     }
+    config = { ...loaded, alerts: { ...loaded.alerts, runbook_base_url: loaded.alerts.runbook_base_url ?? collector.url } };
+    worker = await startWorkerRole(config, store, queue, { scheduler: true });
     writeInstanceFile(dataDir, { url: collector.url, pid: process.pid, apiToken, startedAt: new Date().toISOString() });
 
     process.stdout.write(
       [
         'egresswatch is running',
         `  OTLP/HTTP  ${collector.url}/v1/traces   (point OTEL_EXPORTER_OTLP_ENDPOINT at ${collector.url})`,
-        `  API        ${collector.url}/api/vendors`,
+        `  console    ${collector.url}/`,
+        `  runbooks   ${collector.url}/runbooks`,
         `  health     ${collector.url}/healthz  ${collector.url}/readyz  ${collector.url}/metrics`,
         `  store      ${store.transport === 'embedded' ? `embedded ClickHouse (chDB) in ${store.enginePath}` : 'ClickHouse server'}`,
-        `  queue      ${queue.redisUrl ? `BullMQ on ${queue.redisUrl}` : 'in-process (no Redis)'}`,
+        `  queue      ${queue.redisUrl ? `BullMQ on ${queue.redisUrl}` : 'in-process (no Redis: jobs do not survive a restart)'}`,
+        `  detection  every ${config.detection.step_seconds} s; receivers: ${worker.notifier.receivers.map((r) => r.name).join(', ') || 'none configured (alerts are stored and listed only)'}`,
         '  stop with Ctrl-C',
         '',
       ].join('\n'),
     );
 
+    const w = worker;
     return untilSignal([
       ['collector', () => collector.close()],
+      ['worker', () => w.close()],
       ['queue', () => queue.close()],
       ['store', () => store.close()],
       ['instance file', async () => removeInstanceFile(dataDir)],

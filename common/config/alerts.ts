@@ -61,9 +61,9 @@ export const alertsConfigSchema = z
     dashboard_url_template: z.string().min(1).optional(),
     /** `externalURL` of webhook payloads and base of `generatorURL`; default: the runbook base. */
     external_url: z.string().url().optional(),
-    /** Wait before the first notification of a group (Alertmanager default 30 s). */
+    /** A notification goes out this long after the step that caused it (Alertmanager default 30 s); replayed past steps go at once. */
     group_wait_seconds: z.number().min(0).max(3600).default(30),
-    /** Window in which one state change of one group is sent once (Alertmanager default 5 min). */
+    /** Group window (Alertmanager default 5 min): a state change of a group's alerts is sent once per window, whoever enqueues it. */
     group_interval_seconds: z.number().min(0.01).max(86_400).default(300),
     /** A still-firing alert is notified again after this long (Alertmanager default 4 h). */
     repeat_interval_seconds: z.number().min(1).max(30 * 86_400).default(4 * 3600),

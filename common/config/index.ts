@@ -170,6 +170,9 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<
   if (env['EGRESSWATCH_INGEST_TOKENS']) {
     section('collector')['ingest_tokens'] = env['EGRESSWATCH_INGEST_TOKENS'].split(',').map((t) => t.trim()).filter(Boolean);
   }
+  if (env['EGRESSWATCH_RUNBOOK_BASE_URL']) section('alerts')['runbook_base_url'] = env['EGRESSWATCH_RUNBOOK_BASE_URL'];
+  if (env['EGRESSWATCH_DASHBOARD_URL_TEMPLATE']) section('alerts')['dashboard_url_template'] = env['EGRESSWATCH_DASHBOARD_URL_TEMPLATE'];
+  if (env['EGRESSWATCH_EXTERNAL_URL']) section('alerts')['external_url'] = env['EGRESSWATCH_EXTERNAL_URL'];
   if (env['EGRESSWATCH_HOST']) section('collector')['host'] = env['EGRESSWATCH_HOST'];
   if (env['EGRESSWATCH_PORT']) {
     const port = Number(env['EGRESSWATCH_PORT']);

@@ -1,0 +1,33 @@
+# egresswatch image for compose.yaml's collector and worker (ENTRYPOINT is the CLI; the
+# compose command picks the role). Debian slim, not Alpine: chDB ships glibc binaries only.
+FROM node:20-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json ./
+# Sources before `npm ci`: its prepare script compiles them (tsc -p .). One line per folder of
+# tsconfig.json's include (test/unit/dashboards/compose.test.ts checks the list).
+COPY bin ./bin
+COPY common ./common
+COPY queue ./queue
+COPY storage ./storage
+COPY collector ./collector
+COPY sdk ./sdk
+COPY detectors ./detectors
+COPY alerts ./alerts
+COPY dashboards ./dashboards
+COPY cli ./cli
+COPY examples ./examples
+COPY bench ./bench
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
+
+FROM node:20-slim
+ENV NODE_ENV=production \
+    EGRESSWATCH_DATA_DIR=/var/lib/egresswatch
+WORKDIR /app
+# Data files (migrations, runbooks, vendor catalog) are read from the package root, so the
+# sources stay next to dist/.
+COPY --from=build /app /app
+RUN mkdir -p /var/lib/egresswatch && chown node:node /var/lib/egresswatch
+USER node
+EXPOSE 4318
+ENTRYPOINT ["node", "bin/egresswatch.js"]
+CMD ["collector"]

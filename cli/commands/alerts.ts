@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import type { Config } from '../../common/config/index.js';
+import { ConfigError } from '../../common/errors.js';
+import type { AlertStatus } from '../../common/types.js';
+import { policyViolations } from '../../alerts/policy.js';
+import { addSilence, expireSilence, listSilences } from '../../alerts/silence-service.js';
+import { selectRequestPiiFlows } from '../../storage/alert-policy-store.js';
+import { listAlerts, type StoredAlert } from '../../storage/alert-store.js';
+import type { ApiRoute } from '../api-routes.js';
+import { boolFlag, parseDurationMs, stringFlag, type Command } from '../command.js';
+import { configFromArgs, configOption } from '../config-flags.js';
+import { withStoreOrApi } from '../store-access.js';
+
+const STATUSES = ['firing', 'resolved'] as const;
+
+function parseStatus(raw: string | undefined): AlertStatus | undefined {
+  if (raw === undefined) return undefined;
+  if ((STATUSES as readonly string[]).includes(raw)) return raw as AlertStatus;
+  throw new ConfigError(`--status: '${raw}' is not a status; use firing or resolved`);
+}
+
+/** Drops the storage-only `updatedAt`: the JSON output is the DESIGN.md alert object. */
+function designObject(a: StoredAlert): Omit<StoredAlert, 'updatedAt'> {
+  const { updatedAt: _updatedAt, ...alert } = a;
+  return alert;
+}
+
+function render(alerts: StoredAlert[], status: AlertStatus | undefined): string {
+  if (alerts.length === 0) return status ? `no ${status} alerts\n` : 'no alerts yet\n';
+  const lines = alerts.map((a) => {
+    const where = [a.service || '*', a.route, a.field].filter(Boolean).join(' ');
+    const when = a.status === 'resolved' && a.endsAt ? `${a.startsAt} → ${a.endsAt}` : `since ${a.startsAt}`;
+    return `${a.status.padEnd(8)} ${a.severity.padEnd(8)} ${a.kind.padEnd(15)} ${a.vendor}  ${where}\n         ${a.summary}\n         ${when}  fingerprint ${a.fingerprint}  runbook ${a.runbook_url}`;
+  });
+  return lines.join('\n') + '\n';
+}
+
+export const alertsCommand: Command = {
+  name: 'alerts',
+  summary: 'current and recent alerts (latest state per fingerprint)',
+  usage: '[--status firing|resolved] [--since 7d] [--json] [--config FILE]',
+  options: { ...configOption, status: { type: 'string' }, since: { type: 'string' }, json: { type: 'boolean' } },
+  async run(args) {
+    const config = configFromArgs(args);
+    const status = parseStatus(stringFlag(args, 'status'));
+    const since = stringFlag(args, 'since');
+    const sinceMs = since ? Date.now() - parseDurationMs(since, '--since') : undefined;
+    const query = new URLSearchParams({ ...(status ? { status } : {}), ...(since ? { since } : {}) }).toString();
+    const alerts = await withStoreOrApi<StoredAlert[]>(config, {
+      local: (store) => listAlerts(store, { status, sinceMs }),
+      api: { method: 'GET', path: `/api/alerts${query ? `?${query}` : ''}` },
+    });
+    process.stdout.write(boolFlag(args, 'json') ? JSON.stringify(alerts.map(designObject), null, 2) + '\n' : render(alerts, status));
+    return 0;
+  },
+};
+
+const alertsQuery = z.object({ status: z.enum(STATUSES).optional(), since: z.string().optional(), fingerprint: z.string().optional() }).strict();
+const silenceBody = z.object({ matchers: z.array(z.string()), duration: z.string(), comment: z.string(), createdBy: z.string().optional() }).strict();
+const policyQuery = z.object({ since: z.string().optional() }).strict();
+
+/**
+ * The JSON API routes of alerts, silences and the policy gate, for the running instance
+ * (`registerApiRoutes(app, store, token, alertApiRoutes(config))`). The CLI commands call the
+ * same paths when `start` owns the store.
+ */
+export function alertApiRoutes(config: Pick<Config, 'vendors'>): ApiRoute[] {
+  return [
+    {
+      method: 'GET',
+      path: '/api/alerts',
+      handler: async (req, store) => {
+        const q = alertsQuery.parse(req.query);
+        return listAlerts(store, { status: q.status, fingerprint: q.fingerprint, sinceMs: q.since ? Date.now() - parseDurationMs(q.since, 'since') : undefined });
+      },
+    },
+    { method: 'GET', path: '/api/silences', handler: (_req, store) => listSilences(store) },
+    {
+      method: 'POST',
+      path: '/api/silences',
+      handler: async (req, store) => {
+        const b = silenceBody.parse(req.body);
+        return addSilence(store, { matchers: b.matchers, durationMs: parseDurationMs(b.duration, 'duration'), comment: b.comment, createdBy: b.createdBy });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/silences/:id/expire',
+      handler: (req, store) => expireSilence(store, (req.params as { id: string }).id),
+    },
+    {
+      method: 'GET',
+      path: '/api/policy',
+      handler: async (req, store) => {
+        const q = policyQuery.parse(req.query);
+        const sinceMs = Date.now() - parseDurationMs(q.since ?? '7d', 'since');
+        // The flows come along so that `policy check --policy FILE` can judge them by its own file.
+        return { ...(await policyViolations(store, sinceMs, config)), flows: await selectRequestPiiFlows(store, sinceMs) };
+      },
+    },
+  ];
+}

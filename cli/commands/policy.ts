@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { loadConfig } from '../../common/config/index.js';
+import { ConfigError } from '../../common/errors.js';
+import { piiFlowsFromOtlpJson } from '../../alerts/otlp-spans-file.js';
+import { policyReport, type PolicyReport } from '../../alerts/policy.js';
+import { selectRequestPiiFlows, type PiiFlow } from '../../storage/alert-policy-store.js';
+import { boolFlag, parseDurationMs, stringFlag, type Command } from '../command.js';
+import { withStoreOrApi } from '../store-access.js';
+
+function render(report: PolicyReport, source: string): string {
+  if (report.ok) return `policy check passed: no PII sent to a vendor outside its allow_pii (${report.flowsChecked} PII flows checked, ${source})\n`;
+  const lines = [`policy check FAILED: ${report.violations.length} PII flow(s) not allowed by the vendor's allow_pii (${source}):`];
+  for (const v of report.violations) {
+    lines.push(`  ${v.vendor}  ${v.route || '(no route)'}  ${v.field}  ${v.pii}   from ${v.services.join(', ')}  (${v.calls} calls)`);
+  }
+  lines.push('', "fix: stop sending the field, or if the vendor may receive it, add the class to vendors.<id>.allow_pii in the policy file");
+  return lines.join('\n') + '\n';
+}
+
+export const policyCommand: Command = {
+  name: 'policy',
+  summary: 'CI gate: exit 1 listing every PII class sent to a vendor that its policy does not allow',
+  usage: 'check [--since 7d] [--policy egresswatch.yaml] [--spans FILE] [--json]',
+  allowPositionals: true,
+  options: { policy: { type: 'string' }, config: { type: 'string' }, since: { type: 'string' }, spans: { type: 'string' }, json: { type: 'boolean' } },
+  async run(args) {
+    const [action, ...rest] = args.positionals;
+    if (action !== 'check' || rest.length > 0) throw new ConfigError(`policy: ${action ? `unknown action '${[action, ...rest].join(' ')}'` : 'missing action'}; usage: egresswatch policy check [--since 7d] [--policy FILE] [--spans FILE] [--json]`);
+    // --policy is the CI-facing name of the config file; --config works too.
+    const config = loadConfig({ file: stringFlag(args, 'policy') ?? stringFlag(args, 'config') });
+    const spans = stringFlag(args, 'spans');
+    let report: PolicyReport;
+    let source: string;
+    if (spans) {
+      let text: string;
+      try {
+        text = readFileSync(spans, 'utf8');
+      } catch (err) {
+        throw new ConfigError(`--spans: cannot read ${spans}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
+      report = policyReport(piiFlowsFromOtlpJson(text, config.vendors, spans), config);
+      source = `spans file ${spans}`;
+    } else {
+      const since = stringFlag(args, 'since') ?? '7d';
+      const sinceMs = Date.now() - parseDurationMs(since, '--since');
+      // Judged here, by this policy file, whoever reads the data map.
+      const flows = await withStoreOrApi<PiiFlow[]>(config, {
+        local: (store) => selectRequestPiiFlows(store, sinceMs),
+        api: { method: 'GET', path: `/api/policy?since=${encodeURIComponent(since)}` },
+      }).then((answer) => (Array.isArray(answer) ? answer : (answer as unknown as { flows: PiiFlow[] }).flows));
+      report = { ...policyReport(flows, config), sinceMs };
+      source = `data map, last ${since}`;
+    }
+    process.stdout.write(boolFlag(args, 'json') ? JSON.stringify(report, null, 2) + '\n' : render(report, source));
+    return report.ok ? 0 : 1;
+  },
+};

@@ -1,0 +1,115 @@
+import type { Config } from '../common/config/index.js';
+import { logger } from '../common/logger.js';
+import { lifecycleOptions } from '../alerts/alert-engine.js';
+import { advance, statesFromAlerts, type AlertStates } from '../alerts/lifecycle.js';
+import { createNotifier, type Notifier } from '../alerts/notifier.js';
+import { DetectionCache, evaluateVendorStep } from '../detectors/evaluate-step.js';
+import type { JobQueue } from '../queue/job-queue.js';
+import type { QueueRuntime } from '../queue/backend.js';
+import { MemoryStepStateStore, RedisStepStateStore, type StepStateStore } from '../queue/step-state.js';
+import { loadFiringAlerts, recordAlerts } from '../storage/alert-store.js';
+import { listActiveVendors } from '../storage/inventory.js';
+import type { Store } from '../storage/store.js';
+
+const log = logger('worker');
+
+export const TICK_QUEUE = 'egresswatch-detect-tick';
+export const VENDOR_QUEUE = 'egresswatch-detect-vendor';
+
+interface TickJob {
+  stepEnd: number;
+}
+interface VendorJob {
+  vendor: string;
+  stepEnd: number;
+}
+
+/** A running worker: detection jobs, notification jobs and (optionally) the step timer. */
+export interface WorkerRole {
+  notifier: Notifier;
+  /** Runs one tick now (tests, `detect` against a live instance). */
+  tick(stepEnd: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface WorkerRoleOptions {
+  /** Whether this process also ticks the step timer. Several may: tick ids are per step. */
+  scheduler: boolean;
+  /** Clock, default Date.now (tests shift it). */
+  now?: () => number;
+}
+
+/**
+ * The detection pipeline as queue jobs. Every step a tick job `tick:<stepEnd>` lists the active
+ * vendors and fans out `detect:<vendor>:<stepEnd>` jobs; ids are deterministic, so a second
+ * scheduler or a retried tick adds nothing. A vendor job evaluates the detectors for that vendor,
+ * advances the alert lifecycle from the state stored for the vendor's previous step, writes the
+ * state changes to `alerts`, enqueues notifications, and only then stores the new step state —
+ * which is also the record that the step was evaluated, so a job that died half way is redone
+ * and a duplicate is skipped. Notification ids are per (receiver, group, state, window), so the
+ * redo cannot send twice.
+ */
+export async function startWorkerRole(config: Config, store: Store, queue: QueueRuntime, options: WorkerRoleOptions): Promise<WorkerRole> {
+  const now = options.now ?? Date.now;
+  const stepMs = config.detection.step_seconds * 1000;
+  const lifecycle = lifecycleOptions(config);
+  const cache = new DetectionCache();
+  const notifier = createNotifier({ store, backend: queue.backend, config, work: true });
+  const states: StepStateStore<AlertStates> = queue.redisUrl
+    ? new RedisStepStateStore<AlertStates>(queue.redisUrl, 'egresswatch:alert-state')
+    : new MemoryStepStateStore<AlertStates>();
+
+  const runVendorStep = async ({ vendor, stepEnd }: VendorJob): Promise<void> => {
+    const previous = await states.get(vendor);
+    if (previous && previous.step >= stepEnd) return;
+    const findings = await evaluateVendorStep(store, vendor, stepEnd, config, cache);
+    const from = previous?.value ?? statesFromAlerts((await loadFiringAlerts(store)).filter((a) => a.vendor === vendor));
+    const result = advance(from, findings, stepEnd, lifecycle, [vendor]);
+    await recordAlerts(store, result.transitions, stepEnd);
+    await notifier.notify(result.transitions, stepEnd);
+    await states.set(vendor, stepEnd, result.states);
+    if (result.transitions.length > 0) {
+      log.info({ vendor, stepEnd: new Date(stepEnd).toISOString(), changes: result.transitions.map((t) => `${t.kind}:${t.status}`) }, 'alert state changes');
+    }
+  };
+  const vendorQueue: JobQueue<VendorJob> = queue.backend.queue<VendorJob>(VENDOR_QUEUE, (job) => runVendorStep(job), { attempts: 5, backoffMs: 2_000, concurrency: 2 });
+
+  const fanOut = async ({ stepEnd }: TickJob): Promise<void> => {
+    const historyFrom = stepEnd - config.detection.history_days * 86_400_000;
+    const active = new Set(await listActiveVendors(store, historyFrom));
+    for (const a of await loadFiringAlerts(store)) active.add(a.vendor);
+    for (const vendor of active) await vendorQueue.add(`detect:${vendor}:${stepEnd}`, { vendor, stepEnd });
+  };
+  const tickQueue: JobQueue<TickJob> = queue.backend.queue<TickJob>(TICK_QUEUE, (job) => fanOut(job), { attempts: 5, backoffMs: 2_000, concurrency: 1 });
+
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+  const schedule = (): void => {
+    if (closed) return;
+    const t = now();
+    const next = Math.floor(t / stepMs) * stepMs + stepMs;
+    timer = setTimeout(() => {
+      void tickQueue.add(`tick:${next}`, { stepEnd: next }).catch((err: Error) => log.error({ err: err.message }, 'could not enqueue the detection tick'));
+      schedule();
+    }, next - t);
+    timer.unref();
+  };
+  if (options.scheduler) schedule();
+  log.info({ stepSeconds: config.detection.step_seconds, scheduler: options.scheduler, queue: queue.backend.kind }, 'worker started');
+
+  return {
+    notifier,
+    tick: async (stepEnd) => {
+      await tickQueue.add(`tick:${stepEnd}`, { stepEnd });
+      await tickQueue.waitFor([`tick:${stepEnd}`], 60_000);
+    },
+    close: async () => {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      await tickQueue.close();
+      await vendorQueue.close();
+      await notifier.close();
+      await states.close();
+    },
+  };
+}

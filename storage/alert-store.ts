@@ -1,0 +1,135 @@
+import type { Alert, AlertKind, AlertStatus, Severity } from '../common/types.js';
+import { wrapStoreError, type Store } from './store.js';
+
+/** An alert as stored: the DESIGN.md object plus when this state was written. */
+export interface StoredAlert extends Alert {
+  /** RFC 3339. */
+  updatedAt: string;
+}
+
+export interface AlertFilter {
+  status?: AlertStatus | undefined;
+  /** Only alerts whose latest change is at or after this (epoch ms). */
+  sinceMs?: number | undefined;
+  fingerprint?: string | undefined;
+  /** Default 500. */
+  limit?: number | undefined;
+}
+
+interface AlertRow {
+  fingerprint: string;
+  a_kind: string;
+  a_severity: string;
+  a_status: string;
+  a_vendor: string;
+  a_service: string;
+  a_route: string;
+  a_field: string;
+  a_summary: string;
+  a_value: number | null;
+  a_expected: number | null;
+  a_runbook_url: string;
+  a_labels: Record<string, string>;
+  a_annotations: Record<string, string>;
+  a_starts_at: string;
+  a_ends_at: string | null;
+  a_updated_at: string;
+}
+
+/** Appends one row per state change (the `alerts` table is the history). `updatedAtMs` defaults to now. */
+export async function recordAlerts(store: Store, alerts: readonly Alert[], updatedAtMs = Date.now()): Promise<void> {
+  if (alerts.length === 0) return;
+  const updated = new Date(updatedAtMs).toISOString();
+  try {
+    await store.client.insert({
+      table: 'alerts',
+      format: 'JSONEachRow',
+      values: alerts.map((a) => ({
+        fingerprint: a.fingerprint,
+        kind: a.kind,
+        severity: a.severity,
+        status: a.status,
+        vendor: a.vendor,
+        service: a.service,
+        route: a.route ?? '',
+        field: a.field ?? '',
+        summary: a.summary,
+        value: a.value ?? null,
+        expected: a.expected ?? null,
+        runbook_url: a.runbook_url,
+        labels: a.labels,
+        annotations: a.annotations,
+        starts_at: a.startsAt,
+        ends_at: a.endsAt ?? null,
+        updated_at: updated,
+      })),
+    });
+  } catch (err) {
+    throw wrapStoreError(err, 'cannot record alerts');
+  }
+}
+
+/** Current and recent alerts: the latest row per fingerprint, newest first. */
+export async function listAlerts(store: Store, filter: AlertFilter = {}): Promise<StoredAlert[]> {
+  const where: string[] = [];
+  if (filter.status) where.push('a_status = {status:String}');
+  if (filter.sinceMs !== undefined) where.push('a_updated_at >= fromUnixTimestamp64Milli({since:Int64})');
+  try {
+    const rs = await store.client.query({
+      query: `
+        SELECT fingerprint,
+               argMax(kind, updated_at) AS a_kind, argMax(severity, updated_at) AS a_severity,
+               argMax(status, updated_at) AS a_status, argMax(vendor, updated_at) AS a_vendor,
+               argMax(service, updated_at) AS a_service, argMax(route, updated_at) AS a_route,
+               argMax(field, updated_at) AS a_field, argMax(summary, updated_at) AS a_summary,
+               argMax(value, updated_at) AS a_value, argMax(expected, updated_at) AS a_expected,
+               argMax(runbook_url, updated_at) AS a_runbook_url, argMax(labels, updated_at) AS a_labels,
+               argMax(annotations, updated_at) AS a_annotations, argMax(starts_at, updated_at) AS a_starts_at,
+               argMax(ends_at, updated_at) AS a_ends_at, max(updated_at) AS a_updated_at
+        FROM alerts
+        ${filter.fingerprint ? 'WHERE fingerprint = {fingerprint:String}' : ''}
+        GROUP BY fingerprint
+        ${where.length > 0 ? `HAVING ${where.join(' AND ')}` : ''}
+        ORDER BY a_updated_at DESC, fingerprint
+        LIMIT {limit:UInt32}`,
+      query_params: { status: filter.status ?? '', since: filter.sinceMs ?? 0, fingerprint: filter.fingerprint ?? '', limit: filter.limit ?? 500 },
+      format: 'JSONEachRow',
+    });
+    return (await rs.json<AlertRow>()).map(fromRow);
+  } catch (err) {
+    throw wrapStoreError(err, 'cannot read alerts');
+  }
+}
+
+/** Every alert whose latest state is firing: what the lifecycle resumes from after a restart. */
+export function loadFiringAlerts(store: Store): Promise<StoredAlert[]> {
+  return listAlerts(store, { status: 'firing', limit: 100_000 });
+}
+
+function iso(clickhouseTime: string): string {
+  // DateTime64(3) comes back as `2026-11-23 10:00:00.000` (UTC, session_timezone).
+  return new Date(`${clickhouseTime.replace(' ', 'T')}Z`).toISOString();
+}
+
+function fromRow(r: AlertRow): StoredAlert {
+  const alert: StoredAlert = {
+    fingerprint: r.fingerprint,
+    kind: r.a_kind as AlertKind,
+    severity: r.a_severity as Severity,
+    status: r.a_status as AlertStatus,
+    vendor: r.a_vendor,
+    service: r.a_service,
+    startsAt: iso(r.a_starts_at),
+    summary: r.a_summary,
+    runbook_url: r.a_runbook_url,
+    labels: r.a_labels,
+    annotations: r.a_annotations,
+    updatedAt: iso(r.a_updated_at),
+  };
+  if (r.a_route) alert.route = r.a_route;
+  if (r.a_field) alert.field = r.a_field;
+  if (r.a_ends_at) alert.endsAt = iso(r.a_ends_at);
+  if (r.a_value !== null) alert.value = r.a_value;
+  if (r.a_expected !== null) alert.expected = r.a_expected;
+  return alert;
+}

@@ -1,0 +1,52 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerApiRoutes } from '../../../cli/api-routes.js';
+import { alertApiRoutes } from '../../../cli/commands/alerts.js';
+import { parseConfig } from '../../../common/config/index.js';
+import { migrate } from '../../../storage/migrate.js';
+import { openStore, type Store } from '../../../storage/store.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+
+describe('alerts, silences and policy on the local JSON API', () => {
+  const dir = tempDir();
+  let store: Store;
+  let app: FastifyInstance;
+  const auth = { authorization: 'Bearer test-token-0123456789' };
+  beforeAll(async () => {
+    store = await openStore({ dataDir: dir.path });
+    await migrate(store);
+    app = Fastify();
+    registerApiRoutes(app, store, 'test-token-0123456789', alertApiRoutes(parseConfig({ vendors: { stripe: { allow_pii: ['email'] } } })));
+    await app.ready();
+  });
+  afterAll(async () => {
+    await app.close();
+    await store.close();
+    dir.remove();
+  });
+
+  it('creates, lists and expires a silence, and answers 400 with the reason for a bad one', async () => {
+    const created = await app.inject({ method: 'POST', url: '/api/silences', headers: auth, payload: { matchers: ['vendor=stripe'], duration: '2h', comment: 'INC-1' } });
+    expect(created.statusCode).toBe(200);
+    const { id } = created.json() as { id: string };
+    expect((await app.inject({ method: 'GET', url: '/api/silences', headers: auth })).json()).toMatchObject([{ id, state: 'active' }]);
+    expect((await app.inject({ method: 'POST', url: `/api/silences/${id}/expire`, headers: auth })).json()).toMatchObject({ id, state: 'expired' });
+    const bad = await app.inject({ method: 'POST', url: '/api/silences', headers: auth, payload: { matchers: ['vendor~stripe'], duration: '2h', comment: 'x' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().message).toMatch(/expected name=value/);
+    expect((await app.inject({ method: 'GET', url: '/api/silences' })).statusCode).toBe(401);
+  });
+
+  it('lists alerts by status and runs the policy gate', async () => {
+    expect((await app.inject({ method: 'GET', url: '/api/alerts?status=firing', headers: auth })).json()).toEqual([]);
+    expect((await app.inject({ method: 'GET', url: '/api/alerts?status=open', headers: auth })).statusCode).toBe(400);
+    const now = new Date().toISOString().replace('T', ' ').replace('Z', '');
+    await store.client.insert({
+      table: 'egress_spans',
+      format: 'JSONEachRow',
+      values: [{ timestamp: now, service: 'checkout', vendor: 'stripe', host: 'api.stripe.com', method: 'POST', route: '/v1/customers', status_code: 200, request_fields: ['ssn:string'], request_pii: ['ssn:ssn'], attributes: {} }],
+    });
+    const policy = (await app.inject({ method: 'GET', url: '/api/policy?since=1d', headers: auth })).json();
+    expect(policy).toMatchObject({ ok: false, violations: [{ vendor: 'stripe', route: '/v1/customers', field: 'ssn', pii: 'ssn' }], flows: [{ vendor: 'stripe', pii: 'ssn' }] });
+  });
+});
