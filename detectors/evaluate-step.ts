@@ -1,0 +1,256 @@
+import type { Config } from '../common/config/index.js';
+import type { Finding, MinuteRollup } from '../common/types.js';
+import {
+  readDestinations,
+  readFieldMap,
+  readRecentHours,
+  readRecentMinutes,
+  readRouteActivity,
+  readSeasonSlots,
+  readSeriesTotals,
+  type SeriesTotals,
+  type SlotRow,
+} from '../storage/detection-queries.js';
+import type { Store } from '../storage/store.js';
+import { detectNewDestinations } from './destination-detector.js';
+import type { Destination, SeriesBaseline, SlotStats, TrafficSeries } from './history.js';
+import { detectPii } from './pii-detector.js';
+import { detectSchemaDrift, type Window } from './schema-detector.js';
+import { hourOfDay, hourOfWeek } from './seasonal-baseline.js';
+import { detectTraffic } from './traffic-detector.js';
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+/** Complete hours before the recent minutes that set the recent level. */
+const LEVEL_HOURS = 3;
+
+/** What one detection cycle evaluates. */
+export interface EvaluateStepOptions {
+  /** The tick time, epoch ms. Minutes that closed at least `lag_seconds` before it are evaluated. */
+  stepEnd: number;
+  /** Only these vendors (a per-vendor job); all when absent. */
+  vendors?: readonly string[];
+}
+
+/** The parts of the configuration detection reads. */
+export type DetectionSettings = Pick<Config, 'detection' | 'vendors'>;
+
+/**
+ * Baselines change once an hour (they end where the recent hours begin), so a worker keeps them
+ * between cycles. One cache per process and store; a fresh one is always correct, only slower.
+ */
+export class DetectionCache {
+  private readonly entries = new Map<string, unknown>();
+
+  async get<T>(key: string, load: () => Promise<T>): Promise<T> {
+    if (this.entries.has(key)) return this.entries.get(key) as T;
+    const value = await load();
+    // Only the current hour's baselines are useful; keep the map from growing during a replay.
+    if (this.entries.size > 64) this.entries.clear();
+    this.entries.set(key, value);
+    return value;
+  }
+}
+
+const defaultCaches = new WeakMap<Store, DetectionCache>();
+
+/** The window of closed minutes a tick at `stepEnd` evaluates: [from, to). */
+export function evaluationWindow(stepEnd: number, settings: DetectionSettings): Window {
+  const to = Math.floor((stepEnd - settings.detection.lag_seconds * 1000) / MINUTE_MS) * MINUTE_MS;
+  const minutes = Math.max(1, Math.round(settings.detection.step_seconds / 60));
+  return { from: to - minutes * MINUTE_MS, to };
+}
+
+function key(vendor: string, service: string): string {
+  return `${vendor}\u0000${service}`;
+}
+
+function emptyMinute(minute: number, vendor: string, service: string): MinuteRollup {
+  return { minute, vendor, service, calls: 0, errors: 0, requestBytes: 0, responseBytes: 0, latencyP95Ms: Number.NaN };
+}
+
+/** Minutes of an hour-of-week / hour-of-day slot between a series' first minute and the baseline end. */
+function slotMinutes(firstMinute: number, historyFrom: number, baselineEnd: number, dow: number, hour: number): number {
+  const from = Math.max(firstMinute, historyFrom);
+  let minutes = 0;
+  for (let day = Math.floor(from / (24 * HOUR_MS)) * 24 * HOUR_MS; day < baselineEnd; day += 24 * HOUR_MS) {
+    const h = day + hour * HOUR_MS;
+    if (h + HOUR_MS <= from || h >= baselineEnd) continue;
+    if (dow !== 0 && Math.floor(hourOfWeek(h) / 24) + 1 !== dow) continue;
+    // Partial hours at either end count their minutes only.
+    minutes += Math.round((Math.min(h + HOUR_MS, baselineEnd) - Math.max(h, from)) / MINUTE_MS);
+  }
+  return minutes;
+}
+
+function buildBaseline(totals: SeriesTotals, slots: readonly SlotRow[], historyFrom: number, baselineEnd: number): SeriesBaseline {
+  const hourOfWeekSlots = new Map<number, SlotStats>();
+  const hourOfDaySlots = new Map<number, SlotStats>();
+  for (const s of slots) {
+    const minutes = slotMinutes(totals.firstMinute, historyFrom, baselineEnd, s.dow, s.hour);
+    const stats: SlotStats = { ...s.stats, minutes: Math.max(minutes, s.stats.active) };
+    if (s.dow === 0) hourOfDaySlots.set(s.hour, stats);
+    else hourOfWeekSlots.set((s.dow - 1) * 24 + s.hour, stats);
+  }
+  return {
+    firstMinute: totals.firstMinute,
+    hourOfWeek: hourOfWeekSlots,
+    hourOfDay: hourOfDaySlots,
+    errorRatio: totals.calls > 0 ? totals.errors / totals.calls : 0,
+    calls: totals.calls,
+    latencyP95Median: totals.latencyP95Median,
+    latencyP95Mad: totals.latencyP95Mad,
+    requestBytesPerCall: totals.calls > 0 ? totals.requestBytes / totals.calls : 0,
+  };
+}
+
+/**
+ * One detection cycle: reads what the detectors need (baselines cached per hour), runs every
+ * detector and returns the findings of the evaluated window. Findings are not alerts: the alert
+ * rules decide how long one must hold.
+ */
+export async function evaluateStep(store: Store, options: EvaluateStepOptions, settings: DetectionSettings, cache?: DetectionCache): Promise<Finding[]> {
+  const c = cache ?? defaultCaches.get(store) ?? new DetectionCache();
+  if (!cache && !defaultCaches.has(store)) defaultCaches.set(store, c);
+  const d = settings.detection;
+  const window = evaluationWindow(options.stepEnd, settings);
+  const evaluate = Math.round((window.to - window.from) / MINUTE_MS);
+  const recentFrom = window.to - Math.max(d.recent_minutes, evaluate) * MINUTE_MS;
+  const levelTo = Math.floor(recentFrom / HOUR_MS) * HOUR_MS;
+  const baselineEnd = levelTo - LEVEL_HOURS * HOUR_MS;
+  // Anchored on the hour so that the cached baselines stay valid for the whole hour.
+  const historyFrom = baselineEnd - d.history_days * 24 * HOUR_MS;
+  const vendors = options.vendors && options.vendors.length > 0 ? [...options.vendors].sort() : undefined;
+  const scope = vendors ? vendors.join(',') : '*';
+
+  const hours = new Set<number>();
+  for (let t = baselineEnd; t < window.to; t += HOUR_MS) hours.add(hourOfDay(t));
+  const [minutes, recentHours, baselines, fields, routes, known, fresh] = await Promise.all([
+    readRecentMinutes(store, recentFrom, window.to, vendors),
+    readRecentHours(store, baselineEnd, levelTo, vendors),
+    c.get(`baselines|${scope}|${baselineEnd}|${historyFrom}|${[...hours].join(',')}`, async () => {
+      const [slots, totals] = await Promise.all([
+        readSeasonSlots(store, historyFrom, baselineEnd, [...hours], vendors),
+        readSeriesTotals(store, historyFrom, baselineEnd, baselineEnd - 24 * HOUR_MS, vendors),
+      ]);
+      return buildBaselines(slots, totals, historyFrom, baselineEnd);
+    }),
+    readFieldMap(store, vendors),
+    readRouteActivity(store, window.to - d.schema_removed_after_minutes * MINUTE_MS, window.to, vendors),
+    c.get(`destinations|${levelTo}|${historyFrom}`, () => readDestinations(store, historyFrom, levelTo)),
+    readDestinations(store, levelTo, window.to),
+  ]);
+
+  const series = assembleSeries({ minutes, recentHours, baselines, recentFrom, to: window.to });
+  const findings: Finding[] = [];
+  const serviceKinds = new Set<string>();
+  for (const s of series.filter((x) => x.service !== '')) {
+    for (const f of detectTraffic(s, evaluate, d)) {
+      findings.push(f);
+      serviceKinds.add(`${f.vendor}\u0000${f.kind}\u0000${f.at}`);
+    }
+  }
+  // The vendor as a whole speaks only where no single service already did (one incident, one finding).
+  for (const s of series.filter((x) => x.service === '')) {
+    for (const f of detectTraffic(s, evaluate, d)) if (!serviceKinds.has(`${f.vendor}\u0000${f.kind}\u0000${f.at}`)) findings.push(f);
+  }
+
+  findings.push(...detectSchemaDrift(fields, routes, window, d));
+  const policies = new Map(Object.entries(settings.vendors).map(([id, v]) => [id, v.allow_pii as readonly string[]]));
+  findings.push(...detectPii(fields, routes, policies, window, d));
+
+  const destinations = mergeDestinations(known, fresh).filter((x) => !vendors || vendors.includes(x.vendor));
+  const installedSince = Math.min(...known.map((x) => x.firstSeen), ...fresh.map((x) => x.firstSeen));
+  findings.push(...detectNewDestinations(destinations, installedSince, window, d));
+  return findings;
+}
+
+/** A per-vendor job's cycle: the same detectors, one vendor's data. */
+export function evaluateVendorStep(store: Store, vendor: string, stepEnd: number, settings: DetectionSettings, cache?: DetectionCache): Promise<Finding[]> {
+  return evaluateStep(store, { stepEnd, vendors: [vendor] }, settings, cache);
+}
+
+function mergeDestinations(a: readonly Destination[], b: readonly Destination[]): Destination[] {
+  const out = new Map<string, Destination>();
+  for (const d of [...a, ...b]) {
+    const k = `${d.service}\u0000${d.vendor}\u0000${d.host}`;
+    const prev = out.get(k);
+    out.set(k, prev ? { ...prev, firstSeen: Math.min(prev.firstSeen, d.firstSeen), lastSeen: Math.max(prev.lastSeen, d.lastSeen) } : { ...d });
+  }
+  return [...out.values()];
+}
+
+interface AssembleInput {
+  minutes: MinuteRollup[];
+  recentHours: Awaited<ReturnType<typeof readRecentHours>>;
+  baselines: Map<string, SeriesBaseline>;
+  recentFrom: number;
+  to: number;
+}
+
+/** One baseline per (vendor, service) and per vendor, from the cached slot and total reads. */
+function buildBaselines(slots: readonly SlotRow[], totals: readonly SeriesTotals[], historyFrom: number, baselineEnd: number): Map<string, SeriesBaseline> {
+  const slotsByKey = new Map<string, SlotRow[]>();
+  for (const s of slots) {
+    const k = key(s.vendor, s.service);
+    const list = slotsByKey.get(k);
+    if (list) list.push(s);
+    else slotsByKey.set(k, [s]);
+  }
+  const out = new Map<string, SeriesBaseline>();
+  for (const t of totals) out.set(key(t.vendor, t.service), buildBaseline(t, slotsByKey.get(key(t.vendor, t.service)) ?? [], historyFrom, baselineEnd));
+  return out;
+}
+
+/** Joins the reads into one TrafficSeries per (vendor, service) and per vendor, minutes zero-filled. */
+function assembleSeries(input: AssembleInput): TrafficSeries[] {
+  const count = Math.round((input.to - input.recentFrom) / MINUTE_MS);
+  const byKey = new Map<string, TrafficSeries>();
+  const ensure = (vendor: string, service: string, firstMinute: number): TrafficSeries => {
+    const k = key(vendor, service);
+    let s = byKey.get(k);
+    if (!s) {
+      const minutes = Array.from({ length: count }, (_, i) => emptyMinute(input.recentFrom + i * MINUTE_MS, vendor, service));
+      const cached = input.baselines.get(k);
+      // The cached baseline is shared between cycles: a series copies it before moving firstMinute.
+      const baseline: SeriesBaseline = cached
+        ? { ...cached }
+        : { firstMinute, hourOfWeek: new Map(), hourOfDay: new Map(), errorRatio: 0, calls: 0, latencyP95Median: Number.NaN, latencyP95Mad: Number.NaN, requestBytesPerCall: 0 };
+      s = { vendor, service, minutes, recentHours: [], baseline };
+      byKey.set(k, s);
+    }
+    return s;
+  };
+  for (const [k, b] of input.baselines) {
+    const [vendor, service] = k.split('\u0000') as [string, string];
+    ensure(vendor, service, b.firstMinute);
+  }
+  for (const m of input.minutes) {
+    const i = Math.round((m.minute - input.recentFrom) / MINUTE_MS);
+    for (const service of [m.service, '']) {
+      const s = ensure(m.vendor, service, m.minute);
+      s.baseline.firstMinute = Math.min(s.baseline.firstMinute, m.minute);
+      const slot = s.minutes[i];
+      if (!slot) continue;
+      slot.calls += m.calls;
+      slot.errors += m.errors;
+      slot.requestBytes += m.requestBytes;
+      slot.responseBytes += m.responseBytes;
+      if (service !== '') slot.latencyP95Ms = m.latencyP95Ms;
+    }
+  }
+  for (const h of input.recentHours) {
+    for (const service of [h.service, '']) {
+      const s = byKey.get(key(h.vendor, service));
+      if (!s) continue;
+      const prev = s.recentHours.find((x) => x.hour === h.hour);
+      if (prev) {
+        prev.calls += h.calls;
+        prev.requestBytes += h.requestBytes;
+        prev.responseBytes += h.responseBytes;
+      } else s.recentHours.push({ hour: h.hour, calls: h.calls, requestBytes: h.requestBytes, responseBytes: h.responseBytes });
+    }
+  }
+  for (const s of byKey.values()) s.recentHours.sort((a, b) => a.hour - b.hour);
+  return [...byKey.values()];
+}

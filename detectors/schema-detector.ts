@@ -1,0 +1,110 @@
+import type { DetectionConfig } from '../common/config/detection.js';
+import type { Finding } from '../common/types.js';
+import type { MapField, RouteActivity } from './history.js';
+
+/** The window being evaluated: [from, to) in epoch ms. */
+export interface Window {
+  from: number;
+  to: number;
+}
+
+/** Calls a route must have had without a field before that field counts as removed. */
+const MIN_CALLS_FOR_REMOVED = 20;
+/** Calls a field must have had to be part of the learned shape (a one-off optional field is not). */
+const MIN_FIELD_CALLS = 10;
+
+interface PathInfo {
+  vendor: string;
+  route: string;
+  direction: string;
+  field: string;
+  types: Map<string, { firstSeen: number; lastSeen: number; calls: number }>;
+  services: Set<string>;
+  newServices: Set<string>;
+  pii: Set<string>;
+}
+
+function groupPaths(fields: readonly MapField[], window: Window): Map<string, PathInfo> {
+  const paths = new Map<string, PathInfo>();
+  for (const f of fields) {
+    const key = `${f.vendor}\u0000${f.route}\u0000${f.direction}\u0000${f.field}`;
+    let p = paths.get(key);
+    if (!p) {
+      p = { vendor: f.vendor, route: f.route, direction: f.direction, field: f.field, types: new Map(), services: new Set(), newServices: new Set(), pii: new Set() };
+      paths.set(key, p);
+    }
+    p.services.add(f.service);
+    if (f.firstSeen >= window.from && f.firstSeen < window.to) p.newServices.add(f.service);
+    if (f.pii !== '') p.pii.add(f.pii);
+    if (f.type === '') continue;
+    const t = p.types.get(f.type);
+    if (t) {
+      t.firstSeen = Math.min(t.firstSeen, f.firstSeen);
+      t.lastSeen = Math.max(t.lastSeen, f.lastSeen);
+      t.calls += f.calls;
+    } else p.types.set(f.type, { firstSeen: f.firstSeen, lastSeen: f.lastSeen, calls: f.calls });
+  }
+  return paths;
+}
+
+/**
+ * schema_drift: field paths added, removed or changing type on a vendor + route, against the
+ * learned data map. One finding per route and window, with the diff in `details`. Routes younger
+ * than `schema_min_route_age_minutes` are still being learned, so their fields are not drift.
+ */
+export function detectSchemaDrift(fields: readonly MapField[], routes: readonly RouteActivity[], window: Window, config: DetectionConfig): Finding[] {
+  const routeInfo = new Map(routes.map((r) => [`${r.vendor}\u0000${r.route}`, r]));
+  const minAge = config.schema_min_route_age_minutes * 60_000;
+  const removedAfter = config.schema_removed_after_minutes * 60_000;
+  const diffs = new Map<string, { vendor: string; route: string; added: string[]; removed: string[]; changed: string[]; services: Set<string> }>();
+  const diffFor = (p: PathInfo) => {
+    const key = `${p.vendor}\u0000${p.route}`;
+    let d = diffs.get(key);
+    if (!d) diffs.set(key, (d = { vendor: p.vendor, route: p.route, added: [], removed: [], changed: [], services: new Set() }));
+    return d;
+  };
+  for (const p of groupPaths(fields, window).values()) {
+    const route = routeInfo.get(`${p.vendor}\u0000${p.route}`);
+    if (!route || route.firstSeen > window.from - minAge) continue;
+    const types = [...p.types.entries()];
+    if (types.length === 0) continue;
+    const old = types.filter(([, t]) => t.firstSeen < window.from);
+    const fresh = types.filter(([, t]) => t.firstSeen >= window.from && t.firstSeen < window.to);
+    const label = `${p.direction === 'response' ? 'response ' : ''}${p.field}`;
+    // A new field carrying a PII class is reported once, by pii_new, not twice.
+    if (fresh.length > 0 && old.length === 0 && p.pii.size === 0) {
+      diffFor(p).added.push(`${label}:${fresh.map(([type]) => type).join('|')}`);
+      for (const s of p.newServices) diffFor(p).services.add(s);
+    } else if (fresh.length > 0 && old.length > 0) {
+      diffFor(p).changed.push(`${label}:${old.map(([type]) => type).join('|')}→${fresh.map(([type]) => type).join('|')}`);
+      for (const s of p.newServices) diffFor(p).services.add(s);
+    }
+    const lastSeen = Math.max(...types.map(([, t]) => t.lastSeen));
+    const calls = types.reduce((n, [, t]) => n + t.calls, 0);
+    // Reported once: in the window where the field's absence crosses the horizon.
+    if (calls >= MIN_FIELD_CALLS && lastSeen >= window.from - removedAfter && lastSeen < window.to - removedAfter && route.recentCalls >= MIN_CALLS_FOR_REMOVED) {
+      diffFor(p).removed.push(label);
+    }
+  }
+  const findings: Finding[] = [];
+  for (const d of diffs.values()) {
+    const parts = [
+      d.added.length ? `new field${d.added.length > 1 ? 's' : ''} ${d.added.join(', ')}` : '',
+      d.changed.length ? `type change${d.changed.length > 1 ? 's' : ''} ${d.changed.join(', ')}` : '',
+      d.removed.length ? `field${d.removed.length > 1 ? 's' : ''} no longer sent ${d.removed.join(', ')}` : '',
+    ].filter(Boolean);
+    const services = [...d.services];
+    findings.push({
+      kind: 'schema_drift',
+      vendor: d.vendor,
+      service: services.length === 1 ? services[0]! : '',
+      route: d.route,
+      at: window.from,
+      score: Math.min(1, 0.5 + 0.1 * (d.added.length + d.changed.length * 2 + d.removed.length)),
+      severity: d.changed.length > 0 || d.removed.length > 0 ? 'warning' : 'info',
+      summary: `Payload of ${d.vendor} ${d.route} changed: ${parts.join('; ')}.`,
+      details: { added: d.added.join(','), removed: d.removed.join(','), type_changed: d.changed.join(','), services: services.join(',') },
+    });
+  }
+  return findings;
+}

@@ -1,0 +1,225 @@
+import type { MinuteRollup } from '../common/types.js';
+import type { Destination, MapField, RouteActivity, SlotQuantiles, SlotStats } from '../detectors/history.js';
+import { wrapStoreError, type Store } from './store.js';
+
+/**
+ * The reads detection needs. Heavy work (per-minute sums over host/method/route, quantiles of a
+ * season slot over four weeks) runs in ClickHouse; Node receives one row per series and slot, plus
+ * the few recent minutes it scores. Every value goes through query_params.
+ */
+
+function dt(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+function vendorFilter(vendors: readonly string[] | undefined): string {
+  return vendors && vendors.length > 0 ? 'AND vendor IN {vendors:Array(String)}' : '';
+}
+
+async function rows<T>(store: Store, query: string, params: Record<string, unknown>, what: string): Promise<T[]> {
+  try {
+    const started = Date.now();
+    const rs = await store.client.query({ query, query_params: params, format: 'JSONEachRow' });
+    const out = await rs.json<T>();
+    if (process.env['EW_TRACE']) process.stderr.write(`${what}: ${Date.now() - started} ms, ${out.length} rows\n`);
+    return out;
+  } catch (err) {
+    throw wrapStoreError(err, `detection: reading ${what} failed`);
+  }
+}
+
+/** Per (vendor, service) and minute in [from, to): sums over host/method/route, p95 in ms. */
+export async function readRecentMinutes(store: Store, from: number, to: number, vendors?: readonly string[]): Promise<MinuteRollup[]> {
+  const data = await rows<{ vendor: string; service: string; t: number; calls: number; errors: number; rq: number; rs: number; p95: number | null }>(
+    store,
+    `SELECT vendor, service, toUnixTimestamp(minute) * 1000 AS t, sum(calls) AS calls, sum(errors) AS errors,
+            sum(request_bytes) AS rq, sum(response_bytes) AS rs, quantilesMerge(0.5, 0.95, 0.99)(duration_q)[2] / 1e6 AS p95
+     FROM egress_minute
+     WHERE minute >= {from:DateTime} AND minute < {to:DateTime} ${vendorFilter(vendors)}
+     GROUP BY vendor, service, minute`,
+    { from: dt(from), to: dt(to), vendors: vendors ?? [] },
+    'recent minutes',
+  );
+  return data.map((r) => ({
+    minute: Number(r.t),
+    vendor: r.vendor,
+    service: r.service,
+    calls: Number(r.calls),
+    errors: Number(r.errors),
+    requestBytes: Number(r.rq),
+    responseBytes: Number(r.rs),
+    latencyP95Ms: r.p95 === null || !Number.isFinite(Number(r.p95)) ? Number.NaN : Number(r.p95),
+  }));
+}
+
+/** Hourly totals per (vendor, service) for the hours in [from, to). */
+export async function readRecentHours(
+  store: Store,
+  from: number,
+  to: number,
+  vendors?: readonly string[],
+): Promise<Array<{ vendor: string; service: string; hour: number; calls: number; requestBytes: number; responseBytes: number }>> {
+  const data = await rows<{ vendor: string; service: string; h: number; calls: number; rq: number; rs: number }>(
+    store,
+    `SELECT vendor, service, toUnixTimestamp(toStartOfHour(minute)) * 1000 AS h, sum(calls) AS calls, sum(request_bytes) AS rq, sum(response_bytes) AS rs
+     FROM egress_minute
+     WHERE minute >= {from:DateTime} AND minute < {to:DateTime} ${vendorFilter(vendors)}
+     GROUP BY vendor, service, h`,
+    { from: dt(from), to: dt(to), vendors: vendors ?? [] },
+    'recent hours',
+  );
+  return data.map((r) => ({ vendor: r.vendor, service: r.service, hour: Number(r.h), calls: Number(r.calls), requestBytes: Number(r.rq), responseBytes: Number(r.rs) }));
+}
+
+/** One season slot of one series; `dow` 1..7 (Monday = 1) for hour-of-week, 0 for hour-of-day. */
+export interface SlotRow {
+  vendor: string;
+  /** '' for the vendor as a whole. */
+  service: string;
+  dow: number;
+  hour: number;
+  stats: Omit<SlotStats, 'minutes'>;
+}
+
+function quantiles(a: number[] | undefined): SlotQuantiles {
+  return { q25: Number(a?.[0] ?? 0), q50: Number(a?.[1] ?? 0), q75: Number(a?.[2] ?? 0) };
+}
+
+/**
+ * Quantiles of the per-minute values of the given UTC hours over [from, to), per (vendor, service)
+ * and per vendor, both as hour-of-week and hour-of-day slots. Minutes without traffic have no row;
+ * `active` says how many had one, and the caller accounts for the idle ones.
+ */
+export async function readSeasonSlots(store: Store, from: number, to: number, hours: readonly number[], vendors?: readonly string[]): Promise<SlotRow[]> {
+  const data = await rows<{ vendor: string; service: string; dow: number; hour: number; active: number; qc: number[]; qrq: number[]; qrs: number[] }>(
+    store,
+    `WITH per_minute AS (
+        SELECT vendor, service, minute, sum(calls) AS c, sum(request_bytes) AS rq, sum(response_bytes) AS rs
+        FROM egress_minute
+        WHERE minute >= {from:DateTime} AND minute < {to:DateTime} AND toHour(minute) IN {hours:Array(UInt8)} ${vendorFilter(vendors)}
+        GROUP BY vendor, service, minute
+     ), series AS (
+        SELECT vendor, toString(service) AS service, minute, c, rq, rs FROM per_minute
+        UNION ALL
+        SELECT vendor, '' AS service, minute, sum(c) AS c, sum(rq) AS rq, sum(rs) AS rs FROM per_minute GROUP BY vendor, minute
+     )
+     SELECT vendor, service, d AS dow, hour, count() AS active,
+            quantiles(0.25, 0.5, 0.75)(c) AS qc, quantiles(0.25, 0.5, 0.75)(rq) AS qrq, quantiles(0.25, 0.5, 0.75)(rs) AS qrs
+     FROM (SELECT vendor, service, toDayOfWeek(minute) AS d, toHour(minute) AS hour, c, rq, rs FROM series)
+     -- Without group_by_use_nulls the hour-of-day set reports d = 0, which no weekday (1..7) uses.
+     GROUP BY GROUPING SETS ((vendor, service, d, hour), (vendor, service, hour))
+     SETTINGS group_by_use_nulls = 0`,
+    { from: dt(from), to: dt(to), hours: [...hours], vendors: vendors ?? [] },
+    'season slots',
+  );
+  return data.map((r) => ({
+    vendor: r.vendor,
+    service: r.service,
+    dow: Number(r.dow),
+    hour: Number(r.hour),
+    stats: { active: Number(r.active), calls: quantiles(r.qc), requestBytes: quantiles(r.qrq), responseBytes: quantiles(r.qrs) },
+  }));
+}
+
+/** Long-run figures per (vendor, service) and per vendor over [from, to). */
+export interface SeriesTotals {
+  vendor: string;
+  service: string;
+  firstMinute: number;
+  calls: number;
+  errors: number;
+  requestBytes: number;
+  /** Median and MAD of the per-minute p95 (ms) over the last day of minutes with ≥ 3 calls. */
+  latencyP95Median: number;
+  latencyP95Mad: number;
+}
+
+export async function readSeriesTotals(store: Store, from: number, to: number, latencyFrom: number, vendors?: readonly string[]): Promise<SeriesTotals[]> {
+  const data = await rows<{ vendor: string; service: string; first: number; calls: number; errors: number; rq: number; lmed: number | null; lmad: number | null }>(
+    store,
+    `WITH per_minute AS (
+        SELECT vendor, service, minute, sum(calls) AS c, sum(errors) AS e, sum(request_bytes) AS rq,
+               if(minute >= {lfrom:DateTime}, quantilesMergeIf(0.5, 0.95, 0.99)(duration_q, minute >= {lfrom:DateTime})[2] / 1e6, nan) AS p95
+        FROM egress_minute
+        WHERE minute >= {from:DateTime} AND minute < {to:DateTime} ${vendorFilter(vendors)}
+        GROUP BY vendor, service, minute
+     ), totals AS (
+        SELECT vendor, toString(service) AS service, min(minute) AS first, sum(c) AS calls, sum(e) AS errors, sum(rq) AS rq,
+               arrayFilter(x -> NOT isNaN(x), groupArrayIf(p95, c >= 3 AND NOT isNaN(p95))) AS lat
+        FROM per_minute GROUP BY vendor, service
+        UNION ALL
+        SELECT vendor, '' AS service, min(minute) AS first, sum(c) AS calls, sum(e) AS errors, sum(rq) AS rq, [] AS lat
+        FROM per_minute GROUP BY vendor
+     )
+     SELECT vendor, service, toUnixTimestamp(first) * 1000 AS first, calls, errors, rq,
+            if(empty(lat), NULL, arrayReduce('median', lat)) AS lmed,
+            if(empty(lat), NULL, arrayReduce('median', arrayMap(x -> abs(x - arrayReduce('median', lat)), lat))) AS lmad
+     FROM totals`,
+    { from: dt(from), to: dt(to), lfrom: dt(latencyFrom), vendors: vendors ?? [] },
+    'series totals',
+  );
+  return data.map((r) => ({
+    vendor: r.vendor,
+    service: r.service,
+    firstMinute: Number(r.first),
+    calls: Number(r.calls),
+    errors: Number(r.errors),
+    requestBytes: Number(r.rq),
+    latencyP95Median: r.lmed === null ? Number.NaN : Number(r.lmed),
+    latencyP95Mad: r.lmad === null ? Number.NaN : Number(r.lmad),
+  }));
+}
+
+/** The data map, per service, with first/last seen as epoch ms. */
+export async function readFieldMap(store: Store, vendors?: readonly string[]): Promise<MapField[]> {
+  const data = await rows<{ vendor: string; service: string; route: string; direction: string; field: string; type: string; pii: string; fs: number; ls: number; calls: number }>(
+    store,
+    `SELECT vendor, service, route, direction, field, type, pii,
+            toUnixTimestamp64Milli(min(first_seen)) AS fs, toUnixTimestamp64Milli(max(last_seen)) AS ls, sum(calls) AS calls
+     FROM egress_fields WHERE 1 ${vendorFilter(vendors)}
+     GROUP BY vendor, service, route, direction, field, type, pii`,
+    { vendors: vendors ?? [] },
+    'data map',
+  );
+  return data.map((r) => ({
+    vendor: r.vendor,
+    service: r.service,
+    route: r.route,
+    direction: r.direction === 'response' ? 'response' : 'request',
+    field: r.field,
+    type: r.type,
+    pii: r.pii,
+    firstSeen: Number(r.fs),
+    lastSeen: Number(r.ls),
+    calls: Number(r.calls),
+  }));
+}
+
+/** Per vendor + route: first seen (data map) and calls in [recentFrom, to) (rollups). */
+export async function readRouteActivity(store: Store, recentFrom: number, to: number, vendors?: readonly string[]): Promise<RouteActivity[]> {
+  const data = await rows<{ vendor: string; route: string; fs: number; calls: number }>(
+    store,
+    `SELECT f.vendor AS vendor, f.route AS route, f.fs AS fs, ifNull(m.calls, 0) AS calls
+     FROM (SELECT vendor, route, toUnixTimestamp64Milli(min(first_seen)) AS fs FROM egress_fields WHERE 1 ${vendorFilter(vendors)} GROUP BY vendor, route) AS f
+     LEFT JOIN (SELECT vendor, route, sum(calls) AS calls FROM egress_minute
+                WHERE minute >= {from:DateTime} AND minute < {to:DateTime} ${vendorFilter(vendors)} GROUP BY vendor, route) AS m
+       ON f.vendor = m.vendor AND f.route = m.route
+     SETTINGS join_use_nulls = 1`,
+    { from: dt(recentFrom), to: dt(to), vendors: vendors ?? [] },
+    'route activity',
+  );
+  return data.map((r) => ({ vendor: r.vendor, route: r.route, firstSeen: Number(r.fs), recentCalls: Number(r.calls) }));
+}
+
+/** Every (service, vendor, host) with traffic in [from, to), first and last minute seen. */
+export async function readDestinations(store: Store, from: number, to: number): Promise<Destination[]> {
+  const data = await rows<{ service: string; vendor: string; host: string; fs: number; ls: number }>(
+    store,
+    `SELECT service, vendor, host, toUnixTimestamp(min(minute)) * 1000 AS fs, toUnixTimestamp(max(minute)) * 1000 AS ls
+     FROM egress_minute WHERE minute >= {from:DateTime} AND minute < {to:DateTime}
+     GROUP BY service, vendor, host`,
+    { from: dt(from), to: dt(to) },
+    'destinations',
+  );
+  return data.map((r) => ({ service: r.service, vendor: r.vendor, host: r.host, firstSeen: Number(r.fs), lastSeen: Number(r.ls) }));
+}
