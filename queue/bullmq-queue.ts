@@ -17,6 +17,11 @@ const log = logger('queue');
 /** Finished jobs are kept this long so that re-adding the same jobId stays a no-op. */
 const KEEP_FINISHED_SECONDS = 7 * 24 * 3600;
 
+/** BullMQ refuses ':' in custom ids (it separates its keys); escape it reversibly. */
+function bullJobId(jobId: string): string {
+  return jobId.replace(/%/g, '%25').replace(/:/g, '%3A');
+}
+
 /** BullMQ on Redis: jobs survive restarts and spread over every worker process. */
 export class BullMqBackend implements QueueBackend {
   readonly kind = 'bullmq' as const;
@@ -44,7 +49,7 @@ export class BullMqBackend implements QueueBackend {
         name,
         async (job: Job) => {
           try {
-            await processor(job.data as T, { jobId: job.id ?? '', attempt: job.attemptsMade + 1 });
+            await processor(job.data as T, { jobId: decodeURIComponent(job.id ?? ''), attempt: job.attemptsMade + 1 });
           } catch (err) {
             if (err instanceof PermanentDeliveryError) throw new UnrecoverableError(err.message);
             (job as Job & { lastError?: unknown }).lastError = err;
@@ -78,10 +83,11 @@ export class BullMqBackend implements QueueBackend {
     return {
       name,
       add: async (jobId, data, addOptions) => {
-        const existing = await queue.getJob(jobId);
+        const id = bullJobId(jobId);
+        const existing = await queue.getJob(id);
         if (existing) return false;
         await queue.add(name, data, {
-          jobId,
+          jobId: id,
           attempts: opts.attempts,
           backoff: { type: 'custom' },
           delay: addOptions?.delayMs ?? 0,
@@ -90,7 +96,10 @@ export class BullMqBackend implements QueueBackend {
         });
         return true;
       },
-      waitFor: (jobIds, timeoutMs) => waitForJobs(queue, jobIds, timeoutMs),
+      waitFor: async (jobIds, timeoutMs) => {
+        const outcomes = await waitForJobs(queue, jobIds.map(bullJobId), timeoutMs);
+        return Object.fromEntries(jobIds.map((id) => [id, outcomes[bullJobId(id)]!]));
+      },
       close,
     };
   }
