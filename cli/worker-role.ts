@@ -63,6 +63,7 @@ export async function startWorkerRole(config: Config, store: Store, queue: Queue
     const previous = await states.get(vendor);
     if (previous && previous.step >= stepEnd) return;
     const findings = await evaluateVendorStep(store, vendor, stepEnd, config, cache);
+    log.debug({ vendor, stepEnd: new Date(stepEnd).toISOString(), findings: findings.length }, 'vendor step evaluated');
     const from = previous?.value ?? statesFromAlerts((await loadFiringAlerts(store)).filter((a) => a.vendor === vendor));
     const result = advance(from, findings, stepEnd, lifecycle, [vendor]);
     await recordAlerts(store, result.transitions, stepEnd);
@@ -79,6 +80,7 @@ export async function startWorkerRole(config: Config, store: Store, queue: Queue
     const active = new Set(await listActiveVendors(store, historyFrom));
     for (const a of await loadFiringAlerts(store)) active.add(a.vendor);
     for (const vendor of active) await vendorQueue.add(`detect:${vendor}:${stepEnd}`, { vendor, stepEnd });
+    log.debug({ stepEnd: new Date(stepEnd).toISOString(), vendors: active.size }, 'detection tick');
   };
   const tickQueue: JobQueue<TickJob> = queue.backend.queue<TickJob>(TICK_QUEUE, (job) => fanOut(job), { attempts: 5, backoffMs: 2_000, concurrency: 1 });
 

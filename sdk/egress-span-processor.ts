@@ -1,0 +1,67 @@
+import { SpanKind } from '@opentelemetry/api';
+import type { Context } from '@opentelemetry/api';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { takeCapture, safely } from './call-capture.js';
+import { egressAttributes } from './egress-attributes.js';
+import { resolveCaptureSettings, type EgressCaptureOptions, type ResolvedCaptureSettings } from './settings.js';
+
+/**
+ * Adds the `egress.*` attributes to CLIENT spans in `onEnding`, the last moment a span is still
+ * writable, so shapes are on the span before any exporter sees it. Also redacts `url.full`,
+ * `url.query` and `url.path`, fills in `url.template`, and strips URL queries and credentials
+ * quoted in exception events and the status message. Put it before the exporting processor
+ * in `spanProcessors` (order does not matter for correctness: every `onEnding` runs before any
+ * `onEnd`). Holds no spans and exports nothing; flush and shutdown are no-ops.
+ */
+// A URL inside an error message (`Invalid URL: https://u:p@h/x?token=…`) keeps only scheme,
+// host and path.
+const URL_IN_TEXT = /\b(https?:\/\/)(?:[^\s/@]*@)?([^\s/?#]+)([^\s?#]*)(?:\?[^\s#]*)?(?:#\S*)?/g;
+
+function redactText(text: string): string {
+  return text.includes('://') ? text.replace(URL_IN_TEXT, '$1$2$3') : text;
+}
+
+/**
+ * Exception events and the status message carry error messages, which can quote the URL a call
+ * was made to; they must not carry its query string or credentials.
+ */
+function redactMessages(span: Span): void {
+  const status = span.status as { message?: string };
+  if (status.message) status.message = redactText(status.message);
+  for (const event of span.events) {
+    const attributes = event.attributes as Record<string, unknown> | undefined;
+    if (!attributes) continue;
+    for (const key of ['exception.message', 'exception.stacktrace']) {
+      const value = attributes[key];
+      if (typeof value === 'string') attributes[key] = redactText(value);
+    }
+  }
+}
+
+export class EgressSpanProcessor implements SpanProcessor {
+  private readonly settings: ResolvedCaptureSettings;
+
+  constructor(options: EgressCaptureOptions | ResolvedCaptureSettings = {}) {
+    this.settings = 'limits' in options ? options : resolveCaptureSettings(options);
+  }
+
+  onStart(_span: Span, _parentContext: Context): void {}
+
+  onEnding(span: Span): void {
+    safely(() => {
+      const capture = takeCapture(span);
+      if (span.kind === SpanKind.CLIENT) span.setAttributes(egressAttributes(span.attributes, capture, capture?.settings ?? this.settings));
+      redactMessages(span);
+    });
+  }
+
+  onEnd(_span: ReadableSpan): void {}
+
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,88 @@
+import { ConfigError } from '../common/errors.js';
+import type { EgressWatchOptions } from './start.js';
+
+/**
+ * startEgressWatch options from the standard OpenTelemetry environment variables, for
+ * `node --import egresswatch/sdk/register`:
+ *
+ * - `OTEL_SERVICE_NAME` (else `service.name` in `OTEL_RESOURCE_ATTRIBUTES`, else `unknown_service:node`)
+ * - `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (used as is) or `OTEL_EXPORTER_OTLP_ENDPOINT` (+ `/v1/traces`)
+ * - `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_EXPORTER_OTLP_TRACES_HEADERS` (`k=v,k2=v2`, URL-encoded values)
+ * - `OTEL_RESOURCE_ATTRIBUTES` (read by the resource detector), `deployment.environment.name` from it
+ * - `OTEL_TRACES_SAMPLER` (`always_on`, `always_off`, `traceidratio`, `parentbased_*`) + `OTEL_TRACES_SAMPLER_ARG`
+ *
+ * and egresswatch's own: `EGRESSWATCH_SHAPES=off`, `EGRESSWATCH_SHAPE_SAMPLE_EVERY=N` (shapes for
+ * 1 call in N per route), `EGRESSWATCH_MAX_BODY_BYTES`, `EGRESSWATCH_IGNORE_HOSTS` (comma list),
+ * `EGRESSWATCH_VENDORS` (`vendor=host-pattern,…`, e.g. `billing=api.billing.internal:8443`).
+ */
+export function optionsFromEnv(env: NodeJS.ProcessEnv): EgressWatchOptions {
+  const resource = parseKeyValues(env['OTEL_RESOURCE_ATTRIBUTES'] ?? '');
+  const options: EgressWatchOptions = {
+    serviceName: env['OTEL_SERVICE_NAME'] || resource['service.name'] || 'unknown_service:node',
+    headers: { ...parseKeyValues(env['OTEL_EXPORTER_OTLP_HEADERS'] ?? ''), ...parseKeyValues(env['OTEL_EXPORTER_OTLP_TRACES_HEADERS'] ?? '') },
+    sampling: samplingFromEnv(env),
+    shapes: {
+      enabled: env['EGRESSWATCH_SHAPES']?.toLowerCase() !== 'off' && env['EGRESSWATCH_SHAPES'] !== 'false',
+      sampleEvery: intFromEnv(env, 'EGRESSWATCH_SHAPE_SAMPLE_EVERY'),
+      maxBodyBytes: intFromEnv(env, 'EGRESSWATCH_MAX_BODY_BYTES'),
+    },
+  };
+  const tracesEndpoint = env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'];
+  if (tracesEndpoint) options.tracesEndpoint = tracesEndpoint;
+  const endpoint = env['OTEL_EXPORTER_OTLP_ENDPOINT'];
+  if (endpoint) options.endpoint = endpoint;
+  const environment = resource['deployment.environment.name'] ?? resource['deployment.environment'];
+  if (environment) options.environment = environment;
+  const ignore = env['EGRESSWATCH_IGNORE_HOSTS'];
+  if (ignore) options.ignoreHosts = ignore.split(',').map((h) => h.trim()).filter(Boolean);
+  const vendors = env['EGRESSWATCH_VENDORS'];
+  if (vendors) {
+    options.vendors = Object.entries(parseVendorList(vendors)).map(([vendor, hosts]) => ({ vendor, hosts }));
+  }
+  return options;
+}
+
+function parseVendorList(text: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const pair of text.split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) continue;
+    const vendor = pair.slice(0, eq).trim();
+    (out[vendor] ??= []).push(pair.slice(eq + 1).trim());
+  }
+  return out;
+}
+
+/** `a=1,b=x%20y` → `{ a: '1', b: 'x y' }` (the OTEL_*_HEADERS / OTEL_RESOURCE_ATTRIBUTES format). */
+export function parseKeyValues(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of text.split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) continue;
+    const key = pair.slice(0, eq).trim();
+    const raw = pair.slice(eq + 1).trim();
+    try {
+      out[key] = decodeURIComponent(raw);
+    } catch {
+      out[key] = raw;
+    }
+  }
+  return out;
+}
+
+function samplingFromEnv(env: NodeJS.ProcessEnv): number {
+  const sampler = (env['OTEL_TRACES_SAMPLER'] ?? 'parentbased_always_on').toLowerCase();
+  if (sampler.endsWith('always_off')) return 0;
+  if (!sampler.endsWith('traceidratio')) return 1;
+  const arg = Number(env['OTEL_TRACES_SAMPLER_ARG'] ?? '1');
+  if (!(arg >= 0 && arg <= 1)) throw new ConfigError(`OTEL_TRACES_SAMPLER_ARG must be a number between 0 and 1, got '${env['OTEL_TRACES_SAMPLER_ARG']}'`);
+  return arg;
+}
+
+function intFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name} must be a positive integer, got '${raw}'`);
+  return value;
+}

@@ -1,0 +1,54 @@
+import { detectEmail, detectPhone } from './pii-detectors.js';
+
+/** Longest key kept verbatim; longer keys are almost always data (hashes, documents) used as keys. */
+const MAX_KEY_LENGTH = 64;
+
+const ID_LIKE = /^\d+$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^[0-9a-f]{12,}$/i;
+
+/**
+ * One object key as a path segment. The collector splits `path:type` on the last `:` and lists
+ * on `,`, so both become `_`; `.` and `[]` would fake nesting, so they become `_` too. Keys that
+ * are values in disguise (an object keyed by email, id or phone) become `{key}` so that no value
+ * leaves the process through a field name, and so that maps do not explode the schema.
+ */
+export function pathSegment(key: string): string {
+  const known = segmentCache.get(key);
+  if (known !== undefined) return known;
+  const segment = computeSegment(key);
+  // Only real names are memoised: keys that are values must not pile up in memory.
+  if (segment !== '{key}') {
+    if (segmentCache.size >= SEGMENT_CACHE_MAX) segmentCache.clear();
+    segmentCache.set(key, segment);
+  }
+  return segment;
+}
+
+const SEGMENT_CACHE_MAX = 4096;
+const segmentCache = new Map<string, string>();
+
+function computeSegment(key: string): string {
+  if (key.length === 0) return '{empty}';
+  if (key.length > MAX_KEY_LENGTH || ID_LIKE.test(key) || isMixedToken(key)) return '{key}';
+  if (key.includes('@') && detectEmail(key) > 0) return '{key}';
+  if (/^\+?[\d ().-]{7,}$/.test(key) && detectPhone(key, 'US') > 0) return '{key}';
+  return key.replace(/[:,.[\]\s]/g, '_');
+}
+
+/** Long tokens mixing letters and digits (`cus_NffrFeUfNV2Hib`, API keys) are ids, not names. */
+export function isMixedToken(value: string): boolean {
+  if (value.length < 8) return false;
+  let digits = 0;
+  let letters = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) letters++;
+    else if (c !== 95 && c !== 45) return false;
+  }
+  if (digits === 0 || letters === 0) return false;
+  return value.length >= 16 || digits >= 3;
+}
+
+export function joinPath(parent: string, segment: string): string {
+  return parent === '' ? segment : `${parent}.${segment}`;
+}

@@ -1,0 +1,93 @@
+import type { Span } from '@opentelemetry/api';
+import type { HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
+import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
+import { attachCapture, CallCapture, peekCapture, safely } from './call-capture.js';
+import { isIgnoredDestination } from './request-filter.js';
+import { templatePath } from './route-template.js';
+import type { ResolvedCaptureSettings } from './settings.js';
+import type { ShapeSampler } from './shape-sampler.js';
+
+/**
+ * Hooks for `@opentelemetry/instrumentation-http` that observe outgoing bodies without touching
+ * the application's streams: `write`/`end` of the ClientRequest are wrapped on that one instance
+ * (the bytes go through unchanged, return values and callbacks untouched), and the response's
+ * `push` is wrapped so chunks are seen as the parser hands them to the stream. No 'data'
+ * listener, no `resume()`, no read: a body the app never reads stays unread, and backpressure
+ * works as before. Every hook body is wrapped so an SDK fault cannot reach the call.
+ */
+export function egressHttpHooks(
+  settings: ResolvedCaptureSettings,
+  sampler: ShapeSampler,
+): Pick<HttpInstrumentationConfig, 'ignoreOutgoingRequestHook' | 'requestHook' | 'responseHook'> {
+  return {
+    ignoreOutgoingRequestHook: (options: RequestOptions) => {
+      try {
+        const host = options.hostname ?? options.host?.replace(/:\d+$/, '') ?? 'localhost';
+        const port = options.port ?? (options.protocol === 'https:' ? 443 : 80);
+        return isIgnoredDestination(settings, host, String(port));
+      } catch {
+        return false;
+      }
+    },
+    requestHook: (span: Span, request: ClientRequest | IncomingMessage) => {
+      safely(() => {
+        if (!span.isRecording() || !isClientRequest(request)) return;
+        const key = `${request.method} ${request.host}${templatePath(request.path)}`;
+        const capture = new CallCapture(settings, settings.shapesEnabled && sampler.shouldCapture(key));
+        attachCapture(span, capture);
+        wrapOutgoing(request, capture);
+      });
+    },
+    responseHook: (span: Span, response: IncomingMessage | object) => {
+      safely(() => {
+        const capture = peekCapture(span);
+        if (!capture || !('headers' in response) || typeof (response as IncomingMessage).push !== 'function') return;
+        const res = response as IncomingMessage;
+        capture.responseContentType = headerText(res.headers['content-type']);
+        capture.responseEncoding = headerText(res.headers['content-encoding']);
+        const push = res.push;
+        res.push = function observedPush(this: IncomingMessage, chunk: unknown, encoding?: BufferEncoding): boolean {
+          safely(() => capture.response.observe(chunk, encoding));
+          return push.call(this, chunk, encoding);
+        };
+      });
+    },
+  };
+}
+
+function isClientRequest(request: ClientRequest | IncomingMessage): request is ClientRequest {
+  return typeof (request as ClientRequest).getHeader === 'function' && typeof (request as ClientRequest).write === 'function';
+}
+
+type WriteArgs = Parameters<ClientRequest['write']>;
+type EndArgs = Parameters<ClientRequest['end']>;
+
+function wrapOutgoing(request: ClientRequest, capture: CallCapture): void {
+  const write = request.write;
+  const end = request.end;
+  const noteHeaders = (): void => {
+    if (capture.requestContentType === undefined) {
+      capture.requestContentType = headerText(request.getHeader('content-type')) ?? '';
+      capture.requestEncoding = headerText(request.getHeader('content-encoding'));
+    }
+  };
+  request.write = function observedWrite(this: ClientRequest, ...args: WriteArgs): boolean {
+    safely(() => {
+      noteHeaders();
+      capture.request.observe(args[0], args[1]);
+    });
+    return write.apply(this, args);
+  } as ClientRequest['write'];
+  request.end = function observedEnd(this: ClientRequest, ...args: EndArgs): ClientRequest {
+    safely(() => {
+      noteHeaders();
+      if (typeof args[0] !== 'function') capture.request.observe(args[0], args[1]);
+    });
+    return end.apply(this, args);
+  } as ClientRequest['end'];
+}
+
+function headerText(value: string | number | string[] | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? value.join(', ') : String(value);
+}

@@ -1,0 +1,224 @@
+import {
+  detectApiKey,
+  detectBearer,
+  detectCard,
+  detectEmail,
+  detectGeo,
+  detectIban,
+  detectIp,
+  detectJwt,
+  detectPhone,
+  detectSsn,
+  looksLikeDate,
+} from './pii-detectors.js';
+
+/** One PII class found on a field, with how sure the classifier is. */
+export interface PiiMatch {
+  /** A class of common/types.ts PII_CLASSES, or a custom class name. */
+  piiClass: string;
+  confidence: number;
+  source: 'value' | 'name';
+}
+
+/**
+ * A custom class: matched by value (`pattern` or `test`) and/or by field name (`fieldNames`,
+ * compared after lowercasing and dropping non-alphanumerics, so `Employee_ID` = `employeeid`).
+ */
+export interface CustomPiiClass {
+  name: string;
+  pattern?: RegExp;
+  test?: (value: string, fieldName: string) => boolean;
+  fieldNames?: string[];
+  /** Default 0.9. */
+  confidence?: number;
+}
+
+export interface ClassifierOptions {
+  /** Region for national phone numbers without `+`. Default 'US'. */
+  defaultPhoneCountry: string;
+  /** Matches below this confidence are dropped. Default 0.5. */
+  minConfidence: number;
+  custom: ReadonlyArray<CustomPiiClass>;
+}
+
+type NameHint = readonly [piiClass: string, confidence: number];
+
+// Keys are normalised field names (lowercase, alphanumerics only).
+const NAME_HINTS: ReadonlyMap<string, NameHint> = new Map<string, NameHint>([
+  ...['email', 'emailaddress', 'mail', 'useremail', 'customeremail', 'receiptemail'].map((n) => [n, ['email', 0.7]] as const),
+  ...['phone', 'phonenumber', 'mobile', 'mobilenumber', 'tel', 'telephone', 'cell', 'msisdn'].map((n) => [n, ['phone', 0.7]] as const),
+  ...['cardnumber', 'ccnumber', 'creditcard', 'creditcardnumber', 'pan', 'cardno'].map((n) => [n, ['card', 0.7]] as const),
+  ...['iban', 'bankaccount', 'accountnumber'].map((n) => [n, ['iban', 0.6]] as const),
+  ...['ssn', 'socialsecuritynumber', 'socialsecurity', 'taxid', 'nationalid'].map((n) => [n, ['ssn', 0.8]] as const),
+  ...['ip', 'ipaddress', 'clientip', 'remoteip', 'remoteaddr', 'userip'].map((n) => [n, ['ip_address', 0.6]] as const),
+  ...['jwt', 'idtoken'].map((n) => [n, ['jwt', 0.6]] as const),
+  ...['apikey', 'secretkey', 'accesskey', 'clientsecret', 'privatekey', 'apisecret', 'secret'].map((n) => [n, ['api_key', 0.7]] as const),
+  ...['token', 'accesstoken', 'refreshtoken', 'authorization', 'authtoken', 'bearer'].map((n) => [n, ['bearer_token', 0.6]] as const),
+  ...['password', 'passwd', 'pwd', 'passphrase', 'pin'].map((n) => [n, ['password', 0.9]] as const),
+  ...['firstname', 'lastname', 'fullname', 'givenname', 'familyname', 'surname', 'middlename', 'customername', 'cardholdername', 'holdername'].map(
+    (n) => [n, ['person_name', 0.7]] as const,
+  ),
+  ...['address', 'street', 'streetaddress', 'addressline1', 'addressline2', 'line1', 'line2', 'postcode', 'postalcode', 'zip', 'zipcode'].map(
+    (n) => [n, ['street_address', 0.6]] as const,
+  ),
+  ...['dob', 'dateofbirth', 'birthdate', 'birthday', 'birthdt'].map((n) => [n, ['date_of_birth', 0.8]] as const),
+  ...['lat', 'latitude', 'lng', 'lon', 'long', 'longitude', 'geo', 'geolocation', 'coordinates', 'location'].map(
+    (n) => [n, ['geo_location', 0.6]] as const,
+  ),
+]);
+
+/** `first_name` / `FirstName` / `first-name` → `firstname`. */
+export function normaliseFieldName(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+interface KeyInfo {
+  normalised: string;
+  hint: NameHint | undefined;
+}
+
+// Field names repeat on every call (that is what a schema is), so their analysis is memoised.
+// Bounded, and cleared rather than evicted: a map of keys-as-data would otherwise grow forever.
+const KEY_CACHE_MAX = 4096;
+const keyCache = new Map<string, KeyInfo>();
+
+function keyInfo(fieldName: string): KeyInfo {
+  let info = keyCache.get(fieldName);
+  if (info) return info;
+  const normalised = normaliseFieldName(fieldName);
+  info = { normalised, hint: NAME_HINTS.get(normalised) ?? suffixHint(normalised) };
+  if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
+  keyCache.set(fieldName, info);
+  return info;
+}
+
+/**
+ * Classifies one scalar value found under field `fieldName`. Value detectors and name hints
+ * combine: a hint adds to a weak value match of the same class (`ssn` + nine digits), and a hint
+ * alone counts only when the field actually carries a non-empty value.
+ */
+export function classifyValue(value: string | number | boolean, fieldName: string, options: ClassifierOptions): PiiMatch[] {
+  if (typeof value === 'boolean' || value === '') return [];
+  const { normalised, hint } = keyInfo(fieldName);
+  const scores = typeof value === 'string' ? valueScores(value, options.defaultPhoneCountry) : NONE;
+  if (scores.length === 0 && !hint && options.custom.length === 0) return [];
+
+  const text = typeof value === 'string' ? value : String(value);
+  const matches = new Map<string, PiiMatch>();
+  const add = (piiClass: string, confidence: number, source: PiiMatch['source']): void => {
+    const prev = matches.get(piiClass);
+    if (!prev) matches.set(piiClass, { piiClass, confidence, source });
+    else matches.set(piiClass, { piiClass, confidence: Math.min(0.99, Math.max(prev.confidence, confidence) + 0.1), source: prev.source });
+  };
+  for (const [piiClass, score] of scores) add(piiClass, score, 'value');
+  if (hint) {
+    const [piiClass, confidence] = hint;
+    if (piiClass !== 'date_of_birth' || typeof value === 'number' || looksLikeDate(text)) add(piiClass, confidence, 'name');
+  }
+  for (const custom of options.custom) {
+    const byName = custom.fieldNames?.some((n) => normaliseFieldName(n) === normalised) ?? false;
+    const byValue = (custom.pattern?.test(text) ?? false) || safeTest(custom, text, fieldName);
+    if (byName || byValue) add(custom.name, custom.confidence ?? 0.9, byValue ? 'value' : 'name');
+  }
+  const out: PiiMatch[] = [];
+  for (const m of matches.values()) if (m.confidence >= options.minConfidence) out.push(m);
+  return out;
+}
+
+const NONE: ReadonlyArray<[string, number]> = [];
+
+function safeTest(custom: CustomPiiClass, value: string, fieldName: string): boolean {
+  if (!custom.test) return false;
+  try {
+    return custom.test(value, fieldName) === true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs only the detectors a value could possibly satisfy, decided by one pass over its
+ * characters: most strings in API bodies are words, codes and ids, and they should cost
+ * a scan, not a dozen regexes and a phone-number parse.
+ */
+function valueScores(value: string, phoneCountry: string): ReadonlyArray<[string, number]> {
+  const length = value.length;
+  if (length < 6) return NONE;
+  let digits = 0;
+  let letters = 0;
+  let spaces = 0;
+  let at = 0;
+  let dots = 0;
+  let colons = 0;
+  let other = 0;
+  for (let i = 0; i < length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) letters++;
+    else if (c === 32) spaces++;
+    else if (c === 64) at++;
+    else if (c === 46) dots++;
+    else if (c === 58) colons++;
+    else if (c !== 45 && c !== 95 && c !== 43 && c !== 40 && c !== 41 && c !== 44) other++;
+  }
+  const out: Array<[string, number]> = [];
+  const push = (piiClass: string, score: number): void => {
+    if (score > 0) out.push([piiClass, score]);
+  };
+  if (at === 1) {
+    push('email', detectEmail(value));
+    return out;
+  }
+  if (at > 0) return NONE;
+  if (letters === 0) {
+    if (digits >= 13 && digits <= 19) push('card', detectCard(value));
+    if (digits === 9) push('ssn', detectSsn(value));
+    if (dots === 3 || colons > 1) push('ip_address', detectIp(value));
+    else if (digits >= 7 && digits <= 15 && out.length === 0 && dots === 0 && colons === 0) push('phone', detectPhone(value, phoneCountry));
+    if (dots >= 2) push('geo_location', detectGeo(value));
+    return out;
+  }
+  if (colons > 1) push('ip_address', detectIp(value));
+  if (spaces > 0) {
+    // Text with spaces: only `Bearer <token>` and a spaced IBAN qualify.
+    if (spaces === 1 && (value.startsWith('Bearer ') || value.startsWith('bearer '))) push('bearer_token', detectBearer(value));
+    else if (digits >= 10 && isIbanStart(value)) push('iban', detectIban(value));
+    return out;
+  }
+  if (dots === 2 && value.startsWith('eyJ')) push('jwt', detectJwt(value));
+  if (length >= 20 && digits > 0) push('api_key', detectApiKey(value));
+  if (digits >= 10 && isIbanStart(value)) push('iban', detectIban(value));
+  return out;
+}
+
+function isIbanStart(value: string): boolean {
+  const a = value.charCodeAt(0) & ~32;
+  const b = value.charCodeAt(1) & ~32;
+  const c = value.charCodeAt(2);
+  const d = value.charCodeAt(3);
+  return a >= 65 && a <= 90 && b >= 65 && b <= 90 && c >= 48 && c <= 57 && d >= 48 && d <= 57;
+}
+
+// `billing_email`, `customer_phone`, `shipping_address_line1`: the hint sits at the end.
+const SUFFIXES: ReadonlyArray<readonly [string, NameHint]> = [
+  ['email', ['email', 0.6]],
+  ['phone', ['phone', 0.6]],
+  ['password', ['password', 0.9]],
+  ['ssn', ['ssn', 0.7]],
+  ['apikey', ['api_key', 0.7]],
+  ['secret', ['api_key', 0.6]],
+  ['token', ['bearer_token', 0.5]],
+  ['firstname', ['person_name', 0.7]],
+  ['lastname', ['person_name', 0.7]],
+  ['fullname', ['person_name', 0.7]],
+  ['line1', ['street_address', 0.6]],
+  ['address', ['street_address', 0.5]],
+  ['birthdate', ['date_of_birth', 0.7]],
+  ['ipaddress', ['ip_address', 0.6]],
+];
+
+function suffixHint(key: string): NameHint | undefined {
+  if (key.length < 5) return undefined;
+  for (const [suffix, hint] of SUFFIXES) if (key.endsWith(suffix)) return hint;
+  return undefined;
+}

@@ -1,0 +1,89 @@
+import type { Span } from '@opentelemetry/api';
+import type { UndiciInstrumentationConfig, UndiciRequest, UndiciResponse } from '@opentelemetry/instrumentation-undici';
+import { attachCapture, CallCapture, peekCapture, safely } from './call-capture.js';
+import { isIgnoredDestination } from './request-filter.js';
+import { templatePath } from './route-template.js';
+import type { ResolvedCaptureSettings } from './settings.js';
+import type { ShapeSampler } from './shape-sampler.js';
+
+/** The internal undici request as diagnostics_channel hands it over, with the two callbacks we observe. */
+interface UndiciCoreRequest extends UndiciRequest {
+  onBodySent?: (chunk: unknown) => unknown;
+  onData?: (chunk: unknown) => unknown;
+}
+
+/**
+ * Hooks for `@opentelemetry/instrumentation-undici` (global `fetch` and undici). undici's core
+ * request calls `onBodySent(chunk)` for every request body chunk it writes and `onData(chunk)`
+ * for every response body chunk it receives; both are wrapped on that one request object and
+ * pass their arguments and return values through (onData's return value is undici's
+ * backpressure signal). Nothing reads the fetch Response body.
+ */
+export function egressUndiciHooks(
+  settings: ResolvedCaptureSettings,
+  sampler: ShapeSampler,
+): Pick<UndiciInstrumentationConfig, 'ignoreRequestHook' | 'requestHook' | 'responseHook'> {
+  return {
+    ignoreRequestHook: (request: UndiciRequest) => {
+      try {
+        const origin = new URL(request.origin);
+        const port = origin.port || (origin.protocol === 'https:' ? '443' : '80');
+        return isIgnoredDestination(settings, origin.hostname, port);
+      } catch {
+        return false;
+      }
+    },
+    requestHook: (span: Span, request: UndiciRequest) => {
+      safely(() => {
+        if (!span.isRecording()) return;
+        const core = request as UndiciCoreRequest;
+        const key = `${request.method} ${request.origin}${templatePath(request.path)}`;
+        const capture = new CallCapture(settings, settings.shapesEnabled && sampler.shouldCapture(key), true);
+        capture.requestContentType = request.contentType ?? headerValue(request.headers, 'content-type');
+        capture.requestEncoding = headerValue(request.headers, 'content-encoding');
+        attachCapture(span, capture);
+        const onBodySent = core.onBodySent;
+        if (typeof onBodySent === 'function') {
+          core.onBodySent = function observedBodySent(this: unknown, chunk: unknown): unknown {
+            safely(() => capture.request.observe(chunk));
+            return onBodySent.call(this, chunk);
+          };
+        }
+        const onData = core.onData;
+        if (typeof onData === 'function') {
+          core.onData = function observedData(this: unknown, chunk: unknown): unknown {
+            safely(() => capture.response.observe(chunk));
+            return onData.call(this, chunk);
+          };
+        }
+      });
+    },
+    responseHook: (span: Span, info: { request: UndiciRequest; response: UndiciResponse }) => {
+      safely(() => {
+        const capture = peekCapture(span);
+        if (!capture) return;
+        capture.responseContentType = headerValue(info.response.headers, 'content-type');
+        capture.responseEncoding = headerValue(info.response.headers, 'content-encoding');
+      });
+    },
+  };
+}
+
+/** undici v5 sends `name: value\r\n` text, v6 `[name, value, …]` (strings or Buffers). */
+function headerValue(headers: unknown, name: string): string | undefined {
+  if (typeof headers === 'string') {
+    for (const line of headers.split('\r\n')) {
+      const colon = line.indexOf(':');
+      if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === name) return line.slice(colon + 1).trim();
+    }
+    return undefined;
+  }
+  if (!Array.isArray(headers)) return undefined;
+  for (let i = 0; i + 1 < headers.length; i += 2) {
+    if (String(headers[i]).toLowerCase() === name) {
+      const value: unknown = headers[i + 1];
+      return Array.isArray(value) ? value.map(String).join(', ') : String(value);
+    }
+  }
+  return undefined;
+}

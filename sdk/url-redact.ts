@@ -1,0 +1,37 @@
+import { templatePath } from './route-template.js';
+
+/**
+ * A URL safe to export: no userinfo (basic auth), every query value replaced by `REDACTED` (keys
+ * kept, so `?api_key=` shows that a key was sent but not which), no fragment, and id-like or
+ * secret-like path segments replaced by `{id}` (tokens in paths such as webhook URLs).
+ * Unparseable input yields only what precedes `?`, minus any userinfo.
+ */
+export function redactUrl(url: string): string {
+  const fast = /^(https?:\/\/)([^/?#@]+)(\/[^?#]*)?(\?[^#]*)?(#.*)?$/.exec(url);
+  // The common case (no userinfo) without building a URL object: this runs on every span.
+  if (fast) return `${fast[1]}${(fast[2] ?? '').toLowerCase()}${templatePath(fast[3] ?? '/')}${redactQuery(fast[4] ?? '')}`;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    const bare = url.split(/[?#]/)[0] ?? '';
+    return bare.replace(/\/\/[^/@]*@/, '//');
+  }
+  parsed.username = '';
+  parsed.password = '';
+  parsed.hash = '';
+  const query = redactQuery(parsed.search);
+  return `${parsed.protocol}//${parsed.host}${templatePath(parsed.pathname)}${query}`;
+}
+
+/** `?a=1&b=2` → `?a=REDACTED&b=REDACTED`; keys that look like values become `{key}`. */
+export function redactQuery(search: string): string {
+  if (search === '' || search === '?') return '';
+  if (search.startsWith('?')) search = search.slice(1);
+  const keys: string[] = [];
+  for (const [key] of new URLSearchParams(search)) {
+    const safeKey = /^[A-Za-z0-9_.[\]-]{1,64}$/.test(key) ? key : '{key}';
+    keys.push(`${encodeURIComponent(safeKey)}=REDACTED`);
+  }
+  return keys.length > 0 ? `?${keys.join('&')}` : '';
+}

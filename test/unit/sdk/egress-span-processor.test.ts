@@ -1,0 +1,60 @@
+import { SpanKind } from '@opentelemetry/api';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { describe, expect, it } from 'vitest';
+import { attachCapture, CallCapture } from '../../../sdk/call-capture.js';
+import { EgressSpanProcessor } from '../../../sdk/egress-span-processor.js';
+import { resolveCaptureSettings } from '../../../sdk/settings.js';
+
+function setup() {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new EgressSpanProcessor({}), new SimpleSpanProcessor(exporter)] });
+  return { exporter, tracer: provider.getTracer('test') };
+}
+
+describe('EgressSpanProcessor', () => {
+  it('puts shapes, vendor, sizes and a redacted URL on a CLIENT span before export', () => {
+    const { exporter, tracer } = setup();
+    const span = tracer.startSpan('POST', {
+      kind: SpanKind.CLIENT,
+      attributes: { 'url.full': 'https://key:secret@api.stripe.com/v1/customers/cus_NffrFeUfNV2Hib?expand=x', 'server.address': 'api.stripe.com', 'server.port': 443 },
+    });
+    const capture = new CallCapture(resolveCaptureSettings(), true);
+    capture.requestContentType = 'application/x-www-form-urlencoded';
+    const form = 'email=jenny%40example.com&card[number]=4242424242424242';
+    capture.request.observe(form);
+    capture.responseContentType = 'application/json';
+    capture.response.observe(Buffer.from('{"id":"cus_1","email":"jenny@example.com"}'));
+    attachCapture(span, capture);
+    span.end();
+
+    const [exported] = exporter.getFinishedSpans();
+    const a = exported?.attributes ?? {};
+    expect(a['url.full']).toBe('https://api.stripe.com/v1/customers/{id}?expand=REDACTED');
+    expect(a['url.template']).toBe('/v1/customers/{id}');
+    expect(a['egress.vendor']).toBe('stripe');
+    expect(a['http.request.body.size']).toBe(Buffer.byteLength(form));
+    expect(a['egress.request.fields']).toEqual(['email:string', 'card:object', 'card.number:string']);
+    expect(a['egress.request.pii']).toEqual(['email:email', 'card.number:card']);
+    expect(a['egress.response.pii']).toEqual(['email:email']);
+    expect(a['egress.request.shape_hash']).toMatch(/^[0-9a-f]{16}$/);
+    expect(JSON.stringify(exported?.attributes)).not.toMatch(/secret|jenny|4242/);
+  });
+
+  it('strips URL queries and credentials quoted in exceptions and the status message', () => {
+    const { exporter, tracer } = setup();
+    const span = tracer.startSpan('GET', { kind: SpanKind.CLIENT });
+    const error = new Error('request to https://u:pw@api.example.com/v1/x?token=abc123 failed');
+    span.recordException(error);
+    span.setStatus({ code: 2, message: error.message });
+    span.end();
+    const [exported] = exporter.getFinishedSpans();
+    expect(exported?.status.message).toBe('request to https://api.example.com/v1/x failed');
+    expect(JSON.stringify(exported?.events)).not.toMatch(/abc123|pw@/);
+  });
+
+  it('leaves spans of other kinds without egress attributes', () => {
+    const { exporter, tracer } = setup();
+    tracer.startSpan('work', { kind: SpanKind.INTERNAL, attributes: { 'server.address': 'api.stripe.com' } }).end();
+    expect(exporter.getFinishedSpans()[0]?.attributes['egress.vendor']).toBeUndefined();
+  });
+});

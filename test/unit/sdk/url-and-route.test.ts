@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { templatePath } from '../../../sdk/route-template.js';
+import { redactUrl } from '../../../sdk/url-redact.js';
+
+describe('templatePath', () => {
+  it('replaces ids, uuids, numbers and long tokens with {id}', () => {
+    expect(templatePath('/v1/customers/cus_NffrFeUfNV2Hib/charges/42')).toBe('/v1/customers/{id}/charges/{id}');
+    expect(templatePath('/orders/3f2b8c1e-9d4a-4c6b-8e2f-1a2b3c4d5e6f')).toBe('/orders/{id}');
+    expect(templatePath('/blobs/9f86d081884c7d659a2feaa0c55ad015')).toBe('/blobs/{id}');
+    expect(templatePath('/users/bob@example.com/profile')).toBe('/users/{id}/profile');
+    expect(templatePath('/users/bob%40example.com')).toBe('/users/{id}');
+  });
+
+  it('keeps words, versions, API dates and file extensions', () => {
+    expect(templatePath('/2010-04-01/Accounts/AC1f0e2d3c4b5a69788796a5b4c3d2e1f0/Messages.json')).toBe('/2010-04-01/Accounts/{id}/Messages.json');
+    expect(templatePath('/v2/payment_intents')).toBe('/v2/payment_intents');
+    expect(templatePath('/api/oauth2/token?grant=x')).toBe('/api/oauth2/token');
+    expect(templatePath('')).toBe('/');
+  });
+});
+
+describe('redactUrl', () => {
+  it('strips userinfo, query values and fragments', () => {
+    expect(redactUrl('https://user:pa55@api.example.com/v1/things?api_key=sk_live_abc&limit=10#frag')).toBe(
+      'https://api.example.com/v1/things?api_key=REDACTED&limit=REDACTED',
+    );
+  });
+
+  it('removes secrets and ids from the path', () => {
+    const slack = 'https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX1234';
+    expect(redactUrl(slack)).toBe('https://hooks.slack.com/services/{id}/{id}/{id}');
+  });
+
+  it('keeps the port and copes with something that is not a URL', () => {
+    expect(redactUrl('http://127.0.0.1:8080/a?b=c')).toBe('http://127.0.0.1:8080/a?b=REDACTED');
+    expect(redactUrl('//user:pw@host/x?token=abc')).toBe('//host/x');
+  });
+});
