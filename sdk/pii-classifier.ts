@@ -150,7 +150,6 @@ function valueScores(value: string, phoneCountry: string): ReadonlyArray<[string
   let at = 0;
   let dots = 0;
   let colons = 0;
-  let other = 0;
   for (let i = 0; i < length; i++) {
     const c = value.charCodeAt(i);
     if (c >= 48 && c <= 57) digits++;
@@ -159,7 +158,6 @@ function valueScores(value: string, phoneCountry: string): ReadonlyArray<[string
     else if (c === 64) at++;
     else if (c === 46) dots++;
     else if (c === 58) colons++;
-    else if (c !== 45 && c !== 95 && c !== 43 && c !== 40 && c !== 41 && c !== 44) other++;
   }
   const out: Array<[string, number]> = [];
   const push = (piiClass: string, score: number): void => {

@@ -21,15 +21,6 @@ export interface NewSilence {
   comment: string;
 }
 
-interface SilenceRow {
-  id: string;
-  matchers: string[];
-  starts_at: string;
-  ends_at: string;
-  created_by: string;
-  comment: string;
-}
-
 /** Stores a new silence and returns it with its id. */
 export async function insertSilence(store: Store, silence: NewSilence): Promise<StoredSilence> {
   const id = randomUUID();

@@ -42,7 +42,7 @@ export const startCommand: Command = {
     const apiToken = randomBytes(24).toString('hex');
     // The worker needs the collector's real address for runbook links, so it starts after
     // the listener; routes that need it look it up when called.
-    let worker: WorkerRole | undefined;
+    const live: { worker?: WorkerRole } = {};
     let config = loaded;
     const detectRoute: ApiRoute = {
       method: 'POST',
@@ -50,7 +50,7 @@ export const startCommand: Command = {
       handler: async (req: FastifyRequest, s) => {
         const body = detectBody.parse(req.body);
         const request = detectRequest({ from: new Date(body.from).toISOString(), to: new Date(body.to).toISOString(), step: `${body.step}ms`, notify: body.notify });
-        return replayDetection(s, config, { fromMs: request.from, toMs: request.to, stepMs: request.step, notifier: request.notify ? worker?.notifier : undefined });
+        return replayDetection(s, config, { fromMs: request.from, toMs: request.to, stepMs: request.step, notifier: request.notify ? live.worker?.notifier : undefined });
       },
     };
     let collector;
@@ -70,7 +70,8 @@ export const startCommand: Command = {
       throw describeListenError(err, port);
     }
     config = { ...loaded, alerts: { ...loaded.alerts, runbook_base_url: loaded.alerts.runbook_base_url ?? collector.url } };
-    worker = await startWorkerRole(config, store, queue, { scheduler: true });
+    const worker = await startWorkerRole(config, store, queue, { scheduler: true });
+    live.worker = worker;
     writeInstanceFile(dataDir, { url: collector.url, pid: process.pid, apiToken, startedAt: new Date().toISOString() });
 
     process.stdout.write(
@@ -88,10 +89,9 @@ export const startCommand: Command = {
       ].join('\n'),
     );
 
-    const w = worker;
     return untilSignal([
       ['collector', () => collector.close()],
-      ['worker', () => w.close()],
+      ['worker', () => worker.close()],
       ['queue', () => queue.close()],
       ['store', () => store.close()],
       ['instance file', async () => removeInstanceFile(dataDir)],
