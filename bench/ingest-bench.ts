@@ -7,7 +7,7 @@
  *   2. pipeline: `egresswatch start` in a child process; this process sends OTLP protobuf
  *      batches of 512 spans over loopback and counts acknowledged spans.
  *
- * Env: BENCH_SPANS (default 400 000), BENCH_CONCURRENCY (default 8).
+ * Env: BENCH_SPANS (default 400 000), BENCH_CONCURRENCY (default 16).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { protobufBatch } from './span-fixtures.js';
 
 const TOTAL = Number(process.env['BENCH_SPANS'] ?? 400_000);
-const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 8);
+const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 16);
 const BATCH = 512;
 const here = fileURLToPath(new URL('.', import.meta.url));
 const cli = join(here, '..', 'cli', 'main.js');

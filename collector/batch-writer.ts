@@ -7,7 +7,7 @@ const log = logger('batch-writer');
 export interface BatchWriterOptions<T> {
   /** Writes one batch; resolves once it is durable. */
   write: (rows: T[]) => Promise<void>;
-  /** Rows per write, at most (a single larger request is written alone). Default 20 000. */
+  /** Rows per write, at most (a single larger request is written alone). Default 8 192. */
   maxBatchRows?: number;
   /** A partial batch is written after this long. Default 100. */
   flushIntervalMs?: number;
@@ -45,7 +45,7 @@ export class BatchWriter<T> {
 
   constructor(options: BatchWriterOptions<T>) {
     this.write = options.write;
-    this.maxBatchRows = options.maxBatchRows ?? 20_000;
+    this.maxBatchRows = options.maxBatchRows ?? 8_192;
     this.flushIntervalMs = options.flushIntervalMs ?? 100;
     this.maxQueueRows = options.maxQueueRows ?? 200_000;
     this.onWrite = options.onWrite;

@@ -71,7 +71,7 @@ const configSchema = z
         /** Largest body after decompression, in bytes (gzip bombs stop here). */
         max_decompressed_bytes: z.number().int().min(1024).default(64 * 1024 * 1024),
         /** Spans per insert, at most. */
-        max_batch_spans: z.number().int().min(1).max(1_000_000).default(20_000),
+        max_batch_spans: z.number().int().min(1).max(1_000_000).default(8_192),
         /** A partial batch is written after this long. */
         flush_interval_ms: z.number().int().min(1).max(60_000).default(100),
         /** Spans waiting for insert, at most; beyond it requests get 429. */
@@ -88,7 +88,7 @@ const configSchema = z
         ingest_tokens: [],
         max_body_bytes: 8 * 1024 * 1024,
         max_decompressed_bytes: 64 * 1024 * 1024,
-        max_batch_spans: 20_000,
+        max_batch_spans: 8_192,
         flush_interval_ms: 100,
         max_queue_spans: 200_000,
         insert_timeout_ms: 30_000,
