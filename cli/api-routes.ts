@@ -15,6 +15,8 @@ export interface ApiRoute {
 
 const vendorsQuery = z.object({ vendor: z.string().optional(), since: z.string().optional() }).strict();
 
+type Handler = (req: FastifyRequest, res: FastifyReply) => Promise<unknown>;
+
 /**
  * The local JSON API (`/api/…`) that the CLI and the console use while `start` owns the
  * embedded store. Every call needs the instance's API token.
@@ -26,8 +28,8 @@ export function registerApiRoutes(app: FastifyInstance, store: Store, apiToken: 
     return presented !== undefined && timingSafeEqual(createHash('sha256').update(presented).digest(), expected);
   };
   const wrap =
-    (handler: (req: FastifyRequest) => Promise<unknown>) =>
-    async (req: FastifyRequest, res: FastifyReply): Promise<unknown> => {
+    (handler: (req: FastifyRequest) => Promise<unknown>): Handler =>
+    async (req, res) => {
       if (!authorized(req)) return res.code(401).send({ message: 'missing or wrong API token (see instance.json in the data dir)' });
       try {
         return await handler(req);
@@ -37,17 +39,33 @@ export function registerApiRoutes(app: FastifyInstance, store: Store, apiToken: 
         return res.code(500).send({ message: (err as Error).message });
       }
     };
+  const routes: ApiRoute[] = [
+    {
+      method: 'GET',
+      path: '/api/vendors',
+      handler: async (req) => {
+        const q = vendorsQuery.parse(req.query);
+        return readInventory(store, { vendor: q.vendor, sinceMs: q.since ? Date.now() - parseDurationMs(q.since, 'since') : undefined });
+      },
+    },
+    ...extra,
+  ];
 
-  app.get(
-    '/api/vendors',
-    wrap(async (req) => {
-      const q = vendorsQuery.parse(req.query);
-      return readInventory(store, { vendor: q.vendor, sinceMs: q.since ? Date.now() - parseDurationMs(q.since, 'since') : undefined });
-    }),
-  );
-  for (const route of extra) {
-    const handler = wrap((req) => route.handler(req, store));
-    if (route.method === 'GET') app.get(route.path, handler);
-    else app.post(route.path, handler);
-  }
+  // The OTLP endpoint takes raw bytes; the API speaks JSON. An encapsulated scope gives the API
+  // its own parser without touching /v1/traces.
+  void app.register(async (api) => {
+    api.removeAllContentTypeParsers();
+    api.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 1024 * 1024 }, (_req, body, done) => {
+      try {
+        done(null, body === '' ? undefined : JSON.parse(body as string));
+      } catch {
+        done(Object.assign(new Error('request body is not valid JSON'), { statusCode: 400 }), undefined);
+      }
+    });
+    for (const route of routes) {
+      const handler = wrap((req) => route.handler(req, store));
+      if (route.method === 'GET') api.get(route.path, handler);
+      else api.post(route.path, handler);
+    }
+  });
 }
