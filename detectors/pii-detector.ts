@@ -67,7 +67,9 @@ export function detectPii(fields: readonly MapField[], routes: readonly RouteAct
       });
     }
     const allowed = policies.get(c.vendor);
-    if (allowed && !allowed.includes(c.pii) && c.lastSeen >= window.from) {
+    // firstSeen < window.to keeps a replay causal: the data map is an all-time aggregate, so a
+    // class that started flowing after this step must not be reported at it.
+    if (allowed && !allowed.includes(c.pii) && c.firstSeen < window.to && c.lastSeen >= window.from) {
       findings.push({
         kind: 'pii_violation',
         vendor: c.vendor,
