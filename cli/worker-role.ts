@@ -53,7 +53,8 @@ export async function startWorkerRole(config: Config, store: Store, queue: Queue
   const now = options.now ?? Date.now;
   const stepMs = config.detection.step_seconds * 1000;
   const lifecycle = lifecycleOptions(config);
-  const cache = new DetectionCache();
+  // Live: hour-old baselines are refreshed in the background instead of stalling a step.
+  const cache = new DetectionCache({ refreshInBackground: true });
   const notifier = createNotifier({ store, backend: queue.backend, config, work: true });
   const states: StepStateStore<AlertStates> = queue.redisUrl
     ? new RedisStepStateStore<AlertStates>(queue.redisUrl, 'egresswatch:alert-state')

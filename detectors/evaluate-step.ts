@@ -21,6 +21,7 @@ import { detectTraffic } from './traffic-detector.js';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 /** Complete hours before the recent minutes that set the recent level. */
 const LEVEL_HOURS = 3;
 
@@ -35,20 +36,54 @@ export interface EvaluateStepOptions {
 /** The parts of the configuration detection reads. */
 export type DetectionSettings = Pick<Config, 'detection' | 'vendors'>;
 
+/** Options of a DetectionCache. */
+export interface DetectionCacheOptions {
+  /**
+   * When the hour turns, keep serving the previous hour's baselines while the new ones load in the
+   * background, so no cycle waits for a 28-day scan. Default false: every cycle sees exactly the
+   * baselines of its own hour (replay, tests).
+   */
+  refreshInBackground?: boolean;
+}
+
 /**
  * Baselines change once an hour (they end where the recent hours begin), so a worker keeps them
  * between cycles. One cache per process and store; a fresh one is always correct, only slower.
  */
 export class DetectionCache {
   private readonly entries = new Map<string, unknown>();
+  private readonly latest = new Map<string, unknown>();
+  private readonly loading = new Map<string, Promise<unknown>>();
 
-  async get<T>(key: string, load: () => Promise<T>): Promise<T> {
-    if (this.entries.has(key)) return this.entries.get(key) as T;
-    const value = await load();
-    // Only the current hour's baselines are useful; keep the map from growing during a replay.
-    if (this.entries.size > 64) this.entries.clear();
-    this.entries.set(key, value);
-    return value;
+  constructor(private readonly options: DetectionCacheOptions = {}) {}
+
+  /** The value already loaded under `family` and `key`, if any. */
+  peek<T>(family: string, key: string): T | undefined {
+    return this.entries.get(`${family}|${key}`) as T | undefined;
+  }
+
+  /** The value under `key`; `family` names what it replaces (the same read for an earlier hour). */
+  async get<T>(family: string, key: string, load: () => Promise<T>): Promise<T> {
+    const full = `${family}|${key}`;
+    if (this.entries.has(full)) return this.entries.get(full) as T;
+    let pending = this.loading.get(full) as Promise<T> | undefined;
+    if (!pending) {
+      pending = load().then((value) => {
+        // Only the current hour's baselines are useful; keep the map from growing during a replay.
+        if (this.entries.size > 64) this.entries.clear();
+        this.entries.set(full, value);
+        this.latest.set(family, value);
+        return value;
+      });
+      this.loading.set(full, pending);
+      const forget = (): void => void this.loading.delete(full);
+      pending.then(forget, forget);
+    }
+    if (this.options.refreshInBackground && this.latest.has(family)) {
+      pending.catch(() => undefined);
+      return this.latest.get(family) as T;
+    }
+    return pending;
   }
 }
 
@@ -125,20 +160,31 @@ export async function evaluateStep(store: Store, options: EvaluateStepOptions, s
 
   const hours = new Set<number>();
   for (let t = baselineEnd; t < window.to; t += HOUR_MS) hours.add(hourOfDay(t));
-  const [minutes, recentHours, baselines, fields, routes, known, fresh] = await Promise.all([
+  const loadBaselines = async (): Promise<Map<string, SeriesBaseline>> => {
+    const slotDays = [...hours].map((h) => Math.floor((baselineEnd - h * HOUR_MS) / DAY_MS));
+    const [totals, ...slotLists] = await Promise.all([
+      c.get(`totals|${scope}`, String(baselineEnd), () => readSeriesTotals(store, historyFrom, baselineEnd, baselineEnd - DAY_MS, vendors)),
+      // Four weeks of one hour-of-day slot hardly move in a day: each slot is recomputed once a day,
+      // each at a different hour, so an hourly tick scans about one slot's history instead of five.
+      ...[...hours].map((h, i) => c.get(`slots|${scope}|${h}`, String(slotDays[i]), () => readSeasonSlots(store, historyFrom, baselineEnd, [h], vendors))),
+    ]);
+    return buildBaselines(slotLists.flat(), totals, historyFrom, baselineEnd);
+  };
+  // The cycle's own reads are issued first: an embedded engine runs one query at a time, and a
+  // baseline refresh in the background must queue behind them, not in front.
+  const [minutes, recentHours, fields, routes, known, fresh, baselines] = await Promise.all([
     readRecentMinutes(store, recentFrom, window.to, vendors),
     readRecentHours(store, baselineEnd, levelTo, vendors),
-    c.get(`baselines|${scope}|${baselineEnd}|${historyFrom}|${[...hours].join(',')}`, async () => {
-      const [slots, totals] = await Promise.all([
-        readSeasonSlots(store, historyFrom, baselineEnd, [...hours], vendors),
-        readSeriesTotals(store, historyFrom, baselineEnd, baselineEnd - 24 * HOUR_MS, vendors),
-      ]);
-      return buildBaselines(slots, totals, historyFrom, baselineEnd);
-    }),
     readFieldMap(store, vendors),
     readRouteActivity(store, window.to - d.schema_removed_after_minutes * MINUTE_MS, window.to, vendors),
-    c.get(`destinations|${levelTo}|${historyFrom}`, () => readDestinations(store, historyFrom, levelTo)),
+    // Never served stale: an hour missing between the cached and the fresh read would make old destinations look new.
+    c.get(`destinations|${levelTo}`, '', async () => {
+      // Hour by hour: last hour's set plus the hour that closed since (the first read scans the history).
+      const previous = c.peek<Destination[]>(`destinations|${levelTo - HOUR_MS}`, '');
+      return previous ? mergeDestinations(previous, await readDestinations(store, levelTo - HOUR_MS, levelTo)) : readDestinations(store, historyFrom, levelTo);
+    }),
     readDestinations(store, levelTo, window.to),
+    c.get(`baselines|${scope}`, `${baselineEnd}|${[...hours].join(',')}`, loadBaselines),
   ]);
 
   const series = assembleSeries({ minutes, recentHours, baselines, recentFrom, to: window.to });

@@ -35,8 +35,9 @@ export interface SeriesBaseline {
   errorRatio: number;
   /** Calls over the history (the error ratio's weight). */
   calls: number;
-  /** Median and MAD of the per-minute p95 latency (ms) over minutes with at least a few calls. */
+  /** Usual p95 latency (ms): over all calls of the last day (live) or the median per-minute p95 (tests). */
   latencyP95Median: number;
+  /** Spread of the per-minute p95 when known; NaN leaves the detector's 10% floor. */
   latencyP95Mad: number;
   /** Median request bytes per call over the history. */
   requestBytesPerCall: number;

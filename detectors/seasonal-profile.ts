@@ -46,6 +46,24 @@ export class SeasonalProfile {
     return slot.size >= minValues ? 1.4826 * slot.mad() : Number.NaN;
   }
 
+  /**
+   * The band the neighbouring slots (±`k`) span on past days, from their `q` and 1−`q` quantiles: a
+   * daily step that comes a few minutes early or late stays inside it.
+   */
+  band(t: number, k: number, q: number, minValues = 3): { lo: number; hi: number } | undefined {
+    const n = this.slots.length;
+    const center = this.slotOf(t);
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (let d = -k; d <= k; d++) {
+      const slot = this.slots[(((center + d) % n) + n) % n]!;
+      if (slot.size < minValues) return undefined;
+      lo = Math.min(lo, slot.quantile(q));
+      hi = Math.max(hi, slot.quantile(1 - q));
+    }
+    return { lo, hi };
+  }
+
   add(t: number, value: number): void {
     if (Number.isNaN(this.firstT)) this.firstT = t;
     this.lastT = Math.max(this.lastT || t, t);

@@ -150,7 +150,7 @@ function detectLatency(series: TrafficSeries, i: number, config: DetectionConfig
   if (m.calls < config.latency_min_calls || !Number.isFinite(m.latencyP95Ms) || !(base.latencyP95Median > 0)) return undefined;
   const ratio = m.latencyP95Ms / base.latencyP95Median;
   if (ratio < config.latency_min_ratio) return undefined;
-  const spread = Math.max(1.4826 * base.latencyP95Mad, 0.1 * base.latencyP95Median, 1);
+  const spread = Math.max(Number.isFinite(base.latencyP95Mad) ? 1.4826 * base.latencyP95Mad : 0, 0.1 * base.latencyP95Median, 1);
   const z = (m.latencyP95Ms - base.latencyP95Median) / spread;
   if (z < 4) return undefined;
   const severity: Severity = ratio >= 5 ? 'critical' : 'warning';

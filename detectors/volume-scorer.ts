@@ -11,7 +11,7 @@ export interface VolumeScorerOptions {
   counts?: boolean;
   /** Smallest absolute change that can matter (e.g. 5 calls/min); below it the score stays 0. Default 0. */
   minDelta?: number;
-  /** Points over which a fired deviation must be beaten before it fires again. Default 30. */
+  /** Points over which a fired deviation must be beaten before it fires again. Default 60. */
   refractoryPoints?: number;
   /** Learn a time-of-day profile and use it when it explains the series better. Default true. */
   seasonal?: boolean;
@@ -21,7 +21,7 @@ export interface VolumeScorerOptions {
    * keep firing while an incident lasts.
    */
   selfCalibrate?: boolean;
-  /** Past deviations kept to learn how rare a deviation is for this series. Default 2000. */
+  /** Past deviations kept to learn how rare a deviation is for this series. Default 10 000. */
   deviationWindow?: number;
 }
 
@@ -29,14 +29,14 @@ type Resolved = Required<VolumeScorerOptions>;
 
 function resolveScorerOptions(o: VolumeScorerOptions): Resolved {
   return {
-    levelWindow: o.levelWindow ?? Number(process.env['EW_LW'] ?? 5000),
+    levelWindow: o.levelWindow ?? 5000,
     warmupPoints: o.warmupPoints ?? 60,
     counts: o.counts ?? false,
     minDelta: o.minDelta ?? 0,
-    refractoryPoints: o.refractoryPoints ?? Number(process.env['EW_RP'] ?? 30),
+    refractoryPoints: o.refractoryPoints ?? 60,
     seasonal: o.seasonal ?? true,
     selfCalibrate: o.selfCalibrate ?? true,
-    deviationWindow: o.deviationWindow ?? Number(process.env['EW_DW'] ?? 2000),
+    deviationWindow: o.deviationWindow ?? 10_000,
   };
 }
 
@@ -64,15 +64,26 @@ const MAD_TO_SIGMA = 1.4826;
 const SEASON_DAYS = 28;
 /** Days of history before the time-of-day profile may be trusted. */
 const SEASON_MIN_DAYS = 3;
+/** The spread is never below this share of the expected level: a 2% wiggle of a flat series is not news. */
+const RELATIVE_SPREAD_FLOOR = 0.02;
 /** |z| a deviation must exceed before it scores, when the series has no history of its own deviations. */
-const Z_FLOOR = Number(process.env['EW_ZF'] ?? 3);
+const Z_FLOOR = 3;
 /** The share of past deviations a new one must exceed to count as rare. */
-const DEVIATION_QUANTILE = Number(process.env['EW_Q'] ?? 0.995);
+const DEVIATION_QUANTILE = 0.998;
+/** Points averaged to see a sustained shift (2 h of 5-minute data). */
+const SHIFT_POINTS = 24;
+/** Each point's |z| counts at most this much towards a shift. */
+const SHIFT_CLAMP = 4;
+/** A mean |z| below this is never a shift, whatever the series' history. */
+const SHIFT_FLOOR = 1.5;
+/** Neighbouring slots on each side that form the seasonal band. */
+const BAND_K = 1;
+/** The band runs from the slots' BAND_Q quantile to their 1 − BAND_Q quantile. */
+const BAND_Q = 0.25;
 /** Values beyond this many spreads enter the baselines clamped (contamination resistance). */
-const SHIFT_POINTS = Number(process.env['EW_SP'] ?? 24);
-const SHIFT_CLAMP = Number(process.env['EW_SC'] ?? 4);
-const SHIFT_FLOOR = Number(process.env['EW_SF'] ?? 1.5);
-const CLAMP_SPREADS = Number(process.env['EW_CLAMP'] ?? 4);
+const CLAMP_SPREADS = 4;
+/** Points in a row beyond the bound, on one side, after which the new level is accepted. */
+const REGIME_POINTS = 36;
 
 /**
  * Causal, point-by-point anomaly scorer for one volume-like series. The same object scores NAB
@@ -90,7 +101,9 @@ export class VolumeScorer {
   private readonly o: Resolved;
   private readonly level: SortedWindow;
   private readonly residuals: SortedWindow;
-  private readonly deviations: SortedWindow;
+  /** Past upward and downward deviations, apart: a series that spikes often may still never dip. */
+  private readonly deviationsUp: SortedWindow;
+  private readonly deviationsDown: SortedWindow;
   private readonly shifts: SortedWindow;
   private readonly shiftRecent: number[] = [];
   private shiftSum = 0;
@@ -99,12 +112,16 @@ export class VolumeScorer {
   private readonly gaps: number[] = [];
   private lastT = Number.NaN;
   private seen = 0;
+  /** Consecutive points beyond the clamp bound, and on which side. */
+  private outside = 0;
+  private outsideSide = 0;
 
   constructor(options: VolumeScorerOptions = {}) {
     this.o = resolveScorerOptions(options);
     this.level = new SortedWindow(this.o.levelWindow);
     this.residuals = new SortedWindow(this.o.levelWindow);
-    this.deviations = new SortedWindow(this.o.deviationWindow);
+    this.deviationsUp = new SortedWindow(this.o.deviationWindow);
+    this.deviationsDown = new SortedWindow(this.o.deviationWindow);
     this.shifts = new SortedWindow(this.o.deviationWindow);
   }
 
@@ -119,7 +136,7 @@ export class VolumeScorer {
     this.learnInterval(t);
     const slot = this.profile ? this.profile.expected(t) : Number.NaN;
     let { expected, spread } = seasonal ?? this.baseline(t, slot, value);
-    spread = Math.max(spread, 0.01 * Math.abs(expected), o.counts ? Math.sqrt(Math.max(expected, 1)) : 0, 1e-9);
+    spread = Math.max(spread, RELATIVE_SPREAD_FLOOR * Math.abs(expected), o.counts ? Math.sqrt(Math.max(expected, 1)) : 0, 1e-9);
     // Counts: Anscombe's variance-stabilised deviation, 2(√x − √λ), is what a Poisson tail says
     // (calls falling from 20/min to 0 is far rarer than the normal approximation's −4.5σ); extra
     // seasonal spread beyond √λ scales it down.
@@ -130,11 +147,13 @@ export class VolumeScorer {
 
     let usual = Z_FLOOR;
     if (o.selfCalibrate) {
-      if (this.deviations.size >= 20) usual = Math.max(Z_FLOOR, this.deviations.quantile(DEVIATION_QUANTILE));
-      this.deviations.push(absZ);
+      const side = z < 0 ? this.deviationsDown : this.deviationsUp;
+      if (side.size >= 20) usual = Math.max(Z_FLOOR, side.quantile(DEVIATION_QUANTILE));
+      this.deviationsUp.push(Math.max(0, z));
+      this.deviationsDown.push(Math.max(0, -z));
     }
     let rarity = absZ / usual;
-    if (o.selfCalibrate && SHIFT_POINTS > 1) {
+    if (o.selfCalibrate) {
       // A sustained shift of a few spreads (a daily peak that stays low) never makes one point rare;
       // the mean of the last points, each clamped so that one wild point cannot fake a shift, does.
       const clampedZ = Math.max(-SHIFT_CLAMP, Math.min(SHIFT_CLAMP, z));
@@ -142,8 +161,7 @@ export class VolumeScorer {
       this.shiftSum += clampedZ;
       if (this.shiftRecent.length > SHIFT_POINTS) this.shiftSum -= this.shiftRecent.shift()!;
       const mean = Math.abs(this.shiftSum / this.shiftRecent.length);
-      const floor = SHIFT_FLOOR;
-      const usualShift = this.shifts.size >= 20 ? Math.max(floor, this.shifts.quantile(DEVIATION_QUANTILE)) : floor;
+      const usualShift = this.shifts.size >= 20 ? Math.max(SHIFT_FLOOR, this.shifts.quantile(DEVIATION_QUANTILE)) : SHIFT_FLOOR;
       this.shifts.push(mean);
       rarity = Math.max(rarity, mean / usualShift);
     }
@@ -160,7 +178,12 @@ export class VolumeScorer {
     if (this.recentLevels.length > o.refractoryPoints) this.recentLevels.shift();
 
     const bound = CLAMP_SPREADS * spread;
-    const clamped = Math.min(expected + bound, Math.max(expected - bound, value));
+    const side = value > expected + bound ? 1 : value < expected - bound ? -1 : 0;
+    this.outside = side === 0 ? 0 : side === this.outsideSide ? this.outside + 1 : 1;
+    this.outsideSide = side;
+    // Clamped, an incident cannot drag the baseline; but after REGIME_POINTS points in a row on one
+    // side the series has moved to a new level, and values go in as they are so the baseline follows.
+    const clamped = this.outside >= REGIME_POINTS ? value : Math.min(expected + bound, Math.max(expected - bound, value));
     this.level.push(clamped);
     if (this.profile) {
       if (!Number.isNaN(slot)) this.residuals.push(clamped - slot);
@@ -179,7 +202,12 @@ export class VolumeScorer {
     const offset = this.residuals.median();
     const residualSpread = MAD_TO_SIGMA * this.residuals.mad(offset);
     // The season is used only where it explains the series clearly better than a flat level.
-    return residualSpread < Number(process.env['EW_SEAS'] ?? 0.7) * spread ? { expected: slot + offset, spread: residualSpread } : { expected, spread };
+    if (!(residualSpread < 0.7 * spread)) return { expected, spread };
+    // Inside the band of the neighbouring slots a value is as expected; outside, it is measured
+    // from the nearer edge (a daily step that wanders by a few minutes is not an anomaly).
+    const band = this.profile!.band(t, BAND_K, BAND_Q);
+    if (!band) return { expected: slot + offset, spread: residualSpread };
+    return { expected: Math.min(band.hi + offset, Math.max(band.lo + offset, value)), spread: residualSpread };
   }
 
   /** The profile starts once the sampling interval is known (median of the first gaps). */

@@ -1,6 +1,9 @@
 import type { MinuteRollup } from '../common/types.js';
 import type { Destination, MapField, RouteActivity, SlotQuantiles, SlotStats } from '../detectors/history.js';
+import { logger } from '../common/logger.js';
 import { wrapStoreError, type Store } from './store.js';
+
+const log = logger('detection-queries');
 
 /**
  * The reads detection needs. Heavy work (per-minute sums over host/method/route, quantiles of a
@@ -21,7 +24,7 @@ async function rows<T>(store: Store, query: string, params: Record<string, unkno
     const started = Date.now();
     const rs = await store.client.query({ query, query_params: params, format: 'JSONEachRow' });
     const out = await rs.json<T>();
-    if (process.env['EW_TRACE']) process.stderr.write(`${what}: ${Date.now() - started} ms, ${out.length} rows\n`);
+    log.debug({ query: what, ms: Date.now() - started, rows: out.length }, 'detection read');
     return out;
   } catch (err) {
     throw wrapStoreError(err, `detection: reading ${what} failed`);
@@ -81,6 +84,19 @@ export interface SlotRow {
   stats: Omit<SlotStats, 'minutes'>;
 }
 
+/**
+ * The starts of every hour in [from, to) whose UTC hour is in `hours`. Filtering on these (rather
+ * than on toHour(minute)) lets ClickHouse skip granules by the minute column of the sort key.
+ */
+function hourStarts(from: number, to: number, hours: readonly number[]): string[] {
+  const wanted = new Set(hours);
+  const out: string[] = [];
+  for (let h = Math.ceil(from / 3_600_000) * 3_600_000; h < to; h += 3_600_000) {
+    if (wanted.has(new Date(h).getUTCHours())) out.push(dt(h));
+  }
+  return out;
+}
+
 function quantiles(a: number[] | undefined): SlotQuantiles {
   return { q25: Number(a?.[0] ?? 0), q50: Number(a?.[1] ?? 0), q75: Number(a?.[2] ?? 0) };
 }
@@ -96,7 +112,7 @@ export async function readSeasonSlots(store: Store, from: number, to: number, ho
     `WITH per_minute AS (
         SELECT vendor, service, minute, sum(calls) AS c, sum(request_bytes) AS rq, sum(response_bytes) AS rs
         FROM egress_minute
-        WHERE minute >= {from:DateTime} AND minute < {to:DateTime} AND toHour(minute) IN {hours:Array(UInt8)} ${vendorFilter(vendors)}
+        WHERE minute >= {from:DateTime} AND minute < {to:DateTime} AND toStartOfHour(minute) IN {starts:Array(DateTime)} ${vendorFilter(vendors)}
         GROUP BY vendor, service, minute
      ), series AS (
         SELECT vendor, toString(service) AS service, minute, c, rq, rs FROM per_minute
@@ -109,7 +125,7 @@ export async function readSeasonSlots(store: Store, from: number, to: number, ho
      -- Without group_by_use_nulls the hour-of-day set reports d = 0, which no weekday (1..7) uses.
      GROUP BY GROUPING SETS ((vendor, service, d, hour), (vendor, service, hour))
      SETTINGS group_by_use_nulls = 0`,
-    { from: dt(from), to: dt(to), hours: [...hours], vendors: vendors ?? [] },
+    { from: dt(from), to: dt(to), starts: hourStarts(from, to, hours), vendors: vendors ?? [] },
     'season slots',
   );
   return data.map((r) => ({
@@ -129,45 +145,53 @@ export interface SeriesTotals {
   calls: number;
   errors: number;
   requestBytes: number;
-  /** Median and MAD of the per-minute p95 (ms) over the last day of minutes with ≥ 3 calls. */
+  /** p95 latency (ms) over all calls of [latencyFrom, to); NaN without calls. */
   latencyP95Median: number;
+  /** Not computed in SQL (a per-minute p95 over days costs seconds); NaN lets the detector use its floor. */
   latencyP95Mad: number;
 }
 
+/**
+ * Sums over the whole history need no per-minute grouping, so they scan four columns once; the
+ * latency baseline merges the quantile states of the last day only.
+ */
 export async function readSeriesTotals(store: Store, from: number, to: number, latencyFrom: number, vendors?: readonly string[]): Promise<SeriesTotals[]> {
-  const data = await rows<{ vendor: string; service: string; first: number; calls: number; errors: number; rq: number; lmed: number | null; lmad: number | null }>(
-    store,
-    `WITH per_minute AS (
-        SELECT vendor, service, minute, sum(calls) AS c, sum(errors) AS e, sum(request_bytes) AS rq,
-               if(minute >= {lfrom:DateTime}, quantilesMergeIf(0.5, 0.95, 0.99)(duration_q, minute >= {lfrom:DateTime})[2] / 1e6, nan) AS p95
-        FROM egress_minute
-        WHERE minute >= {from:DateTime} AND minute < {to:DateTime} ${vendorFilter(vendors)}
-        GROUP BY vendor, service, minute
-     ), totals AS (
-        SELECT vendor, toString(service) AS service, min(minute) AS first, sum(c) AS calls, sum(e) AS errors, sum(rq) AS rq,
-               arrayFilter(x -> NOT isNaN(x), groupArrayIf(p95, c >= 3 AND NOT isNaN(p95))) AS lat
-        FROM per_minute GROUP BY vendor, service
-        UNION ALL
-        SELECT vendor, '' AS service, min(minute) AS first, sum(c) AS calls, sum(e) AS errors, sum(rq) AS rq, [] AS lat
-        FROM per_minute GROUP BY vendor
-     )
-     SELECT vendor, service, toUnixTimestamp(first) * 1000 AS first, calls, errors, rq,
-            if(empty(lat), NULL, arrayReduce('median', lat)) AS lmed,
-            if(empty(lat), NULL, arrayReduce('median', arrayMap(x -> abs(x - arrayReduce('median', lat)), lat))) AS lmad
-     FROM totals`,
-    { from: dt(from), to: dt(to), lfrom: dt(latencyFrom), vendors: vendors ?? [] },
-    'series totals',
-  );
-  return data.map((r) => ({
-    vendor: r.vendor,
-    service: r.service,
-    firstMinute: Number(r.first),
-    calls: Number(r.calls),
-    errors: Number(r.errors),
-    requestBytes: Number(r.rq),
-    latencyP95Median: r.lmed === null ? Number.NaN : Number(r.lmed),
-    latencyP95Mad: r.lmad === null ? Number.NaN : Number(r.lmad),
-  }));
+  const params = { from: dt(from), to: dt(to), lfrom: dt(latencyFrom), vendors: vendors ?? [] };
+  // Two reads: the sums never touch the quantile states, and only the last day's states are merged.
+  const [sums, latency] = await Promise.all([
+    rows<{ vendor: string; service: string; first: number; calls: number; errors: number; rq: number }>(
+      store,
+      `SELECT vendor, toString(service) AS service, toUnixTimestamp(min(minute)) * 1000 AS first, sum(calls) AS calls, sum(errors) AS errors, sum(request_bytes) AS rq
+       FROM egress_minute
+       WHERE minute >= {from:DateTime} AND minute < {to:DateTime} ${vendorFilter(vendors)}
+       GROUP BY GROUPING SETS ((vendor, service), (vendor))`,
+      params,
+      'series totals',
+    ),
+    rows<{ vendor: string; service: string; p95: number | null }>(
+      store,
+      `SELECT vendor, toString(service) AS service, quantilesMerge(0.5, 0.95, 0.99)(duration_q)[2] / 1e6 AS p95
+       FROM egress_minute
+       WHERE minute >= {lfrom:DateTime} AND minute < {to:DateTime} ${vendorFilter(vendors)}
+       GROUP BY vendor, service`,
+      params,
+      'latency baseline',
+    ),
+  ]);
+  const p95 = new Map(latency.map((r) => [`${r.vendor}\u0000${r.service}`, r.p95 === null ? Number.NaN : Number(r.p95)]));
+  return sums.map((r) => {
+    const p = p95.get(`${r.vendor}\u0000${r.service}`) ?? Number.NaN;
+    return {
+      vendor: r.vendor,
+      service: r.service,
+      firstMinute: Number(r.first),
+      calls: Number(r.calls),
+      errors: Number(r.errors),
+      requestBytes: Number(r.rq),
+      latencyP95Median: Number.isFinite(p) && p > 0 ? p : Number.NaN,
+      latencyP95Mad: Number.NaN,
+    };
+  });
 }
 
 /** The data map, per service, with first/last seen as epoch ms. */

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_DETECTION_CONFIG } from '../../../common/config/detection.js';
+import { detectTraffic } from '../../../detectors/traffic-detector.js';
+import { buildSeries, businessCurve, DAY, HOUR, MIN, poisson, seeded, type Point } from './series-fixture.js';
+
+const config = DEFAULT_DETECTION_CONFIG;
+/** Monday 2026-11-02 00:00 UTC; four weeks of history end on Monday 2026-11-30. */
+const START = Date.UTC(2026, 10, 2);
+const NOW_TUE_11H = Date.UTC(2026, 11, 1, 11, 0); // a Tuesday, business hours
+
+function noisy(rate: (t: number) => number, extra: (t: number, p: Point) => Point = (_t, p) => p, seed = 1): (t: number) => Point {
+  const memo = new Map<number, Point>();
+  return (t) => {
+    let p = memo.get(t);
+    if (!p) {
+      const calls = poisson(rate(t), seeded(Math.floor(t / MIN) * 7919 + seed));
+      memo.set(t, (p = extra(t, { calls, requestBytes: calls * 400, errors: 0, latencyP95Ms: 100 })));
+    }
+    return p;
+  };
+}
+
+/** Runs the detector on the last `minutes` minutes before `now`, one tick per minute like the worker. */
+function replay(traffic: (t: number) => Point, now: number, minutes: number, start = START) {
+  const out = [];
+  for (let end = now - (minutes - 1) * MIN; end <= now; end += MIN) {
+    out.push(...detectTraffic(buildSeries({ start, now: end, traffic }), 1, config));
+  }
+  return out;
+}
+
+const kinds = (fs: Array<{ kind: string }>): string[] => [...new Set(fs.map((f) => f.kind))];
+
+describe('traffic detector', () => {
+  const normal = (t: number): number => 20 * businessCurve(t);
+
+  it('raises nothing on Poisson noise around a seasonal baseline', () => {
+    expect(replay(noisy(normal), NOW_TUE_11H, 60)).toEqual([]);
+  });
+
+  it('flags a 6× spike from its first minute to its last, not as the new normal', () => {
+    const incident = NOW_TUE_11H - 15 * MIN;
+    const traffic = noisy((t) => normal(t) * (t >= incident ? 6 : 1));
+    const findings = replay(traffic, NOW_TUE_11H, 15);
+    expect(kinds(findings)).toEqual(['volume_spike']);
+    expect(findings).toHaveLength(15);
+    expect(findings[14]!.value! / findings[14]!.expected!).toBeGreaterThan(4);
+    expect(findings.every((f) => f.score >= 0.5 && f.score <= 1)).toBe(true);
+    expect(findings[0]!.summary).toMatch(/checkout → stripe/);
+  });
+
+  it('flags a request-bytes surge at normal call counts as bytes_spike only', () => {
+    const incident = NOW_TUE_11H - 10 * MIN;
+    const traffic = noisy(normal, (t, p) => (t >= incident ? { ...p, requestBytes: p.calls * 4000 } : p));
+    const findings = replay(traffic, NOW_TUE_11H - MIN, 10);
+    expect(kinds(findings)).toEqual(['bytes_spike']);
+    expect(findings[0]!.details?.['bytes_per_call']).toBe('4000');
+  });
+
+  it('flags calls stopping as volume_drop', () => {
+    const incident = NOW_TUE_11H - 10 * MIN;
+    const findings = replay(noisy((t) => (t >= incident ? 0 : normal(t))), NOW_TUE_11H - MIN, 10);
+    expect(kinds(findings)).toEqual(['volume_drop']);
+    expect(findings.length).toBeGreaterThanOrEqual(8);
+  });
+
+  it('flags failing calls as error_spike and slow calls as latency_spike', () => {
+    const incident = NOW_TUE_11H - 5 * MIN;
+    const errors = replay(noisy(normal, (t, p) => (t >= incident ? { ...p, errors: Math.round(p.calls * 0.4) } : p)), NOW_TUE_11H - MIN, 5);
+    expect(kinds(errors)).toEqual(['error_spike']);
+    const slow = replay(noisy(normal, (t, p) => (t >= incident ? { ...p, latencyP95Ms: 900 } : p)), NOW_TUE_11H - MIN, 5);
+    expect(kinds(slow)).toEqual(['latency_spike']);
+    expect(slow[0]!.expected).toBe(100);
+  });
+
+  it('raises nothing on a holiday-like low day (40% of a normal weekday)', () => {
+    const holiday = Date.UTC(2026, 11, 1);
+    const traffic = noisy((t) => normal(t) * (t >= holiday ? 0.4 : 1));
+    expect(replay(traffic, NOW_TUE_11H, 180)).toEqual([]);
+  });
+
+  it('raises nothing on a planned 30% ramp over the last week', () => {
+    const rampFrom = NOW_TUE_11H - 7 * DAY;
+    const traffic = noisy((t) => normal(t) * (t < rampFrom ? 1 : 1 + (0.3 * (t - rampFrom)) / (7 * DAY)));
+    expect(replay(traffic, NOW_TUE_11H, 120)).toEqual([]);
+  });
+
+  it('raises nothing for a sparse vendor sending 3 calls instead of 1', () => {
+    const sparse = noisy(() => 0.05, (t, p) => (t === NOW_TUE_11H - MIN ? { ...p, calls: 3, requestBytes: 1200 } : p), 3);
+    expect(replay(sparse, NOW_TUE_11H - MIN, 120)).toEqual([]);
+  });
+
+  it('waits out the warm-up of a brand-new series, then judges it by its recent level', () => {
+    const born = NOW_TUE_11H - 60 * MIN;
+    const young = noisy((t) => (t < born ? 0 : t >= NOW_TUE_11H - 5 * MIN ? 120 : 20));
+    expect(replay(young, NOW_TUE_11H - MIN, 5, born)).toEqual([]);
+    const older = noisy((t) => (t < born - 2 * HOUR ? 0 : t >= NOW_TUE_11H - 5 * MIN ? 120 : 20));
+    expect(kinds(replay(older, NOW_TUE_11H - MIN, 5, born - 2 * HOUR))).toEqual(['volume_spike']);
+  });
+
+  it('gives a service that started yesterday a time-of-day baseline', () => {
+    const born = NOW_TUE_11H - 26 * HOUR;
+    const rate = (t: number): number => (t < born ? 0 : normal(t));
+    expect(replay(noisy(rate), NOW_TUE_11H, 60, born)).toEqual([]);
+    const incident = NOW_TUE_11H - 5 * MIN;
+    const spiked = noisy((t) => rate(t) * (t >= incident ? 6 : 1));
+    expect(kinds(replay(spiked, NOW_TUE_11H - MIN, 5, born))).toEqual(['volume_spike']);
+  });
+});
