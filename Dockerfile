@@ -2,7 +2,7 @@
 # compose command picks the role). Debian slim, not Alpine: chDB ships glibc binaries only.
 FROM node:20-slim AS build
 WORKDIR /app
-COPY package.json package-lock.json tsconfig.json ./
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 # Sources before `npm ci`: its prepare script compiles them (tsc -p .). One line per folder of
 # tsconfig.json's include (test/unit/dashboards/compose.test.ts checks the list).
 COPY bin ./bin

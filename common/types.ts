@@ -105,17 +105,3 @@ export interface MinuteRollup {
   latencyP95Ms: number;
 }
 
-/** One entry of the data map (`egress_fields`). */
-export interface FieldEntry {
-  vendor: string;
-  service: string;
-  route: string;
-  direction: 'request' | 'response';
-  field: string;
-  type: string;
-  /** '' when the field carries no PII class. */
-  pii: string;
-  firstSeen: string;
-  lastSeen: string;
-  calls: number;
-}

@@ -4,7 +4,7 @@ import { bodyKind, extractShape, type BodyShape } from './body-shape.js';
 import { decodeBody } from './body-decode.js';
 import type { BodyCapture } from './body-capture.js';
 import type { CallCapture } from './call-capture.js';
-import { templatePath } from './route-template.js';
+import { templatePath } from '../common/route-template.js';
 import { shapeHash } from './shape-hash.js';
 import { redactQuery, redactUrl } from './url-redact.js';
 import type { ResolvedCaptureSettings } from './settings.js';

@@ -1,3 +1,4 @@
+import { isMixedToken } from '../common/route-template.js';
 import { detectEmail, detectPhone } from './pii-detectors.js';
 
 /** Longest key kept verbatim; longer keys are almost always data (hashes, documents) used as keys. */
@@ -34,20 +35,6 @@ function computeSegment(key: string): string {
   return key.replace(/[:,.[\]\s]/g, '_');
 }
 
-/** Long tokens mixing letters and digits (`cus_NffrFeUfNV2Hib`, API keys) are ids, not names. */
-export function isMixedToken(value: string): boolean {
-  if (value.length < 8) return false;
-  let digits = 0;
-  let letters = 0;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c >= 48 && c <= 57) digits++;
-    else if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) letters++;
-    else if (c !== 95 && c !== 45) return false;
-  }
-  if (digits === 0 || letters === 0) return false;
-  return value.length >= 16 || digits >= 3;
-}
 
 export function joinPath(parent: string, segment: string): string {
   return parent === '' ? segment : `${parent}.${segment}`;

@@ -3,7 +3,7 @@ import type { HttpInstrumentationConfig } from '@opentelemetry/instrumentation-h
 import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { attachCapture, CallCapture, peekCapture, safely } from './call-capture.js';
 import { isIgnoredDestination } from './request-filter.js';
-import { templatePath } from './route-template.js';
+import { templatePath } from '../common/route-template.js';
 import type { ResolvedCaptureSettings } from './settings.js';
 import type { ShapeSampler } from './shape-sampler.js';
 

@@ -20,5 +20,5 @@ export { classifyValue } from './pii-classifier.js';
 export { extractShape } from './body-shape.js';
 export type { BodyShape, ShapeLimits } from './body-shape.js';
 export { redactUrl } from './url-redact.js';
-export { templatePath } from './route-template.js';
+export { templatePath } from '../common/route-template.js';
 export { shapeHash } from './shape-hash.js';

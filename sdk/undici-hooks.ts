@@ -2,7 +2,7 @@ import type { Span } from '@opentelemetry/api';
 import type { UndiciInstrumentationConfig, UndiciRequest, UndiciResponse } from '@opentelemetry/instrumentation-undici';
 import { attachCapture, CallCapture, peekCapture, safely } from './call-capture.js';
 import { isIgnoredDestination } from './request-filter.js';
-import { templatePath } from './route-template.js';
+import { templatePath } from '../common/route-template.js';
 import type { ResolvedCaptureSettings } from './settings.js';
 import type { ShapeSampler } from './shape-sampler.js';
 

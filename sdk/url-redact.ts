@@ -1,4 +1,4 @@
-import { templatePath } from './route-template.js';
+import { templatePath } from '../common/route-template.js';
 
 /**
  * A URL safe to export: no userinfo (basic auth), every query value replaced by `REDACTED` (keys

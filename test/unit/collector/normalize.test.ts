@@ -79,7 +79,7 @@ describe('normalizeSpan', () => {
 describe('templatePath', () => {
   it.each([
     ['/v1/customers/cus_9s6XKzkNRiz8i3/sources', '/v1/customers/{id}/sources'],
-    ['/2010-04-01/Accounts/AC3f0b8d1e2c4a5b6c7d8e9f0a1b2c3d4e/Messages.json', '/{id}/Accounts/{id}/Messages.json'],
+    ['/2010-04-01/Accounts/AC3f0b8d1e2c4a5b6c7d8e9f0a1b2c3d4e/Messages.json', '/2010-04-01/Accounts/{id}/Messages.json'],
     ['/users/42', '/users/{id}'],
     ['/items/0b5e7a3c-9d0e-4b1a-8c2f-3d4e5f6a7b8c', '/items/{id}'],
     ['/v2/chat/completions', '/v2/chat/completions'],

@@ -144,7 +144,7 @@ describe('Dockerfile', () => {
   });
 
   it('copies every folder the build compiles before npm ci runs tsc', () => {
-    const tsconfig = JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8')) as { include: string[] };
+    const tsconfig = JSON.parse(readFileSync(join(root, 'tsconfig.build.json'), 'utf8')) as { include: string[] };
     const copied = [...dockerfile.matchAll(/^COPY (\S+) \.\/\S*$/gm)].map((m) => m[1]);
     for (const dir of ['bin', ...tsconfig.include]) expect(copied, `COPY ${dir}`).toContain(dir);
     for (const dir of copied) expect(existsSync(join(root, dir!)), `${dir} exists`).toBe(true);

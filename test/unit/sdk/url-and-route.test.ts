@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { templatePath } from '../../../sdk/route-template.js';
+import { templatePath } from '../../../common/route-template.js';
 import { redactUrl } from '../../../sdk/url-redact.js';
 
 describe('templatePath', () => {
