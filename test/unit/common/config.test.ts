@@ -1,0 +1,60 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig, parseConfig } from '../../../common/config/index.js';
+import { ConfigError } from '../../../common/errors.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+
+const dir = tempDir();
+afterAll(() => dir.remove());
+
+function file(name: string, text: string): string {
+  const path = join(dir.path, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('configuration', () => {
+  it('has a default for every key', () => {
+    const c = parseConfig({});
+    expect(c.collector).toMatchObject({ host: '127.0.0.1', port: 4318, ingest_tokens: [] });
+    expect(c.clickhouse.url).toBeUndefined();
+    expect(c.retention_days).toBe(30);
+    expect(c.detection.step_seconds).toBe(60);
+    expect(c.alerts.group_wait_seconds).toBe(30);
+  });
+
+  it('reports every problem on its own line, naming the key, with a hint for typos', () => {
+    const path = file('bad.yaml', 'vendors:\n  stripe:\n    allow_pii: [creditcard, email]\ncollector:\n  port: 99999\n  prot: 1\n');
+    let message = '';
+    try {
+      loadConfig({ file: path, env: {} });
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      message = (err as Error).message;
+    }
+    const lines = message.split('\n');
+    expect(lines).toHaveLength(3);
+    expect(message).toContain(`${path}: vendors.stripe.allow_pii[0]: unknown class 'creditcard' — did you mean 'card'?`);
+    expect(message).toMatch(/collector\.port: .*65535/);
+    expect(message).toMatch(/collector: .*prot/);
+  });
+
+  it('lets the environment override the file', () => {
+    const path = file('ok.yaml', 'collector:\n  port: 5000\n');
+    const c = loadConfig({
+      file: path,
+      env: { EGRESSWATCH_PORT: '4319', EGRESSWATCH_INGEST_TOKENS: 'aaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbb', REDIS_URL: 'redis://127.0.0.1:6380', EGRESSWATCH_CLICKHOUSE_URL: 'http://127.0.0.1:8123' },
+    });
+    expect(c.collector.port).toBe(4319);
+    expect(c.collector.ingest_tokens).toEqual(['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbb']);
+    expect(c.redis.url).toBe('redis://127.0.0.1:6380');
+    expect(c.clickhouse.url).toBe('http://127.0.0.1:8123');
+  });
+
+  it('refuses short ingest tokens, a missing explicit file and YAML that is not a mapping', () => {
+    expect(() => loadConfig({ file: join(dir.path, 'none.yaml'), env: {} })).toThrow(/does not exist/);
+    expect(() => loadConfig({ file: file('list.yaml', '- a\n- b\n'), env: {} })).toThrow(/top level must be a mapping/);
+    expect(() => parseConfig({ collector: { ingest_tokens: ['short'] } })).toThrow(/at least 16 characters/);
+  });
+});
