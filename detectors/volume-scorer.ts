@@ -3,7 +3,7 @@ import { SortedWindow } from './sorted-window.js';
 
 /** Options of the streaming volume scorer; every field has a default in `resolveScorerOptions`. */
 export interface VolumeScorerOptions {
-  /** Points in the level baseline (median/MAD of past values). Default 5000 (≈ 3.5 days of minutes). */
+  /** Points in the level baseline (median/MAD of past values). Default 2500 (≈ 1.7 days of minutes, 8.7 of 5-minute points). */
   levelWindow?: number;
   /** Points of history before the first non-zero score (warm-up). Default 60. */
   warmupPoints?: number;
@@ -29,7 +29,7 @@ type Resolved = Required<VolumeScorerOptions>;
 
 function resolveScorerOptions(o: VolumeScorerOptions): Resolved {
   return {
-    levelWindow: o.levelWindow ?? 5000,
+    levelWindow: o.levelWindow ?? 2500,
     warmupPoints: o.warmupPoints ?? 60,
     counts: o.counts ?? false,
     minDelta: o.minDelta ?? 0,
@@ -76,6 +76,16 @@ const SHIFT_POINTS = 24;
 const SHIFT_CLAMP = 4;
 /** A mean |z| below this is never a shift, whatever the series' history. */
 const SHIFT_FLOOR = 1.5;
+/**
+ * Points in the short baseline: a deviation is also judged against the recent local level and
+ * spread, where a long window's spread is inflated by older regimes (a calm series that starts to
+ * drift, a spike on a quiet morning of a busy week).
+ */
+const SHORT_POINTS = 150;
+/** The short baseline's rarity is divided by this: it is noisier, so it must be a little clearer. */
+const SHORT_MARGIN = 1.05;
+/** The share of past short-baseline deviations a new one must exceed to count as rare. */
+const SHORT_QUANTILE = 0.999;
 /** Neighbouring slots on each side that form the seasonal band. */
 const BAND_K = 1;
 /** The band runs from the slots' BAND_Q quantile to their 1 − BAND_Q quantile. */
@@ -93,7 +103,9 @@ const REGIME_POINTS = 36;
  * Per point: a robust baseline (median/MAD of the level window, a learned time-of-day profile where
  * it explains the series better, or a seasonal hint computed in ClickHouse), a spread with floors
  * (relative, Poisson for counts, absolute `minDelta`), the deviation's rarity against this series'
- * own history of deviations (self-calibrating across noisy and quiet series), and a refractory rule
+ * own history of deviations (self-calibrating across noisy and quiet series), judged again against
+ * a short window's median/MAD (the local level, where the long spread is inflated by old regimes;
+ * with self-calibration only, so not in live detection), and a refractory rule
  * so one incident scores high once. Values far outside the baseline enter it clamped, so an
  * incident does not become the new normal within minutes.
  */
@@ -105,6 +117,10 @@ export class VolumeScorer {
   private readonly deviationsUp: SortedWindow;
   private readonly deviationsDown: SortedWindow;
   private readonly shifts: SortedWindow;
+  /** The last SHORT_POINTS (clamped) values, and this series' past deviations from their median. */
+  private readonly short = new SortedWindow(SHORT_POINTS);
+  private readonly shortUp: SortedWindow;
+  private readonly shortDown: SortedWindow;
   private readonly shiftRecent: number[] = [];
   private shiftSum = 0;
   private readonly recentLevels: number[] = [];
@@ -123,6 +139,8 @@ export class VolumeScorer {
     this.deviationsUp = new SortedWindow(this.o.deviationWindow);
     this.deviationsDown = new SortedWindow(this.o.deviationWindow);
     this.shifts = new SortedWindow(this.o.deviationWindow);
+    this.shortUp = new SortedWindow(this.o.deviationWindow);
+    this.shortDown = new SortedWindow(this.o.deviationWindow);
   }
 
   /** Points seen so far. */
@@ -163,7 +181,7 @@ export class VolumeScorer {
       const mean = Math.abs(this.shiftSum / this.shiftRecent.length);
       const usualShift = this.shifts.size >= 20 ? Math.max(SHIFT_FLOOR, this.shifts.quantile(DEVIATION_QUANTILE)) : SHIFT_FLOOR;
       this.shifts.push(mean);
-      rarity = Math.max(rarity, mean / usualShift);
+      rarity = Math.max(rarity, mean / usualShift, this.shortRarity(value));
     }
     let level = 0;
     if (this.seen >= o.warmupPoints && Math.abs(value - expected) >= o.minDelta && rarity > 1) {
@@ -185,12 +203,29 @@ export class VolumeScorer {
     // side the series has moved to a new level, and values go in as they are so the baseline follows.
     const clamped = this.outside >= REGIME_POINTS ? value : Math.min(expected + bound, Math.max(expected - bound, value));
     this.level.push(clamped);
+    if (o.selfCalibrate) this.short.push(clamped);
     if (this.profile) {
       if (!Number.isNaN(slot)) this.residuals.push(clamped - slot);
       this.profile.add(t, clamped);
     }
     this.seen++;
     return { score, level, expected, spread, z };
+  }
+
+  /**
+   * Rarity of `value` against the short window's median/MAD, calibrated like the long one by this
+   * series' own past short-window deviations (each side apart); 0 until the window has 20 points.
+   */
+  private shortRarity(value: number): number {
+    if (this.short.size < 20) return 0;
+    const center = this.short.median();
+    const spread = Math.max(MAD_TO_SIGMA * this.short.mad(center), RELATIVE_SPREAD_FLOOR * Math.abs(center), 1e-9);
+    const z = (value - center) / spread;
+    const side = z < 0 ? this.shortDown : this.shortUp;
+    const usual = side.size >= 20 ? Math.max(Z_FLOOR, side.quantile(SHORT_QUANTILE)) : Z_FLOOR;
+    this.shortUp.push(Math.max(0, z));
+    this.shortDown.push(Math.max(0, -z));
+    return Math.abs(z) / usual / SHORT_MARGIN;
   }
 
   /** Flat robust level, or the time-of-day profile plus a robust offset where that fits better. */

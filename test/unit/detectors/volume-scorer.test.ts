@@ -66,6 +66,15 @@ describe('VolumeScorer (the backtest and live scorer)', () => {
     expect(z).toBeGreaterThan(4);
   });
 
+  it('judges a point against the recent local level too: a jump on a calm day after a noisy week', () => {
+    const r = seeded(3);
+    const values = Array.from({ length: 3000 }, (_, i) => 100 + (r() - 0.5) * (i < 2000 ? 100 : 4));
+    values[2800] = 115;
+    const scores = run(values);
+    expect(scores[2800]).toBeGreaterThan(0.5);
+    expect(Math.max(...scores.slice(2000, 2800))).toBeLessThan(0.3);
+  });
+
   it('with counts, needs more than Poisson noise and more than minDelta calls', () => {
     const scorer = new VolumeScorer({ counts: true, minDelta: 5, warmupPoints: 0, selfCalibrate: false });
     const r = seeded(9);
