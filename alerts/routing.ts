@@ -97,7 +97,7 @@ export function planNotifications(transitions: readonly Alert[], atMs: number, o
     if (alerts.length === 0) continue;
     const groupKey = `{}:{kind="${g.kind}",vendor="${g.vendor}"}`;
     const digest = createHash('sha256')
-      .update(JSON.stringify([g.receiver, groupKey, g.status, windowStartMs, sorted.map((a) => a.fingerprint)]))
+      .update(JSON.stringify([g.receiver, groupKey, g.status, windowStartMs, sorted.map((a) => [a.fingerprint, a.severity, a.startsAt])]))
       .digest('hex')
       .slice(0, 24);
     jobs.push({

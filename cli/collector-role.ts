@@ -40,7 +40,7 @@ export async function startCollectorRole(
     maxBodyBytes: c.max_body_bytes,
     maxDecompressedBytes: c.max_decompressed_bytes,
     writer,
-    normalize: { configVendors, ignoreHosts: c.ignore_hosts.length > 0 ? [{ vendor: 'ignored', hosts: c.ignore_hosts }] : [] },
+    normalize: { configVendors, maxAgeMs: config.retention_days * 86_400_000, ignoreHosts: c.ignore_hosts.length > 0 ? [{ vendor: 'ignored', hosts: c.ignore_hosts }] : [] },
     isReady: () => !draining && writer.queueDepth < Math.max(c.max_queue_spans, c.max_batch_spans) * 0.9,
     routes: overrides.routes ?? ((app) => registerRunbookRoutes(app)),
   });

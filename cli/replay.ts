@@ -28,13 +28,15 @@ export interface ReplayResult {
  * (same lag, same baselines, nothing from the future). State changes are stored in `alerts`.
  */
 export async function replayDetection(store: Store, config: Config, options: ReplayOptions): Promise<ReplayResult> {
-  const engine = createAlertEngine({ store, config, notifier: options.notifier, resume: false });
+  // Windows and rule counts follow the replay's step, exactly as a live worker with that step.
+  const stepConfig: Config = { ...config, detection: { ...config.detection, step_seconds: options.stepMs / 1000 } };
+  const engine = createAlertEngine({ store, config: stepConfig, notifier: options.notifier, resume: false });
   const cache = new DetectionCache();
   const alerts: Alert[] = [];
   const jobIds: string[] = [];
   const first = Math.ceil(options.fromMs / options.stepMs) * options.stepMs;
   for (let stepEnd = first; stepEnd <= options.toMs; stepEnd += options.stepMs) {
-    const findings = await evaluateStep(store, { stepEnd }, config, cache);
+    const findings = await evaluateStep(store, { stepEnd }, stepConfig, cache);
     const step = await engine.step(findings, stepEnd);
     alerts.push(...step.transitions);
     jobIds.push(...step.jobIds);

@@ -10,6 +10,8 @@ export interface ApiCall {
   /** Path with query, e.g. `/api/alerts?status=firing`. */
   path: string;
   body?: unknown;
+  /** How long to wait for the answer. Default 120 s. */
+  timeoutMs?: number;
 }
 
 class ApiError extends EgressWatchError {
@@ -60,7 +62,7 @@ async function callApi<T>(baseUrl: string, token: string, call: ApiCall): Promis
       method: call.method,
       headers: { authorization: `Bearer ${token}`, ...(call.body !== undefined ? { 'content-type': 'application/json' } : {}) },
       ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
-      signal: AbortSignal.timeout(120_000),
+      signal: AbortSignal.timeout(call.timeoutMs ?? 120_000),
     });
   } catch (err) {
     throw new ApiError(`the running egresswatch at ${baseUrl} did not answer (${(err as Error).message}); is it still starting?`);

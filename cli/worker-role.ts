@@ -60,7 +60,8 @@ export async function startWorkerRole(config: Config, store: Store, queue: Queue
     ? new RedisStepStateStore<AlertStates>(queue.redisUrl, 'egresswatch:alert-state')
     : new MemoryStepStateStore<AlertStates>();
 
-  const runVendorStep = async ({ vendor, stepEnd }: VendorJob): Promise<void> => {
+  const runVendorStep = ({ vendor, stepEnd }: VendorJob): Promise<void> => states.withLock(vendor, () => evaluateVendor(vendor, stepEnd));
+  const evaluateVendor = async (vendor: string, stepEnd: number): Promise<void> => {
     const previous = await states.get(vendor);
     if (previous && previous.step >= stepEnd) return;
     const findings = await evaluateVendorStep(store, vendor, stepEnd, config, cache);
@@ -68,7 +69,10 @@ export async function startWorkerRole(config: Config, store: Store, queue: Queue
     const from = previous?.value ?? statesFromAlerts((await loadFiringAlerts(store)).filter((a) => a.vendor === vendor));
     const result = advance(from, findings, stepEnd, lifecycle, [vendor]);
     await recordAlerts(store, result.transitions, stepEnd);
-    await notifier.notify(result.transitions, stepEnd);
+    const volumeSpikesFiring = Object.values(result.states)
+      .filter((st) => st.kind === 'volume_spike' && st.phase === 'firing')
+      .map((st) => ({ vendor: st.vendor, service: st.service }));
+    await notifier.notify(result.transitions, stepEnd, { volumeSpikesFiring });
     await states.set(vendor, stepEnd, result.states);
     if (result.transitions.length > 0) {
       log.info({ vendor, stepEnd: new Date(stepEnd).toISOString(), changes: result.transitions.map((t) => `${t.kind}:${t.status}`) }, 'alert state changes');

@@ -1,4 +1,4 @@
-import { SaturatedError, UnavailableError } from '../common/errors.js';
+import { PayloadTooLargeError, SaturatedError, UnavailableError } from '../common/errors.js';
 import { logger } from '../common/logger.js';
 
 const log = logger('batch-writer');
@@ -63,6 +63,10 @@ export class BatchWriter<T> {
   enqueue(rows: T[]): Promise<void> {
     if (this.shuttingDown) return Promise.reject(new UnavailableError('the collector is shutting down; retry against another instance'));
     if (rows.length === 0) return Promise.resolve();
+    if (rows.length > this.maxQueueRows) {
+      // It would never fit, so a 429 would only be retried forever.
+      return Promise.reject(new PayloadTooLargeError(`one request holds ${rows.length} spans, more than the write queue takes (${this.maxQueueRows}); send smaller batches`));
+    }
     if (this.queuedRows + rows.length > this.maxQueueRows) {
       // Retry after about the time the backlog takes to drain, at least a second.
       const retryAfter = Math.max(1, Math.ceil(((this.queuedRows / this.maxBatchRows) * Math.max(this.lastWriteMs, 50)) / 1000));

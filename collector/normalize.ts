@@ -16,11 +16,19 @@ export interface NormalizeOptions {
   configVendors: ReadonlyArray<VendorPattern>;
   /** Host patterns whose calls are internal, not egress. */
   ignoreHosts: ReadonlyArray<VendorPattern>;
+  /**
+   * Spans that started longer ago than this are refused (they would be dropped by the TTL, and
+   * a request spread over months would touch too many partitions and fail a shared batch).
+   */
+  maxAgeMs: number;
 }
+
+/** Clock skew tolerated for spans from the future. */
+const MAX_FUTURE_MS = 3_600_000;
 
 /** Why a span did not become a row. `not_egress` and `ignored_host` are not errors. */
 export type SkipReason = 'not_egress' | 'ignored_host';
-export type RejectReason = 'invalid_ids' | 'invalid_time' | 'no_host';
+export type RejectReason = 'invalid_ids' | 'invalid_time' | 'out_of_range' | 'no_host';
 
 export type NormalizeResult = { row: EgressSpanRow } | { skip: SkipReason } | { reject: RejectReason };
 
@@ -105,7 +113,7 @@ function nanosToDecimal(ns: bigint): string {
  * One decoded span → one `egress_spans` row, or why not. Old and new HTTP semconv are both
  * read (stable names first).
  */
-export function normalizeSpan(span: DecodedSpan, resource: Attributes, options: NormalizeOptions): NormalizeResult {
+export function normalizeSpan(span: DecodedSpan, resource: Attributes, options: NormalizeOptions, nowMs = Date.now()): NormalizeResult {
   const a = span.attributes;
   const rawMethod = str(a, 'http.request.method', 'http.method');
   if (span.kind !== SPAN_KIND_CLIENT || rawMethod === undefined) return { skip: 'not_egress' };
@@ -120,6 +128,8 @@ export function normalizeSpan(span: DecodedSpan, resource: Attributes, options: 
     return { reject: 'invalid_ids' };
   }
   if (span.startNs <= 0n || span.endNs < span.startNs) return { reject: 'invalid_time' };
+  const startMs = Number(span.startNs / 1_000_000n);
+  if (startMs < nowMs - options.maxAgeMs || startMs > nowMs + MAX_FUTURE_MS) return { reject: 'out_of_range' };
 
   const sdkVendor = str(a, 'egress.vendor')?.toLowerCase();
   const vendor =

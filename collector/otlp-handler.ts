@@ -47,6 +47,7 @@ export async function decompress(body: Buffer, contentEncoding: string | undefin
 const REJECT_SENTENCES: Record<RejectReason, string> = {
   invalid_ids: 'trace_id/span_id missing or not 16/8 bytes',
   invalid_time: 'start/end time missing or end before start',
+  out_of_range: 'start time older than the retention or more than an hour in the future',
   no_host: 'no server.address, net.peer.name or url.full to tell the destination',
 };
 
@@ -65,10 +66,11 @@ export async function handleExport(
   const rows: EgressSpanRow[] = [];
   const rejected = new Map<RejectReason, number>();
   let received = 0;
+  const nowMs = Date.now();
   for (const { resource, spans } of decoded) {
     for (const span of spans) {
       received++;
-      const result = normalizeSpan(span, resource, normalizeOptions);
+      const result = normalizeSpan(span, resource, normalizeOptions, nowMs);
       if ('row' in result) rows.push(result.row);
       else if ('reject' in result) rejected.set(result.reject, (rejected.get(result.reject) ?? 0) + 1);
       else spansRejected.inc({ reason: result.skip });

@@ -17,7 +17,9 @@ const COLUMN_KEYS = new Set([
   'http.request.body.size', 'http.response.body.size', 'http.request_content_length', 'http.response_content_length',
 ]);
 
-const SECRET_KEY = /(auth|token|secret|passw|pwd|api[-_.]?key|apikey|cookie|session|signature|credential|private|bearer|email|phone|ssn|card|iban|user\.(name|id|email)|enduser)/i;
+// process.command_args / command_line carry flags like --db-password=…; stock OTel SDKs send them.
+const SECRET_KEY = /(auth|token|secret|passw|pwd|api[-_.]?key|apikey|cookie|session|signature|credential|private|bearer|email|phone|ssn|card|iban|user\.(name|id|email)|enduser|process\.(command|owner)|connection_?string|dsn)/i;
+const SECRET_ASSIGNMENT = /(passw|secret|token|api[-_]?key|pwd)\w*\s*[=:]/i;
 const HEADER_KEY = /^http\.(request|response)\.header\./;
 
 const EMAIL = /[^\s@]+@[^\s@]+\.[a-z]{2,}/i;
@@ -47,7 +49,7 @@ export function luhnValid(s: string): boolean {
 /** Whether a string value looks like a secret or like personal data. */
 export function looksSensitive(value: string): boolean {
   if (value.length < 6) return false;
-  if (EMAIL.test(value) || JWT.test(value) || BEARER.test(value) || KEY_PREFIX.test(value)) return true;
+  if (EMAIL.test(value) || JWT.test(value) || BEARER.test(value) || KEY_PREFIX.test(value) || SECRET_ASSIGNMENT.test(value)) return true;
   const run = DIGIT_RUN.exec(value);
   if (run && luhnValid(run[0])) return true;
   if (/^\d{3}-\d{2}-\d{4}$/.test(value)) return true;

@@ -58,7 +58,7 @@ export async function createCollectorServer(options: CollectorServerOptions): Pr
   }
   startProcessMetrics();
 
-  const app = Fastify({ logger: false, bodyLimit: maxBodyBytes, return503OnClosing: true, forceCloseConnections: true });
+  const app = Fastify({ logger: false, bodyLimit: maxBodyBytes, return503OnClosing: true, forceCloseConnections: 'idle' });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBodyBytes }, (_req, body, done) => done(null, body));
 
@@ -71,6 +71,24 @@ export async function createCollectorServer(options: CollectorServerOptions): Pr
     }
     return res.code(status).type('application/json').send({ code: status, message });
   };
+
+  // An oversized body announced by Content-Length: answering before the sender finished writing
+  // races its socket (node:http exporters then see EPIPE, which they retry forever), so a body
+  // of up to 8× the limit is read and dropped first; anything larger is refused at once.
+  app.addHook('onRequest', async (req, res) => {
+    if (req.method !== 'POST' || req.url.split('?', 1)[0] !== '/v1/traces') return;
+    const length = Number(req.headers['content-length'] ?? 0);
+    if (!(length > maxBodyBytes)) return;
+    spansRejected.inc({ reason: 'too_large' });
+    if (length <= maxBodyBytes * 8) {
+      await new Promise<void>((done) => {
+        req.raw.once('end', done).once('error', () => done()).once('close', done);
+        req.raw.resume();
+      });
+    }
+    const encoding: OtlpEncoding = (req.headers['content-type'] ?? '').includes('protobuf') ? 'protobuf' : 'json';
+    return reply(res, encoding, 413, `body is larger than ${maxBodyBytes} bytes; send smaller batches`);
+  });
 
   app.post('/v1/traces', async (req: FastifyRequest, res: FastifyReply) => {
     let encoding: OtlpEncoding = 'json';
@@ -112,7 +130,9 @@ export async function createCollectorServer(options: CollectorServerOptions): Pr
       const status = STATUS_BY_CODE[err.code];
       if (status !== undefined) {
         spansRejected.inc({ reason: status === 413 ? 'too_large' : status === 503 ? 'store_error' : 'decode' });
-        return reply(res, encoding, status, err.message, status === 503 ? 5 : undefined);
+        // A failed insert is logged by the writer; its engine text is not every sender's business.
+        const message = status === 503 ? 'the store did not take this batch; retry later' : err.message;
+        return reply(res, encoding, status, message, status === 503 ? 5 : undefined);
       }
     }
     log.error({ err: (err as Error).message }, 'unexpected error on /v1/traces');

@@ -20,6 +20,8 @@ import { hourOfDay, hourOfWeek } from './seasonal-baseline.js';
 import { detectTraffic } from './traffic-detector.js';
 
 const MINUTE_MS = 60_000;
+/** Baselines kept by a DetectionCache (about seven per vendor). */
+const MAX_CACHE_ENTRIES = 20_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 /** Complete hours before the recent minutes that set the recent level. */
@@ -69,9 +71,13 @@ export class DetectionCache {
     let pending = this.loading.get(full) as Promise<T> | undefined;
     if (!pending) {
       pending = load().then((value) => {
-        // Only the current hour's baselines are useful; keep the map from growing during a replay.
-        if (this.entries.size > 64) this.entries.clear();
+        // Per-vendor jobs keep ~7 entries per vendor: evict the oldest instead of clearing all,
+        // so thousands of vendors still hit the cache and a replay cannot grow it without bound.
         this.entries.set(full, value);
+        for (const oldest of this.entries.keys()) {
+          if (this.entries.size <= MAX_CACHE_ENTRIES) break;
+          this.entries.delete(oldest);
+        }
         this.latest.set(family, value);
         return value;
       });

@@ -45,6 +45,7 @@ export class BullMqBackend implements QueueBackend {
     if (processor) {
       // Workers block on Redis, so each gets its own connection; it is closed with the worker.
       workerConnection = this.connection.duplicate();
+      workerConnection.on('error', (err: Error) => log.warn({ queue: name, err: err.message }, 'redis connection error'));
       worker = new Worker(
         name,
         async (job: Job) => {

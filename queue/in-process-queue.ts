@@ -16,7 +16,11 @@ interface Entry<T> {
   data: T;
   attemptsMade: number;
   outcome?: JobOutcome;
+  finishedAt?: number;
 }
+
+/** Finished jobs are remembered this long (dedup of re-adds), then forgotten to bound memory. */
+const KEEP_FINISHED_MS = 3_600_000;
 
 /**
  * The fallback when there is no Redis: the same queue semantics (dedup by jobId, retries with
@@ -44,6 +48,7 @@ class InProcessQueue<T> implements JobQueue<T> {
   private readonly waiters = new Set<() => void>();
   private readonly opts: Required<QueueOptions>;
   private running = 0;
+  private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
 
   constructor(
@@ -56,6 +61,7 @@ class InProcessQueue<T> implements JobQueue<T> {
 
   async add(jobId: string, data: T, options?: { delayMs?: number }): Promise<boolean> {
     if (this.closed || this.entries.has(jobId)) return false;
+    this.prune();
     this.entries.set(jobId, { data, attemptsMade: 0 });
     this.schedule(jobId, options?.delayMs ?? 0);
     return true;
@@ -88,10 +94,17 @@ class InProcessQueue<T> implements JobQueue<T> {
     });
   }
 
+  /** Stops taking and starting jobs and waits for the running ones (they may use the store). */
   async close(): Promise<void> {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    await Promise.all([...this.inFlight]);
+  }
+
+  private prune(): void {
+    const before = Date.now() - KEEP_FINISHED_MS;
+    for (const [id, e] of this.entries) if (e.finishedAt !== undefined && e.finishedAt < before) this.entries.delete(id);
   }
 
   private schedule(jobId: string, delayMs: number): void {
@@ -114,10 +127,12 @@ class InProcessQueue<T> implements JobQueue<T> {
     while (!this.closed && this.running < this.opts.concurrency && this.pending.length > 0) {
       const jobId = this.pending.shift()!;
       this.running++;
-      void this.runOne(jobId, this.processor).finally(() => {
+      const run: Promise<void> = this.runOne(jobId, this.processor).finally(() => {
         this.running--;
+        this.inFlight.delete(run);
         this.pump();
       });
+      this.inFlight.add(run);
     }
   }
 
@@ -142,6 +157,7 @@ class InProcessQueue<T> implements JobQueue<T> {
 
   private finish(entry: Entry<T>, outcome: JobOutcome): void {
     entry.outcome = outcome;
+    entry.finishedAt = Date.now();
     for (const w of [...this.waiters]) w();
   }
 }

@@ -1,4 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { logger } from '../common/logger.js';
+
+const log = logger('queue');
 
 /** A value that belongs to one evaluation step of one key (a vendor's alert lifecycle state). */
 export interface StepState<T> {
@@ -15,12 +19,28 @@ export interface StepStateStore<T> {
   get(key: string): Promise<StepState<T> | undefined>;
   /** Stores `value` for `step` unless a later or equal step is stored already; returns whether it did. */
   set(key: string, step: number, value: T): Promise<boolean>;
+  /**
+   * Runs `fn` while holding the key's lock, so two steps of one vendor never interleave
+   * (two workers, or a step that overtook a slow one). Waits for the lock up to `waitMs`.
+   */
+  withLock<R>(key: string, fn: () => Promise<R>, waitMs?: number): Promise<R>;
   close(): Promise<void>;
 }
 
 /** In-process (no Redis): the state lives as long as the process. */
 export class MemoryStepStateStore<T> implements StepStateStore<T> {
   private readonly map = new Map<string, StepState<T>>();
+  private readonly chains = new Map<string, Promise<unknown>>();
+  async withLock<R>(key: string, fn: () => Promise<R>): Promise<R> {
+    const previous = this.chains.get(key) ?? Promise.resolve();
+    const run = previous.then(fn, fn);
+    const settled = run.catch(() => undefined);
+    this.chains.set(key, settled);
+    void settled.then(() => {
+      if (this.chains.get(key) === settled) this.chains.delete(key);
+    });
+    return run;
+  }
   async get(key: string): Promise<StepState<T> | undefined> {
     return this.map.get(key);
   }
@@ -41,6 +61,9 @@ redis.call('HSET', KEYS[1], 'step', ARGV[1], 'value', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1`;
 
+// Release only our own lock: it may have expired and been taken by another worker meanwhile.
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
 /** Redis-backed: shared by every worker; entries expire when a vendor goes quiet for long. */
 export class RedisStepStateStore<T> implements StepStateStore<T> {
   private readonly redis: Redis;
@@ -50,6 +73,7 @@ export class RedisStepStateStore<T> implements StepStateStore<T> {
     private readonly ttlMs = 30 * 24 * 3600 * 1000,
   ) {
     this.redis = new Redis(redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false });
+    this.redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
   }
   async get(key: string): Promise<StepState<T> | undefined> {
     const [step, value] = await this.redis.hmget(`${this.prefix}:${key}`, 'step', 'value');
@@ -59,6 +83,21 @@ export class RedisStepStateStore<T> implements StepStateStore<T> {
   async set(key: string, step: number, value: T): Promise<boolean> {
     const done = await this.redis.eval(SET_IF_NEWER, 1, `${this.prefix}:${key}`, String(step), JSON.stringify(value), String(this.ttlMs));
     return done === 1;
+  }
+  /** `SET NX PX` lock; it expires after `leaseMs` so a dead worker cannot hold a vendor forever. */
+  async withLock<R>(key: string, fn: () => Promise<R>, waitMs = 120_000, leaseMs = 300_000): Promise<R> {
+    const lockKey = `${this.prefix}:lock:${key}`;
+    const token = randomUUID();
+    const deadline = Date.now() + waitMs;
+    while ((await this.redis.set(lockKey, token, 'PX', leaseMs, 'NX')) !== 'OK') {
+      if (Date.now() > deadline) throw new Error(`step state of '${key}' stayed locked for ${waitMs} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    try {
+      return await fn();
+    } finally {
+      await this.redis.eval(RELEASE, 1, lockKey, token).catch(() => undefined);
+    }
   }
   async close(): Promise<void> {
     await this.redis.quit().catch(() => undefined);

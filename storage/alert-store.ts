@@ -82,10 +82,10 @@ export async function listAlerts(store: Store, filter: AlertFilter = {}): Promis
                argMax(status, updated_at) AS a_status, argMax(vendor, updated_at) AS a_vendor,
                argMax(service, updated_at) AS a_service, argMax(route, updated_at) AS a_route,
                argMax(field, updated_at) AS a_field, argMax(summary, updated_at) AS a_summary,
-               argMax(value, updated_at) AS a_value, argMax(expected, updated_at) AS a_expected,
+               argMax(tuple(value), updated_at).1 AS a_value, argMax(tuple(expected), updated_at).1 AS a_expected,
                argMax(runbook_url, updated_at) AS a_runbook_url, argMax(labels, updated_at) AS a_labels,
                argMax(annotations, updated_at) AS a_annotations, argMax(starts_at, updated_at) AS a_starts_at,
-               argMax(ends_at, updated_at) AS a_ends_at, max(updated_at) AS a_updated_at
+               argMax(tuple(ends_at), updated_at).1 AS a_ends_at, max(updated_at) AS a_updated_at
         FROM alerts
         ${filter.fingerprint ? 'WHERE fingerprint = {fingerprint:String}' : ''}
         GROUP BY fingerprint

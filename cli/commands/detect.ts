@@ -60,7 +60,8 @@ export const detectCommand: Command = {
           await queue.close();
         }
       },
-      api: { method: 'POST', path: '/api/detect', body: request },
+      // A long replay with --notify waits for deliveries (up to 10 min) on the server side.
+      api: { method: 'POST', path: '/api/detect', body: request, timeoutMs: 30 * 60_000 },
     });
     process.stdout.write(boolFlag(args, 'json') ? JSON.stringify(result.alerts, null, 2) + '\n' : render(result));
     return Object.values(result.deliveries).includes('failed') ? 1 : 0;

@@ -70,7 +70,16 @@ export const startCommand: Command = {
       throw describeListenError(err, port);
     }
     config = { ...loaded, alerts: { ...loaded.alerts, runbook_base_url: loaded.alerts.runbook_base_url ?? collector.url } };
-    const worker = await startWorkerRole(config, store, queue, { scheduler: true });
+    let worker: WorkerRole;
+    try {
+      worker = await startWorkerRole(config, store, queue, { scheduler: true });
+    } catch (err) {
+      // E.g. a receiver without its URL: say so and let go of the port, the store and Redis.
+      await collector.close();
+      await queue.close();
+      await store.close();
+      throw err;
+    }
     live.worker = worker;
     writeInstanceFile(dataDir, { url: collector.url, pid: process.pid, apiToken, startedAt: new Date().toISOString() });
 
@@ -82,7 +91,7 @@ export const startCommand: Command = {
         `  runbooks   ${collector.url}/runbooks`,
         `  health     ${collector.url}/healthz  ${collector.url}/readyz  ${collector.url}/metrics`,
         `  store      ${store.transport === 'embedded' ? `embedded ClickHouse (chDB) in ${store.enginePath}` : 'ClickHouse server'}`,
-        `  queue      ${queue.redisUrl ? `BullMQ on ${queue.redisUrl}` : 'in-process (no Redis: jobs do not survive a restart)'}`,
+        `  queue      ${queue.redisUrl ? `BullMQ on ${queue.redisUrl.replace(/\/\/[^@/]*@/, '//')}` : 'in-process (no Redis: jobs do not survive a restart)'}`,
         `  detection  every ${config.detection.step_seconds} s; receivers: ${worker.notifier.receivers.map((r) => r.name).join(', ') || 'none configured (alerts are stored and listed only)'}`,
         '  stop with Ctrl-C',
         '',

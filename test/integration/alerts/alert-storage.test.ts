@@ -53,6 +53,18 @@ describe('alerts, silences and the policy gate on the embedded store', () => {
     expect(await listAlerts(store, { status: 'firing' })).toEqual([]);
   });
 
+  it('shows a re-fired alert without the previous episode\'s end', async () => {
+    const { recordAlerts } = await import('../../../storage/alert-store.js');
+    const base = { fingerprint: 'refire0000000001', kind: 'volume_spike', severity: 'warning', vendor: 'stripe', service: 'checkout', summary: 's', runbook_url: 'http://127.0.0.1:4318/runbooks/volume_spike', labels: {}, annotations: {} } as const;
+    await recordAlerts(store, [{ ...base, status: 'firing', startsAt: '2026-11-22T10:00:00.000Z', value: 50, expected: 10 }], Date.parse('2026-11-22T10:00:00Z'));
+    await recordAlerts(store, [{ ...base, status: 'resolved', startsAt: '2026-11-22T10:00:00.000Z', endsAt: '2026-11-22T10:10:00.000Z', value: 50, expected: 10 }], Date.parse('2026-11-22T10:10:00Z'));
+    await recordAlerts(store, [{ ...base, status: 'firing', startsAt: '2026-11-22T11:00:00.000Z' }], Date.parse('2026-11-22T11:00:00Z'));
+    const [now] = await listAlerts(store, { fingerprint: base.fingerprint });
+    expect(now).toMatchObject({ status: 'firing', startsAt: '2026-11-22T11:00:00.000Z' });
+    expect(now!.endsAt).toBeUndefined();
+    expect(now!.value).toBeUndefined();
+  });
+
   it('adds, lists and expires silences, and rejects bad matchers with a hint', async () => {
     const s = await addSilence(store, { matchers: ['vendor=stripe', 'kind=~volume_.*'], durationMs: 2 * 3_600_000, comment: 'INC-1', createdBy: 'ana' });
     expect(s).toMatchObject({ state: 'active', matchers: ['vendor=stripe', 'kind=~volume_.*'], createdBy: 'ana', comment: 'INC-1' });
@@ -129,6 +141,6 @@ describe('egresswatch policy check --spans (offline CI gate)', () => {
   });
 
   it('says what is wrong with a policy that names an unknown class', async () => {
-    await expect(check('vendors:\n  stripe:\n    allow_pii: [social_security]\n')).rejects.toThrow(/vendors\.stripe\.allow_pii\.\[0\]: unknown class 'social_security'/);
+    await expect(check('vendors:\n  stripe:\n    allow_pii: [social_security]\n')).rejects.toThrow(/vendors\.stripe\.allow_pii\[0\]: unknown class 'social_security'/);
   });
 });

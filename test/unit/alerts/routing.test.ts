@@ -109,4 +109,13 @@ describe('routing and grouping', () => {
     const expired = { ...silence, endsAt: new Date(T0 + 60_000).toISOString() };
     expect(plan([alert('volume_spike')], [expired]).silenced).toEqual([]);
   });
+
+  it('gives an escalation in the same window its own job, so it is notified', () => {
+    const opts = { receivers, routes: [], silences: [], groupIntervalMs: 300_000 };
+    const warning = planNotifications([alert('volume_spike', { severity: 'warning' })], T0 + 60_000, opts);
+    const critical = planNotifications([alert('volume_spike', { severity: 'critical' })], T0 + 120_000, opts);
+    const again = planNotifications([alert('volume_spike', { severity: 'warning' })], T0 + 120_000, opts);
+    expect(critical.jobs.map((j) => j.jobId)).not.toEqual(warning.jobs.map((j) => j.jobId));
+    expect(again.jobs.map((j) => j.jobId)).toEqual(warning.jobs.map((j) => j.jobId));
+  });
 });

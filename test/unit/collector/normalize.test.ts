@@ -3,7 +3,9 @@ import { normalizeSpan, type NormalizeOptions } from '../../../collector/normali
 import type { AttrValue, DecodedSpan } from '../../../collector/otlp-decode.js';
 import { templatePath } from '../../../common/route-template.js';
 
-const options: NormalizeOptions = { configVendors: [{ vendor: 'payments-proxy', hosts: ['pay.internal.example.com'] }], ignoreHosts: [{ vendor: 'i', hosts: ['*.svc.cluster.local'] }] };
+const options: NormalizeOptions = { configVendors: [{ vendor: 'payments-proxy', hosts: ['pay.internal.example.com'] }], ignoreHosts: [{ vendor: 'i', hosts: ['*.svc.cluster.local'] }], maxAgeMs: 30 * 86_400_000 };
+/** The spans below start at 2025-11-23T10:00:00.123Z; judge them a minute later. */
+const NOW = 1_763_892_060_000;
 
 function span(attrs: Record<string, AttrValue>, kind = 3): DecodedSpan {
   return {
@@ -34,6 +36,7 @@ describe('normalizeSpan', () => {
       }),
       resource,
       options,
+      NOW,
     );
     expect('row' in r).toBe(true);
     if (!('row' in r)) return;
@@ -57,21 +60,31 @@ describe('normalizeSpan', () => {
   });
 
   it('reads old semconv, and config vendors win over the SDK and the catalog', () => {
-    const r = normalizeSpan(span({ 'http.method': 'GET', 'http.url': 'https://pay.internal.example.com/orders/123', 'egress.vendor': 'stripe', 'http.status_code': 200 }), resource, options);
+    const r = normalizeSpan(span({ 'http.method': 'GET', 'http.url': 'https://pay.internal.example.com/orders/123', 'egress.vendor': 'stripe', 'http.status_code': 200 }), resource, options, NOW);
     expect(r).toMatchObject({ row: { vendor: 'payments-proxy', route: '/orders/{id}', status_code: 200 } });
   });
 
   it('skips non-client and internal spans, rejects client spans it cannot store', () => {
-    expect(normalizeSpan(span({ 'http.request.method': 'GET' }, 2), resource, options)).toEqual({ skip: 'not_egress' });
-    expect(normalizeSpan(span({ 'http.request.method': 'GET', 'server.address': 'users.svc.cluster.local' }), resource, options)).toEqual({ skip: 'ignored_host' });
-    expect(normalizeSpan(span({ 'http.request.method': 'GET' }), resource, options)).toEqual({ reject: 'no_host' });
+    expect(normalizeSpan(span({ 'http.request.method': 'GET' }, 2), resource, options, NOW)).toEqual({ skip: 'not_egress' });
+    expect(normalizeSpan(span({ 'http.request.method': 'GET', 'server.address': 'users.svc.cluster.local' }), resource, options, NOW)).toEqual({ skip: 'ignored_host' });
+    expect(normalizeSpan(span({ 'http.request.method': 'GET' }), resource, options, NOW)).toEqual({ reject: 'no_host' });
     const bad = span({ 'http.request.method': 'GET', 'server.address': 'api.openai.com' });
     bad.endNs = bad.startNs - 1n;
-    expect(normalizeSpan(bad, resource, options)).toEqual({ reject: 'invalid_time' });
+    expect(normalizeSpan(bad, resource, options, NOW)).toEqual({ reject: 'invalid_time' });
+    const ok = span({ 'http.request.method': 'GET', 'server.address': 'api.openai.com' });
+    expect(normalizeSpan(ok, resource, options, NOW + 31 * 86_400_000)).toEqual({ reject: 'out_of_range' });
+    expect(normalizeSpan(ok, resource, options, NOW - 2 * 3_600_000)).toEqual({ reject: 'out_of_range' });
+  });
+
+  it('stores no secrets that stock SDKs put in resource attributes', () => {
+    const res = new Map<string, AttrValue>([['service.name', 'checkout'], ['process.command_args', ['node', 'app.js', '--db-password=hunter2']], ['process.owner', 'jdoe'], ['process.runtime.name', 'nodejs']]);
+    const r = normalizeSpan(span({ 'http.request.method': 'GET', 'server.address': 'api.openai.com', 'db.connection_string': 'Server=x;Pwd=hunter2', note: 'token=abc123' }), res, options, NOW);
+    expect(r).toMatchObject({ row: { attributes: { 'resource.process.runtime.name': 'nodejs' } } });
+    expect(JSON.stringify(r)).not.toMatch(/hunter2|jdoe|abc123/);
   });
 
   it('generalises field paths that carry personal data in their keys', () => {
-    const r = normalizeSpan(span({ 'http.request.method': 'PUT', 'server.address': 'api.hubapi.com', 'egress.request.fields': ['contacts.jane.doe@example.com.tags:array'] }), resource, options);
+    const r = normalizeSpan(span({ 'http.request.method': 'PUT', 'server.address': 'api.hubapi.com', 'egress.request.fields': ['contacts.jane.doe@example.com.tags:array'] }), resource, options, NOW);
     expect(r).toMatchObject({ row: { request_fields: [expect.not.stringContaining('@')] } });
   });
 });
