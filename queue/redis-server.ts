@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { logger } from '../common/logger.js';
@@ -38,12 +38,14 @@ export async function freePort(): Promise<number> {
 export async function startRedisServer(dir: string): Promise<OwnedRedis> {
   const dataDir = resolve(dir);
   mkdirSync(dataDir, { recursive: true });
+  await stopOrphan(join(dataDir, 'owner.pid'));
   const port = await freePort();
   const child: ChildProcess = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--dir', dataDir, '--appendonly', 'yes', '--save', '', '--protected-mode', 'yes', '--logfile', join(dataDir, 'redis.log')],
     { stdio: 'ignore' },
   );
+  if (child.pid !== undefined) writeFileSync(join(dataDir, 'owner.pid'), String(child.pid));
   const url = `redis://127.0.0.1:${port}`;
   await new Promise<void>((ready, fail) => {
     const deadline = Date.now() + 10_000;
@@ -75,3 +77,24 @@ export async function startRedisServer(dir: string): Promise<OwnedRedis> {
   };
 }
 
+
+/**
+ * A redis-server left behind by an owner that was killed (SIGKILL gives it no chance to stop
+ * its child) still holds this data dir's AOF; stop it before starting another on the same files.
+ */
+async function stopOrphan(pidFile: string): Promise<void> {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  if (!Number.isInteger(pid) || pid <= 0 || !isRedis(pid)) return;
+  log.warn({ pid }, 'stopping a redis-server left running by an earlier egresswatch on this data dir');
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 100 && isRedis(pid); i++) await new Promise((r) => setTimeout(r, 50));
+}
+
+function isRedis(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('redis-server');
+  } catch {
+    return false;
+  }
+}

@@ -1,6 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, startInstance } from '../../helpers/egresswatch-process.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+
+/** Running (a killed child that nobody reaped lingers as a zombie: that is not running). */
+function running(pid: number): boolean {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
 
 describe('an acknowledged batch survives SIGKILL', () => {
   const dir = tempDir();
@@ -28,6 +39,9 @@ describe('an acknowledged batch survives SIGKILL', () => {
     });
     expect(res.status).toBe(200);
     await ew.kill();
+    // SIGKILL left the instance's redis-server running on this data dir.
+    const orphan = Number(readFileSync(join(dir.path, 'redis', 'owner.pid'), 'utf8'));
+    expect(running(orphan)).toBe(true);
 
     // Nothing runs now: `vendors` opens the store itself (and ignores the stale instance file).
     const after = await runCli(dir.path, ['vendors', '--json']);
@@ -39,6 +53,11 @@ describe('an acknowledged batch survives SIGKILL', () => {
     const again = await startInstance(dir.path);
     const viaApi = await runCli(dir.path, ['vendors', '--json']);
     await again.stop();
+    // The restart stopped the orphan before starting its own, and stopped its own on exit.
+    expect(running(orphan)).toBe(false);
+    const own = Number(readFileSync(join(dir.path, 'redis', 'owner.pid'), 'utf8'));
+    expect(own).not.toBe(orphan);
+    expect(running(own)).toBe(false);
     expect(JSON.parse(viaApi.stdout)).toEqual(vendors);
   });
 });
