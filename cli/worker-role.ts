@@ -1,13 +1,14 @@
 import type { Config } from '../common/config/index.js';
+import type { Finding } from '../common/types.js';
 import { logger } from '../common/logger.js';
 import { lifecycleOptions } from '../alerts/alert-engine.js';
 import { advance, statesFromAlerts, type AlertStates } from '../alerts/lifecycle.js';
 import { createNotifier, type Notifier } from '../alerts/notifier.js';
-import { DetectionCache, evaluateVendorStep } from '../detectors/evaluate-step.js';
+import { DetectionCache, evaluateStep } from '../detectors/evaluate-step.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { QueueRuntime } from '../queue/backend.js';
 import { MemoryStepStateStore, RedisStepStateStore, type StepStateStore } from '../queue/step-state.js';
-import { loadFiringAlerts, recordAlerts } from '../storage/alert-store.js';
+import { loadFiringAlerts, recordAlerts, type StoredAlert } from '../storage/alert-store.js';
 import { listActiveVendors } from '../storage/inventory.js';
 import type { Store } from '../storage/store.js';
 
@@ -19,10 +20,14 @@ export const VENDOR_QUEUE = 'egresswatch-detect-vendor';
 interface TickJob {
   stepEnd: number;
 }
+/** A shard of vendors evaluated in one job: per-vendor queries would be thousands a minute. */
 interface VendorJob {
-  vendor: string;
+  vendors: string[];
   stepEnd: number;
 }
+
+/** Vendors per detection job: one store read serves them all (10,000 series take < 1 s). */
+const VENDORS_PER_JOB = 200;
 
 /** A running worker: detection jobs, notification jobs and (optionally) the step timer. */
 export interface WorkerRole {
@@ -41,13 +46,14 @@ export interface WorkerRoleOptions {
 
 /**
  * The detection pipeline as queue jobs. Every step a tick job `tick:<stepEnd>` lists the active
- * vendors and fans out `detect:<vendor>:<stepEnd>` jobs; ids are deterministic, so a second
- * scheduler or a retried tick adds nothing. A vendor job evaluates the detectors for that vendor,
- * advances the alert lifecycle from the state stored for the vendor's previous step, writes the
- * state changes to `alerts`, enqueues notifications, and only then stores the new step state —
- * which is also the record that the step was evaluated, so a job that died half way is redone
- * and a duplicate is skipped. Notification ids are per (receiver, group, state, window), so the
- * redo cannot send twice.
+ * vendors and fans out one job per shard of up to 200 vendors (`detect:<stepEnd>:<first>..<last>`,
+ * sorted, so ids are deterministic and a second scheduler or a retried tick adds nothing). A shard
+ * job reads the store once for its vendors and runs the detectors; then, per vendor and under
+ * that vendor's lock, it advances the alert lifecycle from the state stored for the vendor's
+ * previous step, writes the state changes to `alerts`, enqueues notifications, and only then
+ * stores the new step state — which is also the record that (vendor, step) was evaluated, so a
+ * job that died half way is redone for the vendors it had not finished and skipped for the rest.
+ * Notification ids are per (receiver, group, state, window), so the redo cannot send twice.
  */
 export async function startWorkerRole(config: Config, store: Store, queue: QueueRuntime, options: WorkerRoleOptions): Promise<WorkerRole> {
   const now = options.now ?? Date.now;
@@ -60,13 +66,10 @@ export async function startWorkerRole(config: Config, store: Store, queue: Queue
     ? new RedisStepStateStore<AlertStates>(queue.redisUrl, 'egresswatch:alert-state')
     : new MemoryStepStateStore<AlertStates>();
 
-  const runVendorStep = ({ vendor, stepEnd }: VendorJob): Promise<void> => states.withLock(vendor, () => evaluateVendor(vendor, stepEnd));
-  const evaluateVendor = async (vendor: string, stepEnd: number): Promise<void> => {
+  const evaluateVendor = async (vendor: string, stepEnd: number, findings: readonly Finding[], firing: () => Promise<StoredAlert[]>): Promise<void> => {
     const previous = await states.get(vendor);
     if (previous && previous.step >= stepEnd) return;
-    const findings = await evaluateVendorStep(store, vendor, stepEnd, config, cache);
-    log.debug({ vendor, stepEnd: new Date(stepEnd).toISOString(), findings: findings.length }, 'vendor step evaluated');
-    const from = previous?.value ?? statesFromAlerts((await loadFiringAlerts(store)).filter((a) => a.vendor === vendor));
+    const from = previous?.value ?? statesFromAlerts((await firing()).filter((a) => a.vendor === vendor));
     const result = advance(from, findings, stepEnd, lifecycle, [vendor]);
     await recordAlerts(store, result.transitions, stepEnd);
     const volumeSpikesFiring = Object.values(result.states)
@@ -78,14 +81,30 @@ export async function startWorkerRole(config: Config, store: Store, queue: Queue
       log.info({ vendor, stepEnd: new Date(stepEnd).toISOString(), changes: result.transitions.map((t) => `${t.kind}:${t.status}`) }, 'alert state changes');
     }
   };
-  const vendorQueue: JobQueue<VendorJob> = queue.backend.queue<VendorJob>(VENDOR_QUEUE, (job) => runVendorStep(job), { attempts: 5, backoffMs: 2_000, concurrency: 2 });
+  // One read of the store for a whole shard (the detectors run per vendor on it); the lifecycle
+  // then steps each vendor under its lock, skipping vendors whose step is already recorded.
+  const runShard = async ({ vendors, stepEnd }: VendorJob): Promise<void> => {
+    const findings = await evaluateStep(store, { stepEnd, vendors }, config, cache);
+    log.debug({ vendors: vendors.length, stepEnd: new Date(stepEnd).toISOString(), findings: findings.length }, 'detection shard evaluated');
+    let firingAlerts: Promise<StoredAlert[]> | undefined;
+    const firing = (): Promise<StoredAlert[]> => (firingAlerts ??= loadFiringAlerts(store));
+    for (const vendor of vendors) {
+      const own = findings.filter((f) => f.vendor === vendor);
+      await states.withLock(vendor, () => evaluateVendor(vendor, stepEnd, own, firing));
+    }
+  };
+  const vendorQueue: JobQueue<VendorJob> = queue.backend.queue<VendorJob>(VENDOR_QUEUE, (job) => runShard(job), { attempts: 5, backoffMs: 2_000, concurrency: 2 });
 
   const fanOut = async ({ stepEnd }: TickJob): Promise<void> => {
     const historyFrom = stepEnd - config.detection.history_days * 86_400_000;
     const active = new Set(await listActiveVendors(store, historyFrom));
     for (const a of await loadFiringAlerts(store)) active.add(a.vendor);
-    for (const vendor of active) await vendorQueue.add(`detect:${vendor}:${stepEnd}`, { vendor, stepEnd });
-    log.debug({ stepEnd: new Date(stepEnd).toISOString(), vendors: active.size }, 'detection tick');
+    const sorted = [...active].sort();
+    for (let i = 0; i < sorted.length; i += VENDORS_PER_JOB) {
+      const vendors = sorted.slice(i, i + VENDORS_PER_JOB);
+      await vendorQueue.add(`detect:${stepEnd}:${vendors[0]}..${vendors[vendors.length - 1]}`, { vendors, stepEnd });
+    }
+    log.debug({ stepEnd: new Date(stepEnd).toISOString(), vendors: sorted.length }, 'detection tick');
   };
   const tickQueue: JobQueue<TickJob> = queue.backend.queue<TickJob>(TICK_QUEUE, (job) => fanOut(job), { attempts: 5, backoffMs: 2_000, concurrency: 1 });
 

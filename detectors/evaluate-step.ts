@@ -217,10 +217,6 @@ export async function evaluateStep(store: Store, options: EvaluateStepOptions, s
   return findings;
 }
 
-/** A per-vendor job's cycle: the same detectors, one vendor's data. */
-export function evaluateVendorStep(store: Store, vendor: string, stepEnd: number, settings: DetectionSettings, cache?: DetectionCache): Promise<Finding[]> {
-  return evaluateStep(store, { stepEnd, vendors: [vendor] }, settings, cache);
-}
 
 function mergeDestinations(a: readonly Destination[], b: readonly Destination[]): Destination[] {
   const out = new Map<string, Destination>();

@@ -94,8 +94,8 @@ describe('the worker role on BullMQ with two workers', () => {
 
     // A worker that died after its job was done is redone by BullMQ under a new attempt; the
     // stored step state recognises the step and nothing is evaluated or sent again.
-    const redo = runtimes[0]!.backend.queue<{ vendor: string; stepEnd: number }>(VENDOR_QUEUE);
-    await redo.add(`detect:stripe:${step}:redo`, { vendor: 'stripe', stepEnd: step });
+    const redo = runtimes[0]!.backend.queue<{ vendors: string[]; stepEnd: number }>(VENDOR_QUEUE);
+    await redo.add(`detect:${step}:stripe..stripe:redo`, { vendors: ['stripe'], stepEnd: step });
     await Promise.all(workers.map((w) => w.tick(step)));
     await new Promise((r) => setTimeout(r, 1500));
 
