@@ -1,3 +1,5 @@
+import { decodeBody } from './body-decode.js';
+
 /**
  * Bytes of one body as they pass by: counts every byte, keeps a copy of the first `limit` bytes
  * for shape extraction. Copies because the caller may reuse its buffer after `write()`.
@@ -6,7 +8,9 @@
 export class BodyCapture {
   /** Total bytes seen, including those past the limit. */
   size = 0;
-  private readonly chunks: Buffer[] = [];
+  // Strings are immutable, so a UTF-8 string chunk that fits is kept as is: no copy now, no
+  // decode later (http clients commonly `end()` a JSON string).
+  private readonly chunks: Array<Buffer | string> = [];
   private kept = 0;
   /** Bytes arrived past the limit, so the kept copy is a prefix. */
   cut = false;
@@ -27,7 +31,13 @@ export class BodyCapture {
       const enc = typeof encoding === 'string' && Buffer.isEncoding(encoding) ? encoding : 'utf8';
       const length = Buffer.byteLength(chunk, enc);
       this.size += length;
-      if (this.keep) this.keepBytes(() => Buffer.from(chunk, enc), length, true);
+      if (!this.keep) return;
+      if ((enc === 'utf8' || enc === 'utf-8') && length <= this.limit - this.kept) {
+        this.chunks.push(chunk);
+        this.kept += length;
+        return;
+      }
+      this.keepBytes(() => Buffer.from(chunk, enc), length, true);
       return;
     }
     if (chunk instanceof Uint8Array) {
@@ -52,6 +62,20 @@ export class BodyCapture {
 
   /** The kept prefix; empty when nothing was kept. */
   bytes(): Buffer {
-    return this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.kept);
+    const only = this.chunks.length === 1 ? this.chunks[0] : undefined;
+    if (only !== undefined && typeof only !== 'string') return only;
+    return Buffer.concat(
+      this.chunks.map((c) => (typeof c === 'string' ? Buffer.from(c, 'utf8') : c)),
+      this.kept,
+    );
+  }
+
+  /** The kept prefix as text, `Content-Encoding` undone (see decodeBody). */
+  text(contentEncoding: string | undefined, maxBytes: number): { text: string; cut: boolean } | undefined {
+    const encoding = contentEncoding?.trim().toLowerCase() ?? '';
+    if ((encoding === '' || encoding === 'identity') && this.chunks.every((c) => typeof c === 'string')) {
+      return { text: this.chunks.length === 1 ? (this.chunks[0] as string) : this.chunks.join(''), cut: false };
+    }
+    return decodeBody(this.bytes(), contentEncoding, maxBytes);
   }
 }

@@ -1,7 +1,8 @@
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
 import { matchVendor } from '../common/vendor-catalog.js';
 import { bodyKind, extractShape, type BodyShape } from './body-shape.js';
-import { decodeBody } from './body-decode.js';
+import type { SchemaTree } from './schema-tree.js';
+import { ShapeMemo } from './shape-memo.js';
 import type { BodyCapture } from './body-capture.js';
 import type { CallCapture } from './call-capture.js';
 import { templatePath } from '../common/route-template.js';
@@ -37,9 +38,11 @@ export function egressAttributes(current: Attributes, capture: CallCapture | und
   if (urlQuery) out['url.query'] = redactQuery(urlQuery).slice(1);
   const fullUrl = urlFull ?? httpUrl;
   const path = urlPath ?? pathOf(fullUrl);
+  let template = str(current['url.template']);
   if (path !== undefined) {
-    if (urlPath) out['url.path'] = templatePath(path);
-    if (!str(current['url.template'])) out['url.template'] = templatePath(path);
+    const templated = templatePath(path);
+    if (urlPath) out['url.path'] = templated;
+    if (!template) out['url.template'] = template = templated;
   }
 
   const host = str(current['server.address']) ?? str(current['net.peer.name']) ?? hostOf(fullUrl);
@@ -53,14 +56,18 @@ export function egressAttributes(current: Attributes, capture: CallCapture | und
   out['http.request.body.size'] = capture.request.size;
   out['http.response.body.size'] = capture.response.size;
   if (!capture.shapes) return out;
-  const request = shapeOf(capture.request, capture.requestContentType, capture.requestEncoding, settings);
+  const route = `${str(current['http.request.method']) ?? str(current['http.method']) ?? ''} ${host ?? ''}${template ?? ''}`;
+  const memo = memoOf(settings);
+  const requestTree = memo.tree(`${route} request`);
+  const request = shapeOf(capture.request, capture.requestContentType, capture.requestEncoding, settings, requestTree);
   if (request) {
     out[EGRESS_ATTR.requestFields] = request.fields;
     out[EGRESS_ATTR.requestPii] = request.pii;
-    out[EGRESS_ATTR.shapeHash] = shapeHash(request.fields);
+    // The tree keeps the hash of its last result, which is this one (copied) when the schema repeats.
+    out[EGRESS_ATTR.shapeHash] = requestTree.lastHash ??= shapeHash(request.fields);
     if (request.truncated) out[EGRESS_ATTR.requestTruncated] = true;
   }
-  const response = shapeOf(capture.response, capture.responseContentType, capture.responseEncoding, settings);
+  const response = shapeOf(capture.response, capture.responseContentType, capture.responseEncoding, settings, memo.tree(`${route} response`));
   if (response) {
     out[EGRESS_ATTR.responseFields] = response.fields;
     out[EGRESS_ATTR.responsePii] = response.pii;
@@ -74,14 +81,22 @@ function shapeOf(
   contentType: string | undefined,
   contentEncoding: string | undefined,
   settings: ResolvedCaptureSettings,
+  tree: SchemaTree,
 ): BodyShape | undefined {
   if (body.size === 0) return undefined;
-  const bytes = body.bytes();
-  const decoded = decodeBody(bytes, contentEncoding, settings.maxBodyBytes);
+  const decoded = body.text(contentEncoding, settings.maxBodyBytes);
   if (!decoded) return undefined;
   const kind = bodyKind(contentType, decoded.text.slice(0, 16));
   if (!kind) return undefined;
-  return extractShape(decoded.text, kind, body.cut || decoded.cut, settings.limits, settings.classifier);
+  return extractShape(decoded.text, kind, body.cut || decoded.cut, settings.limits, settings.classifier, tree);
+}
+
+const shapeMemos = new WeakMap<ResolvedCaptureSettings, ShapeMemo>();
+
+function memoOf(settings: ResolvedCaptureSettings): ShapeMemo {
+  let memo = shapeMemos.get(settings);
+  if (!memo) shapeMemos.set(settings, (memo = new ShapeMemo(settings.limits, settings.classifier)));
+  return memo;
 }
 
 // Destinations are few and fixed per service; the catalog scan runs once per host:port.

@@ -32,8 +32,9 @@ export function egressHttpHooks(
     requestHook: (span: Span, request: ClientRequest | IncomingMessage) => {
       safely(() => {
         if (!span.isRecording() || !isClientRequest(request)) return;
-        const key = `${request.method} ${request.host}${templatePath(request.path)}`;
-        const capture = new CallCapture(settings, settings.shapesEnabled && sampler.shouldCapture(key));
+        // The route key is only needed when sampling 1 in N.
+        const shapes = settings.shapesEnabled && (sampler.capturesAll || sampler.shouldCapture(`${request.method} ${request.host}${templatePath(request.path)}`));
+        const capture = new CallCapture(settings, shapes);
         attachCapture(span, capture);
         wrapOutgoing(request, capture);
       });

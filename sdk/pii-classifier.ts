@@ -72,7 +72,8 @@ export function normaliseFieldName(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]/g, '');
 }
 
-interface KeyInfo {
+/** What a field name says before any value is looked at (see {@link fieldNameInfo}). */
+export interface KeyInfo {
   normalised: string;
   hint: NameHint | undefined;
 }
@@ -81,6 +82,11 @@ interface KeyInfo {
 // Bounded, and cleared rather than evicted: a map of keys-as-data would otherwise grow forever.
 const KEY_CACHE_MAX = 4096;
 const keyCache = new Map<string, KeyInfo>();
+
+/** The normalised name and name hint of a field, memoised; callers may keep it per field. */
+export function fieldNameInfo(fieldName: string): KeyInfo {
+  return keyInfo(fieldName);
+}
 
 function keyInfo(fieldName: string): KeyInfo {
   let info = keyCache.get(fieldName);
@@ -97,9 +103,15 @@ function keyInfo(fieldName: string): KeyInfo {
  * combine: a hint adds to a weak value match of the same class (`ssn` + nine digits), and a hint
  * alone counts only when the field actually carries a non-empty value.
  */
-export function classifyValue(value: string | number | boolean, fieldName: string, options: ClassifierOptions): PiiMatch[] {
+export function classifyValue(
+  value: string | number | boolean,
+  fieldName: string,
+  options: ClassifierOptions,
+  /** `fieldNameInfo(fieldName)`, when the caller already has it. */
+  info?: KeyInfo,
+): PiiMatch[] {
   if (typeof value === 'boolean' || value === '') return [];
-  const { normalised, hint } = keyInfo(fieldName);
+  const { normalised, hint } = info ?? keyInfo(fieldName);
   const scores = typeof value === 'string' ? valueScores(value, options.defaultPhoneCountry) : NONE;
   if (scores.length === 0 && !hint && options.custom.length === 0) return [];
 
@@ -154,7 +166,13 @@ function valueScores(value: string, phoneCountry: string): ReadonlyArray<[string
     const c = value.charCodeAt(i);
     if (c >= 48 && c <= 57) digits++;
     else if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) letters++;
-    else if (c === 32) spaces++;
+    else if (c === 32) {
+      // Words with spaces (names, descriptions, messages) are the commonest strings, and only
+      // `Bearer <token>` or a spaced IBAN can match among them (an email, IP, card or phone has
+      // no letters beside a space): decide now instead of scanning the rest.
+      if (letters > 0 && !value.startsWith('Bearer ') && !value.startsWith('bearer ') && !isIbanStart(value)) return NONE;
+      spaces++;
+    }
     else if (c === 64) at++;
     else if (c === 46) dots++;
     else if (c === 58) colons++;

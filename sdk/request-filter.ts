@@ -3,6 +3,22 @@ import type { ResolvedCaptureSettings } from './settings.js';
 
 /** True for calls that must not be instrumented: the collector itself and configured hosts. */
 export function isIgnoredDestination(settings: ResolvedCaptureSettings, host: string, port: string | undefined): boolean {
+  // Asked before every call, and a service talks to a handful of destinations.
+  let memo = verdicts.get(settings);
+  if (!memo) verdicts.set(settings, (memo = new Map()));
+  const key = `${host}|${port ?? ''}`;
+  let ignored = memo.get(key);
+  if (ignored === undefined) {
+    ignored = decide(settings, host, port);
+    if (memo.size >= 1024) memo.clear();
+    memo.set(key, ignored);
+  }
+  return ignored;
+}
+
+const verdicts = new WeakMap<ResolvedCaptureSettings, Map<string, boolean>>();
+
+function decide(settings: ResolvedCaptureSettings, host: string, port: string | undefined): boolean {
   const h = canonicalHost(host);
   for (const origin of settings.ignoreOrigins) {
     if (canonicalHost(origin.host) === h && (origin.port === undefined || origin.port === port)) return true;

@@ -10,6 +10,11 @@ export class ShapeSampler {
 
   constructor(private readonly every: number) {}
 
+  /** True when every call is captured, so callers can skip building the route key. */
+  get capturesAll(): boolean {
+    return this.every <= 1;
+  }
+
   shouldCapture(routeKey: string): boolean {
     if (this.every <= 1) return true;
     const seen = this.counts.get(routeKey) ?? 0;

@@ -26,9 +26,8 @@ export function egressUndiciHooks(
   return {
     ignoreRequestHook: (request: UndiciRequest) => {
       try {
-        const origin = new URL(request.origin);
-        const port = origin.port || (origin.protocol === 'https:' ? '443' : '80');
-        return isIgnoredDestination(settings, origin.hostname, port);
+        const { host, port } = originOf(request.origin);
+        return isIgnoredDestination(settings, host, port);
       } catch {
         return false;
       }
@@ -37,8 +36,9 @@ export function egressUndiciHooks(
       safely(() => {
         if (!span.isRecording()) return;
         const core = request as UndiciCoreRequest;
-        const key = `${request.method} ${request.origin}${templatePath(request.path)}`;
-        const capture = new CallCapture(settings, settings.shapesEnabled && sampler.shouldCapture(key), true);
+        // The route key is only needed when sampling 1 in N.
+        const shapes = settings.shapesEnabled && (sampler.capturesAll || sampler.shouldCapture(`${request.method} ${request.origin}${templatePath(request.path)}`));
+        const capture = new CallCapture(settings, shapes, true);
         capture.requestContentType = request.contentType ?? headerValue(request.headers, 'content-type');
         capture.requestEncoding = headerValue(request.headers, 'content-encoding');
         attachCapture(span, capture);
@@ -67,6 +67,20 @@ export function egressUndiciHooks(
       });
     },
   };
+}
+
+// `new URL()` on every call's origin costs more than the rest of the ignore check; origins are few.
+const origins = new Map<string, { host: string; port: string }>();
+
+function originOf(text: string): { host: string; port: string } {
+  let origin = origins.get(text);
+  if (!origin) {
+    const url = new URL(text);
+    origin = { host: url.hostname, port: url.port || (url.protocol === 'https:' ? '443' : '80') };
+    if (origins.size >= 1024) origins.clear();
+    origins.set(text, origin);
+  }
+  return origin;
 }
 
 /** undici v5 sends `name: value\r\n` text, v6 `[name, value, …]` (strings or Buffers). */

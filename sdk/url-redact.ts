@@ -7,6 +7,23 @@ import { templatePath } from '../common/route-template.js';
  * Unparseable input yields only what precedes `?`, minus any userinfo.
  */
 export function redactUrl(url: string): string {
+  // A URL without query, fragment or userinfo is a destination, not data, and recurs call after
+  // call: its redacted form is memoised. Anything else is redacted afresh and not kept.
+  const plain = url.indexOf('?') === -1 && url.indexOf('#') === -1 && url.indexOf('@') === -1;
+  if (!plain) return redact(url);
+  let redacted = memo.get(url);
+  if (redacted === undefined) {
+    redacted = redact(url);
+    if (memo.size >= MEMO_MAX) memo.clear();
+    memo.set(url, redacted);
+  }
+  return redacted;
+}
+
+const MEMO_MAX = 1024;
+const memo = new Map<string, string>();
+
+function redact(url: string): string {
   const fast = /^(https?:\/\/)([^/?#@]+)(\/[^?#]*)?(\?[^#]*)?(#.*)?$/.exec(url);
   // The common case (no userinfo) without building a URL object: this runs on every span.
   if (fast) return `${fast[1]}${(fast[2] ?? '').toLowerCase()}${templatePath(fast[3] ?? '/')}${redactQuery(fast[4] ?? '')}`;

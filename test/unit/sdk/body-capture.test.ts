@@ -46,3 +46,18 @@ describe('decodeBody', () => {
     expect(decodeBody(Buffer.from('not gzip'), 'gzip', 100)).toBeUndefined();
   });
 });
+
+describe('BodyCapture text', () => {
+  it('gives back string chunks as written, and cuts them at the limit in bytes', () => {
+    const whole = new BodyCapture(64, true);
+    whole.observe('{"a":"é",');
+    whole.observe('"b":1}', 'utf8');
+    expect(whole.text(undefined, 64)).toEqual({ text: '{"a":"é","b":1}', cut: false });
+    const cut = new BodyCapture(11, true);
+    cut.observe('{"a":"é",');
+    cut.observe('"b":1}');
+    expect(cut.cut).toBe(true);
+    expect(cut.text(undefined, 64)?.text).toBe('{"a":"é","');
+    expect(cut.size).toBe(16);
+  });
+});

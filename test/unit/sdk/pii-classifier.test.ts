@@ -49,6 +49,15 @@ describe('classifyValue', () => {
     expect(classes('sk_live_4eC39HqLyjWDarjtT1zdp7dc')).toEqual(['api_key']);
     expect(classes('Bearer abcdefghijklmnop')).toEqual(['bearer_token']);
     expect(classes('DE89370400440532013000')).toEqual(['iban']);
+    expect(classes('GB82 WEST 1234 5698 7654 32')).toEqual(['iban']);
+    expect(classes('bearer abcdefghijklmnop')).toEqual(['bearer_token']);
+    expect(classes('4111 1111 1111 1111')).toEqual(['card']);
+  });
+
+  it('finds nothing in words with spaces but a token or IBAN, wherever the space is', () => {
+    for (const v of ['A fine widget of medium size', 'Jenny Rosen', 'mail jo@example.com', 'Token abcdefghijklmnop', 'GB82 WEST 1234 5698 7654 33']) {
+      expect(classes(v)).toEqual([]);
+    }
   });
 
   it('does not flag ordinary values', () => {
