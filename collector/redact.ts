@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { BoundedCache } from '../common/bounded-cache.js';
+import { luhnValid } from '../common/luhn.js';
 import type { AttrValue, Attributes } from './otlp-decode.js';
 
 /**
@@ -30,20 +31,10 @@ const KEY_PREFIX = /\b(sk|pk|rk)_(live|test)_\w+|\bAKIA[0-9A-Z]{16}\b|\bgh[pousr
 const DIGIT_RUN = /\d[\d -]{11,22}\d/;
 const URL_QUERY = /^[a-z][a-z0-9+.-]*:\/\/[^\s]*\?/i;
 
-/** Luhn checksum over the digits of `s`. */
-export function luhnValid(s: string): boolean {
-  const digits = s.replace(/\D/g, '');
-  if (digits.length < 12 || digits.length > 19) return false;
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
-    if (i % 2 === 1) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return sum % 10 === 0;
+/** Whether a run of digits (spaces and dashes allowed) is a plausible, Luhn-valid card number. */
+function cardLike(run: string): boolean {
+  const digits = run.replace(/\D/g, '');
+  return digits.length >= 12 && digits.length <= 19 && luhnValid(digits);
 }
 
 /** Whether a string value looks like a secret or like personal data. */
@@ -51,7 +42,7 @@ export function looksSensitive(value: string): boolean {
   if (value.length < 6) return false;
   if (EMAIL.test(value) || JWT.test(value) || BEARER.test(value) || KEY_PREFIX.test(value) || SECRET_ASSIGNMENT.test(value)) return true;
   const run = DIGIT_RUN.exec(value);
-  if (run && luhnValid(run[0])) return true;
+  if (run && cardLike(run[0])) return true;
   if (/^\d{3}-\d{2}-\d{4}$/.test(value)) return true;
   if (isIP(value) !== 0) return true;
   // Long opaque tokens (mixed case and digits, no spaces) are treated as credentials.

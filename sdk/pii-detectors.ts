@@ -1,3 +1,4 @@
+import { luhnValid } from '../common/luhn.js';
 import { isIP } from 'node:net';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 
@@ -10,21 +11,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js';
 
 const DIGITS_ONLY = /^\d+$/;
 
-/** Luhn checksum over a string of digits. */
-export function luhnValid(digits: string): boolean {
-  let sum = 0;
-  let double = false;
-  for (let i = digits.length - 1; i >= 0; i--) {
-    let d = digits.charCodeAt(i) - 48;
-    if (double) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    double = !double;
-  }
-  return sum % 10 === 0;
-}
+export { luhnValid };
 
 /** Payment card: 13–19 digits (spaces or dashes allowed), a known IIN range, Luhn-valid. */
 export function detectCard(value: string): number {

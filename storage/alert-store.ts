@@ -1,4 +1,5 @@
 import type { Alert, AlertKind, AlertStatus, Severity } from '../common/types.js';
+import { isoFromClickHouse } from './clickhouse-time.js';
 import { wrapStoreError, type Store } from './store.js';
 
 /** An alert as stored: the DESIGN.md object plus when this state was written. */
@@ -106,10 +107,6 @@ export function loadFiringAlerts(store: Store): Promise<StoredAlert[]> {
   return listAlerts(store, { status: 'firing', limit: 100_000 });
 }
 
-function iso(clickhouseTime: string): string {
-  // DateTime64(3) comes back as `2026-11-23 10:00:00.000` (UTC, session_timezone).
-  return new Date(`${clickhouseTime.replace(' ', 'T')}Z`).toISOString();
-}
 
 function fromRow(r: AlertRow): StoredAlert {
   const alert: StoredAlert = {
@@ -119,16 +116,16 @@ function fromRow(r: AlertRow): StoredAlert {
     status: r.a_status as AlertStatus,
     vendor: r.a_vendor,
     service: r.a_service,
-    startsAt: iso(r.a_starts_at),
+    startsAt: isoFromClickHouse(r.a_starts_at),
     summary: r.a_summary,
     runbook_url: r.a_runbook_url,
     labels: r.a_labels,
     annotations: r.a_annotations,
-    updatedAt: iso(r.a_updated_at),
+    updatedAt: isoFromClickHouse(r.a_updated_at),
   };
   if (r.a_route) alert.route = r.a_route;
   if (r.a_field) alert.field = r.a_field;
-  if (r.a_ends_at) alert.endsAt = iso(r.a_ends_at);
+  if (r.a_ends_at) alert.endsAt = isoFromClickHouse(r.a_ends_at);
   if (r.a_value !== null) alert.value = r.a_value;
   if (r.a_expected !== null) alert.expected = r.a_expected;
   return alert;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isoFromClickHouse } from './clickhouse-time.js';
 import { wrapStoreError, type Store } from './store.js';
 
 /** A silence as stored; matchers are kept as text (`vendor=stripe`) and parsed by alerts/. */
@@ -49,8 +50,8 @@ export async function selectSilences(store: Store, options: { activeAtMs?: numbe
     return rows.map((r) => ({
       id: r.id,
       matchers: r.s_matchers,
-      startsAt: iso(r.s_starts),
-      endsAt: iso(r.s_ends),
+      startsAt: isoFromClickHouse(r.s_starts),
+      endsAt: isoFromClickHouse(r.s_ends),
       createdBy: r.s_by,
       comment: r.s_comment,
     }));
@@ -99,6 +100,3 @@ function nextVersionMs(): number {
   return lastVersionMs;
 }
 
-function iso(clickhouseTime: string): string {
-  return new Date(`${clickhouseTime.replace(' ', 'T')}Z`).toISOString();
-}
