@@ -7,7 +7,8 @@
  *   2. pipeline: `egresswatch start` in a child process; this process sends OTLP protobuf
  *      batches of 512 spans over loopback and counts acknowledged spans.
  *
- * Env: BENCH_SPANS (default 400 000), BENCH_CONCURRENCY (default 16).
+ * Env: BENCH_SPANS (default 400 000), BENCH_CONCURRENCY (default 16), BENCH_PROFILE_DIR (write a
+ * V8 CPU profile of the pipeline process there).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -42,7 +43,9 @@ function peakRssMb(pid: number): number {
 
 async function pipeline(): Promise<{ spansPerSecond: number; p50Ms: number; p99Ms: number; peakRssMb: number; idleRssMb: number; failures: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'ew-bench-e2e-'));
-  const child = spawn(process.execPath, [cli, 'start', '--port', '0'], {
+  const profileDir = process.env['BENCH_PROFILE_DIR'];
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawn(process.execPath, [...profile, cli, 'start', '--port', '0'], {
     env: { ...process.env, EGRESSWATCH_DATA_DIR: dir, EGRESSWATCH_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

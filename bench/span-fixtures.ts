@@ -59,7 +59,7 @@ export function spanRows(count: number, seed: number): EgressSpanRow[] {
     const shape = SHAPES[(seed + i) % SHAPES.length]!;
     const ns = nowNs - BigInt((count - i) * 1_000_000);
     return {
-      timestamp: `${ns / 1_000_000_000n}.${(ns % 1_000_000_000n).toString().padStart(9, '0')}`,
+      timestamp_ns: ns,
       trace_id: randomBytes(16).toString('hex'),
       span_id: randomBytes(8).toString('hex'),
       service: SERVICES[seed % SERVICES.length]!,

@@ -4,13 +4,13 @@ import { BatchWriter } from '../collector/batch-writer.js';
 import { batchInsertSeconds, batchRows } from '../collector/metrics.js';
 import { createCollectorServer } from '../collector/server.js';
 import { registerRunbookRoutes } from './runbook-routes.js';
-import { insertSpans, type EgressSpanRow } from '../storage/span-writer.js';
+import { encodeSpans, insertSpanChunks, type SpanChunk } from '../storage/span-writer.js';
 import type { Store } from '../storage/store.js';
 
 /** A running collector: its URL and an orderly stop (stop listening, then flush). */
 export interface CollectorRole {
   url: string;
-  writer: BatchWriter<EgressSpanRow>;
+  writer: BatchWriter<SpanChunk>;
   close(): Promise<void>;
 }
 
@@ -21,8 +21,9 @@ export async function startCollectorRole(
   overrides: { host?: string | undefined; port?: number | undefined; routes?: (app: FastifyInstance) => void | Promise<void> } = {},
 ): Promise<CollectorRole> {
   const c = config.collector;
-  const writer = new BatchWriter<EgressSpanRow>({
-    write: (rows) => insertSpans(store, rows, c.insert_timeout_ms),
+  const writer = new BatchWriter<SpanChunk>({
+    write: (chunks) => insertSpanChunks(store, chunks, c.insert_timeout_ms),
+    sizeOf: (chunk) => chunk.rows,
     maxBatchRows: c.max_batch_spans,
     flushIntervalMs: c.flush_interval_ms,
     maxQueueRows: Math.max(c.max_queue_spans, c.max_batch_spans),
@@ -39,7 +40,12 @@ export async function startCollectorRole(
     ingestTokens: c.ingest_tokens,
     maxBodyBytes: c.max_body_bytes,
     maxDecompressedBytes: c.max_decompressed_bytes,
-    writer,
+    spans: {
+      write: (rows) => (rows.length === 0 ? Promise.resolve() : writer.enqueue([encodeSpans(store, rows)])),
+      get queueDepth() {
+        return writer.queueDepth;
+      },
+    },
     normalize: { configVendors, maxAgeMs: config.retention_days * 86_400_000, ignoreHosts: c.ignore_hosts.length > 0 ? [{ vendor: 'ignored', hosts: c.ignore_hosts }] : [] },
     isReady: () => !draining && writer.queueDepth < Math.max(c.max_queue_spans, c.max_batch_spans) * 0.9,
     routes: overrides.routes ?? ((app) => registerRunbookRoutes(app)),

@@ -6,7 +6,9 @@ const log = logger('batch-writer');
 /** Options of the batch writer; defaults resolved in the constructor. */
 export interface BatchWriterOptions<T> {
   /** Writes one batch; resolves once it is durable. */
-  write: (rows: T[]) => Promise<void>;
+  write: (items: T[]) => Promise<void>;
+  /** Rows one item stands for (an item may be an encoded chunk of many rows). Default 1. */
+  sizeOf?: (item: T) => number;
   /** Rows per write, at most (a single larger request is written alone). Default 8 192. */
   maxBatchRows?: number;
   /** A partial batch is written after this long. Default 100. */
@@ -18,7 +20,8 @@ export interface BatchWriterOptions<T> {
 }
 
 interface Pending<T> {
-  rows: T[];
+  items: T[];
+  rows: number;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -31,7 +34,8 @@ interface Pending<T> {
  * meanwhile form the next batch, which is how batches grow under load.
  */
 export class BatchWriter<T> {
-  private readonly write: (rows: T[]) => Promise<void>;
+  private readonly write: (items: T[]) => Promise<void>;
+  private readonly sizeOf: (item: T) => number;
   private readonly maxBatchRows: number;
   private readonly flushIntervalMs: number;
   private readonly maxQueueRows: number;
@@ -45,6 +49,7 @@ export class BatchWriter<T> {
 
   constructor(options: BatchWriterOptions<T>) {
     this.write = options.write;
+    this.sizeOf = options.sizeOf ?? (() => 1);
     this.maxBatchRows = options.maxBatchRows ?? 8_192;
     this.flushIntervalMs = options.flushIntervalMs ?? 100;
     this.maxQueueRows = options.maxQueueRows ?? 200_000;
@@ -59,22 +64,24 @@ export class BatchWriter<T> {
     return this.queuedRows;
   }
 
-  /** Resolves when `rows` are written; rejects if their batch fails or the queue is full. */
-  enqueue(rows: T[]): Promise<void> {
+  /** Resolves when `items` are written; rejects if their batch fails or the queue is full. */
+  enqueue(items: T[]): Promise<void> {
     if (this.shuttingDown) return Promise.reject(new UnavailableError('the collector is shutting down; retry against another instance'));
-    if (rows.length === 0) return Promise.resolve();
-    if (rows.length > this.maxQueueRows) {
+    let rows = 0;
+    for (const item of items) rows += this.sizeOf(item);
+    if (rows === 0) return Promise.resolve();
+    if (rows > this.maxQueueRows) {
       // It would never fit, so a 429 would only be retried forever.
-      return Promise.reject(new PayloadTooLargeError(`one request holds ${rows.length} spans, more than the write queue takes (${this.maxQueueRows}); send smaller batches`));
+      return Promise.reject(new PayloadTooLargeError(`one request holds ${rows} spans, more than the write queue takes (${this.maxQueueRows}); send smaller batches`));
     }
-    if (this.queuedRows + rows.length > this.maxQueueRows) {
+    if (this.queuedRows + rows > this.maxQueueRows) {
       // Retry after about the time the backlog takes to drain, at least a second.
       const retryAfter = Math.max(1, Math.ceil(((this.queuedRows / this.maxBatchRows) * Math.max(this.lastWriteMs, 50)) / 1000));
       return Promise.reject(new SaturatedError(`write queue is full (${this.queuedRows} spans waiting)`, retryAfter));
     }
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ rows, resolve, reject });
-      this.queuedRows += rows.length;
+      this.queue.push({ items, rows, resolve, reject });
+      this.queuedRows += rows;
       if (this.queuedRows >= this.maxBatchRows) this.kick();
       else this.timer ??= setTimeout(() => this.kick(), this.flushIntervalMs).unref();
     });
@@ -110,15 +117,15 @@ export class BatchWriter<T> {
     let size = 0;
     while (this.queue.length > 0) {
       const next = this.queue[0]!;
-      if (batch.length > 0 && size + next.rows.length > this.maxBatchRows) break;
+      if (batch.length > 0 && size + next.rows > this.maxBatchRows) break;
       batch.push(this.queue.shift()!);
-      size += next.rows.length;
+      size += next.rows;
     }
     this.queuedRows -= size;
-    const rows = batch.length === 1 ? batch[0]!.rows : batch.flatMap((p) => p.rows);
+    const items = batch.length === 1 ? batch[0]!.items : batch.flatMap((p) => p.items);
     const started = performance.now();
     try {
-      await this.write(rows);
+      await this.write(items);
       this.lastWriteMs = performance.now() - started;
       this.onWrite?.({ rows: size, durationMs: this.lastWriteMs, ok: true });
       for (const p of batch) p.resolve();

@@ -61,19 +61,25 @@ function num(attrs: Attributes, ...keys: string[]): number | undefined {
  * `path:suffix` entries, validated: the suffix must pass `suffixOk`; the path is capped and
  * generalised where it looks personal. Anything else is dropped, never stored as sent.
  */
-function entries(value: AttrValue | undefined, suffixOk: (suffix: string) => boolean): string[] {
+function entries(value: AttrValue | undefined, suffixOk: (suffix: string) => boolean): readonly string[] {
   if (!Array.isArray(value) || value.length === 0) return [];
-  // Shapes repeat call after call; validate each distinct list once.
+  // Shapes repeat call after call; validate each distinct list once. The decoder hands out one
+  // array per distinct list, so most lookups are by identity and need not join the list.
+  const known = validatedLists.get(value);
+  if (known) return known;
   const cache = suffixOk === isFieldType ? fieldCache : piiCache;
-  return cache.get(value.join('\u0001'), () => validateEntries(value, suffixOk));
+  const validated = cache.get(value.join('\u0001'), () => validateEntries(value, suffixOk));
+  validatedLists.set(value, validated);
+  return validated;
 }
 
 const isFieldType = (t: string): boolean => TYPE_SET.has(t);
 const isPiiClass = (c: string): boolean => PII_CLASS.test(c);
-const fieldCache = new BoundedCache<string, string[]>(10_000);
-const piiCache = new BoundedCache<string, string[]>(10_000);
+const fieldCache = new BoundedCache<string, readonly string[]>(10_000);
+const validatedLists = new WeakMap<AttrValue[], readonly string[]>();
+const piiCache = new BoundedCache<string, readonly string[]>(10_000);
 
-function validateEntries(value: AttrValue[], suffixOk: (suffix: string) => boolean): string[] {
+function validateEntries(value: AttrValue[], suffixOk: (suffix: string) => boolean): readonly string[] {
   const out = new Set<string>();
   for (const item of value) {
     if (typeof item !== 'string' || out.size >= MAX_FIELDS) continue;
@@ -84,7 +90,45 @@ function validateEntries(value: AttrValue[], suffixOk: (suffix: string) => boole
     const path = redactFieldPath(item.slice(0, colon).slice(0, MAX_PATH_CHARS));
     out.add(`${path}:${suffix}`);
   }
-  return [...out];
+  // Frozen: every span of this shape shares the list (the writer then encodes it once).
+  return Object.freeze([...out]);
+}
+
+const computedHashes = new WeakMap<readonly string[], string>();
+
+/** The shape hash of a request field list for spans that did not send one (lists are shared). */
+function shapeHashOf(fields: readonly string[]): string {
+  if (fields.length === 0) return '';
+  let hash = computedHashes.get(fields);
+  if (hash === undefined) {
+    hash = createHash('sha1').update([...fields].sort().join('\n')).digest('hex').slice(0, 16);
+    computedHashes.set(fields, hash);
+  }
+  return hash;
+}
+
+/** `destinationVendor`'s answer for a host that config says is internal. */
+const IGNORED = Symbol('ignored host');
+const vendorCaches = new WeakMap<NormalizeOptions, BoundedCache<string, string | typeof IGNORED>>();
+
+/**
+ * Who a destination belongs to: config's host patterns, then the SDK's `egress.vendor`, then
+ * the catalog, then the registrable domain. Hosts repeat, so each (host, port, SDK vendor) is
+ * resolved once per options object.
+ */
+function destinationVendor(host: string, port: number | undefined, sdkVendorRaw: string | undefined, options: NormalizeOptions): string | typeof IGNORED {
+  let cache = vendorCaches.get(options);
+  if (!cache) vendorCaches.set(options, (cache = new BoundedCache(10_000)));
+  return cache.get(`${host}\u0000${port ?? ''}\u0000${sdkVendorRaw ?? ''}`, () => {
+    if (options.ignoreHosts.length > 0 && matchVendor(host, options.ignoreHosts, port) !== undefined) return IGNORED;
+    const sdkVendor = sdkVendorRaw?.toLowerCase();
+    return (
+      matchVendor(host, options.configVendors, port) ??
+      (sdkVendor && VENDOR_ID.test(sdkVendor) ? sdkVendor : undefined) ??
+      matchVendor(host, VENDOR_CATALOG, port) ??
+      registrableVendor(host)
+    );
+  });
 }
 
 function parseUrl(raw: string | undefined): URL | undefined {
@@ -102,13 +146,6 @@ function registrableVendor(host: string): string {
   return getDomain(host, { allowPrivateDomains: false }) ?? host;
 }
 
-const NS_PER_S = 1_000_000_000n;
-
-/** Nanoseconds since the epoch as `seconds.fraction`, which DateTime64(9) parses exactly. */
-function nanosToDecimal(ns: bigint): string {
-  return `${ns / NS_PER_S}.${(ns % NS_PER_S).toString().padStart(9, '0')}`;
-}
-
 /**
  * One decoded span → one `egress_spans` row, or why not. Old and new HTTP semconv are both
  * read (stable names first).
@@ -118,11 +155,23 @@ export function normalizeSpan(span: DecodedSpan, resource: Attributes, options: 
   const rawMethod = str(a, 'http.request.method', 'http.method');
   if (span.kind !== SPAN_KIND_CLIENT || rawMethod === undefined) return { skip: 'not_egress' };
 
-  const url = parseUrl(str(a, 'url.full', 'http.url'));
-  const host = (str(a, 'server.address', 'net.peer.name') ?? url?.hostname ?? str(a, 'http.host')?.replace(/:\d+$/, ''))?.toLowerCase().replace(/^\[|\]$/g, '');
+  // Parsing the URL is the costliest step here and rarely needed: SDKs send server.address,
+  // server.port and url.template, so it is parsed only when one of them is missing.
+  const fullUrl = str(a, 'url.full', 'http.url');
+  let url: URL | undefined;
+  let urlParsed = false;
+  const parsedUrl = (): URL | undefined => {
+    if (!urlParsed) {
+      url = parseUrl(fullUrl);
+      urlParsed = true;
+    }
+    return url;
+  };
+  const host = (str(a, 'server.address', 'net.peer.name') ?? parsedUrl()?.hostname ?? str(a, 'http.host')?.replace(/:\d+$/, ''))?.toLowerCase().replace(/^\[|\]$/g, '');
   if (!host) return { reject: 'no_host' };
-  const port = num(a, 'server.port', 'net.peer.port') ?? (url?.port ? Number(url.port) : undefined);
-  if (options.ignoreHosts.length > 0 && matchVendor(host, options.ignoreHosts, port) !== undefined) return { skip: 'ignored_host' };
+  const port = num(a, 'server.port', 'net.peer.port') ?? (parsedUrl()?.port ? Number(parsedUrl()!.port) : undefined);
+  const vendor = destinationVendor(host, port, str(a, 'egress.vendor'), options);
+  if (vendor === IGNORED) return { skip: 'ignored_host' };
 
   if (!/^[0-9a-f]{32}$/.test(span.traceId) || !/^[0-9a-f]{16}$/.test(span.spanId) || /^0+$/.test(span.traceId)) {
     return { reject: 'invalid_ids' };
@@ -131,17 +180,9 @@ export function normalizeSpan(span: DecodedSpan, resource: Attributes, options: 
   const startMs = Number(span.startNs / 1_000_000n);
   if (startMs < nowMs - options.maxAgeMs || startMs > nowMs + MAX_FUTURE_MS) return { reject: 'out_of_range' };
 
-  const sdkVendor = str(a, 'egress.vendor')?.toLowerCase();
-  const vendor =
-    matchVendor(host, options.configVendors, port) ??
-    (sdkVendor && VENDOR_ID.test(sdkVendor) ? sdkVendor : undefined) ??
-    matchVendor(host, VENDOR_CATALOG, port) ??
-    registrableVendor(host);
-
   const method = rawMethod.toUpperCase();
   const template = str(a, 'url.template', 'http.route');
-  const path = url?.pathname ?? str(a, 'url.path', 'http.target') ?? '/';
-  const route = (template && template.startsWith('/') ? template : templatePath(path)).slice(0, 256);
+  const route = (template && template.startsWith('/') ? template : templatePath(parsedUrl()?.pathname ?? str(a, 'url.path', 'http.target') ?? '/')).slice(0, 256);
 
   const statusRaw = num(a, 'http.response.status_code', 'http.status_code') ?? 0;
   const statusCode = Number.isInteger(statusRaw) && statusRaw >= 0 && statusRaw < 1000 ? statusRaw : 0;
@@ -151,16 +192,11 @@ export function normalizeSpan(span: DecodedSpan, resource: Attributes, options: 
   const requestFields = entries(a.get('egress.request.fields'), isFieldType);
   const requestPii = entries(a.get('egress.request.pii'), isPiiClass);
   const sentHash = str(a, 'egress.request.shape_hash');
-  const shapeHash =
-    sentHash && /^[\w-]{1,64}$/.test(sentHash)
-      ? sentHash
-      : requestFields.length > 0
-        ? createHash('sha1').update([...requestFields].sort().join('\n')).digest('hex').slice(0, 16)
-        : '';
+  const shapeHash = sentHash && /^[\w-]{1,64}$/.test(sentHash) ? sentHash : shapeHashOf(requestFields);
 
   return {
     row: {
-      timestamp: nanosToDecimal(span.startNs),
+      timestamp_ns: span.startNs,
       trace_id: span.traceId,
       span_id: span.spanId,
       service: (str(resource, 'service.name') ?? 'unknown_service').slice(0, 128),

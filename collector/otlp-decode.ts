@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { DecodeError } from '../common/errors.js';
-import { ExportTraceServiceRequest } from './otlp-schema.js';
 
 /** An attribute value after decoding; nested kvlists are flattened away (egress needs none). */
 export type AttrValue = string | number | boolean | AttrValue[];
@@ -22,97 +21,6 @@ export interface DecodedSpan {
 export interface DecodedResourceSpans {
   resource: Attributes;
   spans: DecodedSpan[];
-}
-
-// ---------------------------------------------------------------- protobuf
-
-interface PbLong {
-  low: number;
-  high: number;
-  unsigned: boolean;
-}
-interface PbAnyValue {
-  stringValue?: string;
-  boolValue?: boolean;
-  intValue?: number | PbLong;
-  doubleValue?: number;
-  arrayValue?: { values?: PbAnyValue[] };
-  bytesValue?: Uint8Array;
-}
-interface PbKeyValue {
-  key: string;
-  value?: PbAnyValue;
-}
-interface PbSpan {
-  traceId: Uint8Array;
-  spanId: Uint8Array;
-  kind: number;
-  startTimeUnixNano: number | PbLong;
-  endTimeUnixNano: number | PbLong;
-  attributes: PbKeyValue[];
-  status?: { code: number };
-}
-interface PbRequest {
-  resourceSpans: { resource?: { attributes: PbKeyValue[] }; scopeSpans: { spans: PbSpan[] }[] }[];
-}
-
-function longToBigInt(v: number | PbLong | undefined): bigint {
-  if (v === undefined) return 0n;
-  if (typeof v === 'number') return BigInt(Math.trunc(v));
-  return (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0);
-}
-
-const own = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
-
-function pbValue(v: PbAnyValue | undefined): AttrValue | undefined {
-  if (v === undefined) return undefined;
-  if (own(v, 'stringValue')) return v.stringValue!;
-  if (own(v, 'arrayValue')) {
-    const out: AttrValue[] = [];
-    for (const item of v.arrayValue!.values ?? []) {
-      const x = pbValue(item);
-      if (x !== undefined) out.push(x);
-    }
-    return out;
-  }
-  if (own(v, 'intValue')) return Number(longToBigInt(v.intValue));
-  if (own(v, 'boolValue')) return v.boolValue!;
-  if (own(v, 'doubleValue')) return v.doubleValue!;
-  // kvlist and bytes values carry nothing egresswatch reads.
-  return undefined;
-}
-
-function pbAttributes(list: PbKeyValue[] | undefined): Attributes {
-  const out: Attributes = new Map();
-  for (const kv of list ?? []) {
-    const v = pbValue(kv.value);
-    if (v !== undefined) out.set(kv.key, v);
-  }
-  return out;
-}
-
-/** Decodes an `application/x-protobuf` ExportTraceServiceRequest. */
-export function decodeProtobuf(body: Uint8Array): DecodedResourceSpans[] {
-  let msg: PbRequest;
-  try {
-    msg = ExportTraceServiceRequest.decode(body) as unknown as PbRequest;
-  } catch (err) {
-    throw new DecodeError(`body is not a valid OTLP ExportTraceServiceRequest (protobuf): ${(err as Error).message}`);
-  }
-  return msg.resourceSpans.map((rs) => ({
-    resource: pbAttributes(rs.resource?.attributes),
-    spans: rs.scopeSpans.flatMap((ss) =>
-      ss.spans.map((s) => ({
-        traceId: Buffer.from(s.traceId).toString('hex'),
-        spanId: Buffer.from(s.spanId).toString('hex'),
-        kind: s.kind,
-        startNs: longToBigInt(s.startTimeUnixNano),
-        endNs: longToBigInt(s.endTimeUnixNano),
-        attributes: pbAttributes(s.attributes),
-        statusCode: s.status?.code ?? 0,
-      })),
-    ),
-  }));
 }
 
 // ---------------------------------------------------------------- JSON (OTLP/JSON mapping)

@@ -2,14 +2,22 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { DecodeError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../common/errors.js';
 import type { EgressSpanRow } from '../storage/span-writer.js';
-import type { BatchWriter } from './batch-writer.js';
-import { decodeJson, decodeProtobuf, type DecodedResourceSpans } from './otlp-decode.js';
+import { decodeJson, type DecodedResourceSpans } from './otlp-decode.js';
+import { decodeProtobuf } from './otlp-protobuf.js';
 import { normalizeSpan, type NormalizeOptions, type RejectReason } from './normalize.js';
 import { spansAccepted, spansReceived, spansRejected } from './metrics.js';
 
 const gunzipAsync = promisify(gunzip);
 
 export type OtlpEncoding = 'protobuf' | 'json';
+
+/** Where accepted rows go. */
+export interface SpanSink {
+  /** Resolves once `rows` are durable; rejects (e.g. SaturatedError) if they cannot be taken. */
+  write(rows: EgressSpanRow[]): Promise<void>;
+  /** Rows accepted but not yet written. */
+  readonly queueDepth: number;
+}
 
 /** What a successful export answers: how many spans were rejected, and why in one sentence. */
 export interface ExportResult {
@@ -51,17 +59,8 @@ const REJECT_SENTENCES: Record<RejectReason, string> = {
   no_host: 'no server.address, net.peer.name or url.full to tell the destination',
 };
 
-/**
- * Turns an inflated body into rows, hands them to the writer and resolves once they are
- * durable. Spans that are not outbound HTTP calls are skipped (not an error); spans that are,
- * but cannot be stored, are reported back as rejected.
- */
-export async function handleExport(
-  body: Buffer,
-  encoding: OtlpEncoding,
-  writer: BatchWriter<EgressSpanRow>,
-  normalizeOptions: NormalizeOptions,
-): Promise<ExportResult> {
+/** Decodes a body and normalises its spans: rows to store, and counts of what was rejected. */
+function toRows(body: Buffer, encoding: OtlpEncoding, normalizeOptions: NormalizeOptions): { rows: EgressSpanRow[]; rejected: Map<RejectReason, number> } {
   const decoded: DecodedResourceSpans[] = encoding === 'protobuf' ? decodeProtobuf(body) : decodeJson(body);
   const rows: EgressSpanRow[] = [];
   const rejected = new Map<RejectReason, number>();
@@ -77,8 +76,21 @@ export async function handleExport(
     }
   }
   spansReceived.inc(received);
-  await writer.enqueue(rows);
-  spansAccepted.inc(rows.length);
+  return { rows, rejected };
+}
+
+/**
+ * Turns an inflated body into rows, hands them to the sink and resolves once they are
+ * durable. Spans that are not outbound HTTP calls are skipped (not an error); spans that are,
+ * but cannot be stored, are reported back as rejected.
+ */
+export async function handleExport(body: Buffer, encoding: OtlpEncoding, sink: SpanSink, normalizeOptions: NormalizeOptions): Promise<ExportResult> {
+  const { rows, rejected } = toRows(body, encoding, normalizeOptions);
+  const accepted = rows.length;
+  // Nothing here refers to the rows after this call: the sink keeps them encoded, so a request
+  // waiting for its batch holds no object graph for the garbage collector to copy around.
+  await sink.write(rows);
+  spansAccepted.inc(accepted);
   let rejectedSpans = 0;
   const parts: string[] = [];
   for (const [reason, count] of rejected) {

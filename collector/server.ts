@@ -2,11 +2,9 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ConfigError, EgressWatchError, SaturatedError, UnavailableError } from '../common/errors.js';
 import { logger } from '../common/logger.js';
-import type { EgressSpanRow } from '../storage/span-writer.js';
-import type { BatchWriter } from './batch-writer.js';
 import { metricsRegistry, queueDepth, requestsTotal, spansRejected, startProcessMetrics } from './metrics.js';
 import type { NormalizeOptions } from './normalize.js';
-import { decompress, encodingOf, handleExport, type OtlpEncoding } from './otlp-handler.js';
+import { decompress, encodingOf, handleExport, type OtlpEncoding, type SpanSink } from './otlp-handler.js';
 import { ExportTraceServiceResponse, RpcStatus } from './otlp-schema.js';
 
 const log = logger('collector');
@@ -23,7 +21,8 @@ export interface CollectorServerOptions {
   maxBodyBytes?: number;
   /** Largest body after gzip, in bytes. Default 64 MiB. */
   maxDecompressedBytes?: number;
-  writer: BatchWriter<EgressSpanRow>;
+  /** Where accepted spans go; a request is answered once they are durable there. */
+  spans: SpanSink;
   normalize: NormalizeOptions;
   /** Extra routes (JSON API, runbooks, console) registered by the process that composes roles. */
   routes?: (app: FastifyInstance) => void | Promise<void>;
@@ -104,7 +103,7 @@ export async function createCollectorServer(options: CollectorServerOptions): Pr
       encoding = encodingOf(req.headers['content-type']);
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const body = await decompress(raw, req.headers['content-encoding'], maxDecompressedBytes);
-      const result = await handleExport(body, encoding, options.writer, options.normalize);
+      const result = await handleExport(body, encoding, options.spans, options.normalize);
       requestsTotal.inc({ status: '200' });
       const partial = result.rejectedSpans > 0 ? { partialSuccess: { rejectedSpans: result.rejectedSpans, errorMessage: result.errorMessage } } : {};
       if (encoding === 'protobuf') {
@@ -153,10 +152,10 @@ export async function createCollectorServer(options: CollectorServerOptions): Pr
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, res) => {
     const ready = options.isReady?.() ?? true;
-    return res.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', queue_spans: options.writer.queueDepth });
+    return res.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', queue_spans: options.spans.queueDepth });
   });
   app.get('/metrics', async (_req, res) => {
-    queueDepth.set(options.writer.queueDepth);
+    queueDepth.set(options.spans.queueDepth);
     return res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
   });
   await options.routes?.(app);

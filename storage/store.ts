@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { StoreError } from '../common/errors.js';
@@ -28,6 +28,8 @@ export interface Store {
   readonly transport: 'embedded' | 'server';
   /** Where the embedded engine keeps its files; undefined for the server transport. */
   readonly enginePath: string | undefined;
+  /** Where the embedded engine reads insert batches from (see span-writer); undefined for a server. */
+  readonly scratchDir: string | undefined;
   close(): Promise<void>;
 }
 
@@ -65,10 +67,11 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
       compression: { request: true, response: true },
     });
     log.info({ transport: 'server', database }, 'store opened');
-    return { client, transport: 'server', enginePath: undefined, close: () => client.close() };
+    return { client, transport: 'server', enginePath: undefined, scratchDir: undefined, close: () => client.close() };
   }
   const enginePath = resolve(join(options.dataDir ?? '.egresswatch', 'clickhouse'));
   mkdirSync(enginePath, { recursive: true });
+
   const { createChdbConnection } = await import('chdb/connection');
   let client: ClickHouseClient;
   try {
@@ -81,8 +84,13 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   } catch (err) {
     throw wrapStoreError(err, `cannot open the embedded store at ${enginePath} (is another egresswatch process using it?)`);
   }
+  // Only now that the engine is ours: batches left by a process that died were never
+  // acknowledged (their senders retry), so they go.
+  const scratchDir = resolve(join(options.dataDir ?? '.egresswatch', 'insert-scratch'));
+  rmSync(scratchDir, { recursive: true, force: true });
+  mkdirSync(scratchDir, { recursive: true });
   log.info({ transport: 'embedded', path: enginePath }, 'store opened');
-  return { client, transport: 'embedded', enginePath, close: () => client.close() };
+  return { client, transport: 'embedded', enginePath, scratchDir, close: () => client.close() };
 }
 
 /** Wraps an engine error into a StoreError that keeps ClickHouse's code. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BatchWriter } from '../../../collector/batch-writer.js';
-import { SaturatedError, UnavailableError } from '../../../common/errors.js';
+import { PayloadTooLargeError, SaturatedError, UnavailableError } from '../../../common/errors.js';
 
 /** A write function whose completion the test controls, recording every batch. */
 function gatedStore() {
@@ -45,6 +45,20 @@ describe('BatchWriter', () => {
     expect(store.batches[2]).toEqual([6]);
     store.gates[2]!.open();
     await Promise.all(rest);
+  });
+
+  it('sizes batches and the queue by the rows an encoded chunk stands for, not by chunks', async () => {
+    const batches: { rows: number }[][] = [];
+    const writer = new BatchWriter<{ rows: number }>({
+      write: async (chunks) => void batches.push(chunks),
+      sizeOf: (chunk) => chunk.rows,
+      flushIntervalMs: 1,
+      maxBatchRows: 500,
+      maxQueueRows: 1000,
+    });
+    await expect(writer.enqueue([{ rows: 1001 }])).rejects.toBeInstanceOf(PayloadTooLargeError);
+    await Promise.all([writer.enqueue([{ rows: 300 }]), writer.enqueue([{ rows: 300 }])]);
+    expect(batches.map((b) => b.map((c) => c.rows))).toEqual([[300], [300]]);
   });
 
   it('rejects every request of a failed batch so senders retry, and keeps going', async () => {

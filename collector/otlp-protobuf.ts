@@ -1,0 +1,208 @@
+import protobuf from 'protobufjs';
+import { BoundedCache } from '../common/bounded-cache.js';
+import { DecodeError } from '../common/errors.js';
+import type { AttrValue, Attributes, DecodedResourceSpans, DecodedSpan } from './otlp-decode.js';
+
+/**
+ * Decodes an `application/x-protobuf` ExportTraceServiceRequest straight into the collector's
+ * own shapes with protobufjs's wire Reader. Field numbers are those of opentelemetry-proto, as
+ * in otlp-schema.ts. Reading the wire directly (instead of `Type.decode` and then converting)
+ * builds no intermediate message objects and never decodes what egresswatch does not read
+ * (span names, events, links, kvlist and bytes values): the decoder was a third of the
+ * collector's CPU and most of its garbage. Fields with an unexpected wire type are skipped, as
+ * a generated decoder would skip unknown ones.
+ */
+export function decodeProtobuf(body: Uint8Array): DecodedResourceSpans[] {
+  const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  try {
+    return readRequest(protobuf.Reader.create(buf), buf);
+  } catch (err) {
+    throw new DecodeError(`body is not a valid OTLP ExportTraceServiceRequest (protobuf): ${(err as Error).message}`);
+  }
+}
+
+type Reader = protobuf.Reader;
+
+const VARINT = 0;
+const FIXED64 = 1;
+const LEN = 2;
+
+/** The tag of field `field` with wire type `wireType`. */
+const tag = (field: number, wireType: number): number => (field << 3) | wireType;
+
+/** End offset of the length-delimited field at the reader's position. */
+function end(r: Reader): number {
+  const length = r.uint32();
+  const stop = r.pos + length;
+  if (stop > r.len) throw new RangeError(`field length ${length} runs past the end of the body`);
+  return stop;
+}
+
+/** ExportTraceServiceRequest: 1 resource_spans. */
+function readRequest(r: Reader, buf: Buffer): DecodedResourceSpans[] {
+  const out: DecodedResourceSpans[] = [];
+  while (r.pos < r.len) {
+    const t = r.uint32();
+    if (t === tag(1, LEN)) out.push(readResourceSpans(r, end(r), buf));
+    else r.skipType(t & 7);
+  }
+  return out;
+}
+
+/** ResourceSpans: 1 resource, 2 scope_spans (ScopeSpans: 2 spans). */
+function readResourceSpans(r: Reader, stop: number, buf: Buffer): DecodedResourceSpans {
+  const resource: Attributes = new Map();
+  const spans: DecodedSpan[] = [];
+  while (r.pos < stop) {
+    const t = r.uint32();
+    if (t === tag(1, LEN)) {
+      // Resource: 1 attributes.
+      const resourceEnd = end(r);
+      while (r.pos < resourceEnd) {
+        const rt = r.uint32();
+        if (rt === tag(1, LEN)) readKeyValue(r, end(r), resource, buf);
+        else r.skipType(rt & 7);
+      }
+    } else if (t === tag(2, LEN)) {
+      const scopeEnd = end(r);
+      while (r.pos < scopeEnd) {
+        const st = r.uint32();
+        if (st === tag(2, LEN)) spans.push(readSpan(r, end(r), buf));
+        else r.skipType(st & 7);
+      }
+    } else r.skipType(t & 7);
+  }
+  return { resource, spans };
+}
+
+/** Span: 1 trace_id, 2 span_id, 6 kind, 7 start, 8 end, 9 attributes, 15 status (3 code). */
+function readSpan(r: Reader, stop: number, buf: Buffer): DecodedSpan {
+  const span: DecodedSpan = { traceId: '', spanId: '', kind: 0, startNs: 0n, endNs: 0n, attributes: new Map(), statusCode: 0 };
+  while (r.pos < stop) {
+    const t = r.uint32();
+    switch (t) {
+      case tag(1, LEN):
+        span.traceId = hex(r, buf);
+        break;
+      case tag(2, LEN):
+        span.spanId = hex(r, buf);
+        break;
+      case tag(6, VARINT):
+        span.kind = r.int32();
+        break;
+      case tag(7, FIXED64):
+        span.startNs = fixed64(r);
+        break;
+      case tag(8, FIXED64):
+        span.endNs = fixed64(r);
+        break;
+      case tag(9, LEN):
+        readKeyValue(r, end(r), span.attributes, buf);
+        break;
+      case tag(15, LEN): {
+        const statusEnd = end(r);
+        while (r.pos < statusEnd) {
+          const st = r.uint32();
+          if (st === tag(3, VARINT)) span.statusCode = r.int32();
+          else r.skipType(st & 7);
+        }
+        break;
+      }
+      default:
+        r.skipType(t & 7);
+    }
+  }
+  return span;
+}
+
+/** KeyValue: 1 key, 2 value. Sets `key → value` unless the value is one egresswatch ignores. */
+function readKeyValue(r: Reader, stop: number, into: Attributes, buf: Buffer): void {
+  let key = '';
+  let value: AttrValue | undefined;
+  while (r.pos < stop) {
+    const t = r.uint32();
+    if (t === tag(1, LEN)) key = r.string();
+    else if (t === tag(2, LEN)) value = readAnyValue(r, end(r), buf);
+    else r.skipType(t & 7);
+  }
+  if (value !== undefined) into.set(key, value);
+}
+
+/**
+ * Field lists (`egress.request.fields` and friends) repeat span after span with the same
+ * bytes: each distinct list is decoded once and the (frozen) array shared.
+ */
+const arrayCache = new BoundedCache<string, readonly AttrValue[]>(4_096);
+/** Shorter arrays are cheaper to decode than to look up; longer ones would make the cache big. */
+const MIN_CACHED_ARRAY_BYTES = 8;
+const MAX_CACHED_ARRAY_BYTES = 4_096;
+
+/** AnyValue: 1 string, 2 bool, 3 int, 4 double, 5 array; kvlist (6) and bytes (7) are not read. */
+function readAnyValue(r: Reader, stop: number, buf: Buffer): AttrValue | undefined {
+  let value: AttrValue | undefined;
+  while (r.pos < stop) {
+    const t = r.uint32();
+    switch (t) {
+      case tag(1, LEN):
+        value = r.string();
+        break;
+      case tag(2, VARINT):
+        value = r.bool();
+        break;
+      case tag(3, VARINT):
+        value = int64(r);
+        break;
+      case tag(4, FIXED64):
+        value = r.double();
+        break;
+      case tag(5, LEN): {
+        const arrayEnd = end(r);
+        const bytes = arrayEnd - r.pos;
+        if (bytes < MIN_CACHED_ARRAY_BYTES || bytes > MAX_CACHED_ARRAY_BYTES) {
+          value = readArrayValue(r, arrayEnd, buf);
+        } else {
+          const start = r.pos;
+          value = arrayCache.get(buf.toString('latin1', start, arrayEnd), () => Object.freeze(readArrayValue(r, arrayEnd, buf))) as AttrValue[];
+          r.pos = arrayEnd;
+        }
+        break;
+      }
+      default:
+        r.skipType(t & 7);
+    }
+  }
+  return value;
+}
+
+/** ArrayValue: 1 values. */
+function readArrayValue(r: Reader, stop: number, buf: Buffer): AttrValue[] {
+  const out: AttrValue[] = [];
+  while (r.pos < stop) {
+    const t = r.uint32();
+    if (t === tag(1, LEN)) {
+      const item = readAnyValue(r, end(r), buf);
+      if (item !== undefined) out.push(item);
+    } else r.skipType(t & 7);
+  }
+  return out;
+}
+
+function hex(r: Reader, buf: Buffer): string {
+  const stop = end(r);
+  const id = buf.toString('hex', r.pos, stop);
+  r.pos = stop;
+  return id;
+}
+
+/** fixed64, little-endian, as an exact bigint. */
+function fixed64(r: Reader): bigint {
+  const low = r.fixed32();
+  const high = r.fixed32();
+  return (BigInt(high) << 32n) | BigInt(low);
+}
+
+/** A varint int64 as a number (attribute integers: sizes, ports, status codes). */
+function int64(r: Reader): number {
+  const v = r.int64() as number | { low: number; high: number };
+  return typeof v === 'number' ? v : v.high * 2 ** 32 + (v.low >>> 0);
+}

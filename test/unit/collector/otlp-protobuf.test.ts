@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { DecodeError } from '../../../common/errors.js';
+import { decodeProtobuf } from '../../../collector/otlp-protobuf.js';
+import { ExportTraceServiceRequest } from '../../../collector/otlp-schema.js';
+
+const FIELDS = Array.from({ length: 12 }, (_, i) => `customer.address.line${i}:string`);
+
+function kv(key: string, value: Record<string, unknown>): Record<string, unknown> {
+  return { key, value };
+}
+
+/** Bytes as protobufjs's generated encoder writes them, from the opentelemetry-proto numbers. */
+function encode(message: Record<string, unknown>): Uint8Array {
+  return ExportTraceServiceRequest.encode(ExportTraceServiceRequest.fromObject(message)).finish();
+}
+
+function span(spanId: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    traceId: Buffer.from('0af7651916cd43dd8448eb211c80319c', 'hex'),
+    spanId: Buffer.from(spanId, 'hex'),
+    name: 'POST',
+    kind: 3,
+    startTimeUnixNano: '1795000000123456789',
+    endTimeUnixNano: '1795000000223456789',
+    attributes: [
+      kv('http.request.method', { stringValue: 'POST' }),
+      kv('server.port', { intValue: 443 }),
+      kv('http.response.status_code', { intValue: -1 }),
+      kv('sampled', { boolValue: true }),
+      kv('ratio', { doubleValue: 0.25 }),
+      kv('egress.request.fields', { arrayValue: { values: FIELDS.map((f) => ({ stringValue: f })) } }),
+      kv('short', { arrayValue: { values: [{ stringValue: 'a' }, { intValue: 2 }] } }),
+      kv('nested', { kvlistValue: { values: [kv('x', { stringValue: 'y' })] } }),
+      kv('raw', { bytesValue: Buffer.from('zz') }),
+    ],
+    status: { code: 2, message: 'upstream failed' },
+    ...extra,
+  };
+}
+
+describe('decodeProtobuf (wire reader)', () => {
+  it('reads ids, kind, exact nanosecond times, status and every attribute type egresswatch uses', () => {
+    const body = encode({
+      resourceSpans: [
+        {
+          resource: { attributes: [kv('service.name', { stringValue: 'checkout' })] },
+          scopeSpans: [{ scope: { name: '@opentelemetry/instrumentation-undici', version: '0.1' }, spans: [span('b7ad6b7169203331'), span('b7ad6b7169203332')] }],
+          schemaUrl: 'https://opentelemetry.io/schemas/1.26.0',
+        },
+        { resource: { attributes: [kv('service.name', { stringValue: 'billing' })] }, scopeSpans: [{ spans: [] }] },
+      ],
+    });
+    const decoded = decodeProtobuf(Buffer.from(body));
+    expect(decoded).toHaveLength(2);
+    expect([...decoded[0]!.resource]).toEqual([['service.name', 'checkout']]);
+    expect(decoded[1]).toEqual({ resource: new Map([['service.name', 'billing']]), spans: [] });
+    const [first, second] = decoded[0]!.spans;
+    expect(first).toEqual({
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      kind: 3,
+      startNs: 1795000000123456789n,
+      endNs: 1795000000223456789n,
+      statusCode: 2,
+      attributes: new Map<string, unknown>([
+        ['http.request.method', 'POST'],
+        ['server.port', 443],
+        ['http.response.status_code', -1],
+        ['sampled', true],
+        ['ratio', 0.25],
+        ['egress.request.fields', FIELDS],
+        ['short', ['a', 2]],
+      ]),
+    });
+    // The repeated field list decodes to the same values for every span that sends it.
+    expect(second!.spanId).toBe('b7ad6b7169203332');
+    expect(second!.attributes.get('egress.request.fields')).toEqual(FIELDS);
+  });
+
+  it('accepts a plain Uint8Array as well as a Buffer', () => {
+    const body = encode({ resourceSpans: [{ scopeSpans: [{ spans: [span('b7ad6b7169203331')] }] }] });
+    expect(decodeProtobuf(body)[0]!.spans[0]!.spanId).toBe('b7ad6b7169203331');
+  });
+
+  it('refuses truncated and garbage bodies with a DecodeError', () => {
+    const body = encode({ resourceSpans: [{ scopeSpans: [{ spans: [span('b7ad6b7169203331')] }] }] });
+    expect(() => decodeProtobuf(body.subarray(0, body.length - 7))).toThrow(DecodeError);
+    expect(() => decodeProtobuf(Buffer.from('this is not protobuf, it is text'))).toThrow(DecodeError);
+    expect(() => decodeProtobuf(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]))).toThrow(/not a valid OTLP/);
+  });
+});
