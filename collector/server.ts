@@ -103,6 +103,9 @@ export async function createCollectorServer(options: CollectorServerOptions): Pr
       encoding = encodingOf(req.headers['content-type']);
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const body = await decompress(raw, req.headers['content-encoding'], maxDecompressedBytes);
+      // Decoded at once below; without fastify's reference a request waiting for its batch
+      // holds only its encoded rows, not its body (bodies were most of the external memory).
+      req.body = undefined;
       const result = await handleExport(body, encoding, options.spans, options.normalize);
       requestsTotal.inc({ status: '200' });
       const partial = result.rejectedSpans > 0 ? { partialSuccess: { rejectedSpans: result.rejectedSpans, errorMessage: result.errorMessage } } : {};

@@ -33,6 +33,11 @@ class ByteWriter {
     this.buf = Buffer.allocUnsafe(Math.max(initialBytes, 1024));
   }
 
+  /** Starts over, keeping the memory. */
+  reset(): void {
+    this.pos = 0;
+  }
+
   private reserve(bytes: number): void {
     if (this.pos + bytes <= this.buf.length) return;
     const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + bytes));
@@ -123,9 +128,16 @@ function encodedList(list: readonly string[]): Buffer {
   return bytes;
 }
 
+/**
+ * Blocks are written here and copied out at their exact size: what waits for a batch then
+ * holds no slack, and the writer's memory is allocated once, not per request.
+ */
+const blockWriter = new ByteWriter(1 << 20);
+
 /** Encodes `rows` as one Native block with `columns` in order. */
 export function encodeNativeBlock<R>(columns: readonly NativeColumn<R>[], rows: readonly R[]): Buffer {
-  const out = new ByteWriter(rows.length * 256);
+  const out = blockWriter;
+  out.reset();
   out.varUInt(columns.length);
   out.varUInt(rows.length);
   for (const column of columns) {
@@ -133,7 +145,7 @@ export function encodeNativeBlock<R>(columns: readonly NativeColumn<R>[], rows: 
     out.string(column.type);
     writeColumn(out, column, rows);
   }
-  return out.bytes();
+  return Buffer.from(out.bytes());
 }
 
 function writeColumn<R>(out: ByteWriter, column: NativeColumn<R>, rows: readonly R[]): void {
