@@ -13,7 +13,7 @@ import {
 } from '../storage/detection-queries.js';
 import type { Store } from '../storage/store.js';
 import { detectNewDestinations } from './destination-detector.js';
-import type { Destination, SeriesBaseline, SlotStats, TrafficSeries } from './history.js';
+import type { Destination, SeriesBaseline, SlotStats, TrafficSeries } from '../common/history.js';
 import { detectPii } from './pii-detector.js';
 import { detectSchemaDrift, type Window } from './schema-detector.js';
 import { hourOfDay, hourOfWeek } from './seasonal-baseline.js';

@@ -1,6 +1,6 @@
 import type { DetectionConfig } from '../common/config/detection.js';
 import type { Finding } from '../common/types.js';
-import type { MapField, RouteActivity } from './history.js';
+import type { MapField, RouteActivity } from '../common/history.js';
 import type { Window } from './schema-detector.js';
 
 /** Classes whose appearance is critical rather than a warning. */

@@ -1,6 +1,6 @@
 import type { DetectionConfig } from '../common/config/detection.js';
 import type { Finding } from '../common/types.js';
-import type { MapField, RouteActivity } from './history.js';
+import type { MapField, RouteActivity } from '../common/history.js';
 
 /** The window being evaluated: [from, to) in epoch ms. */
 export interface Window {

@@ -1,4 +1,4 @@
-import type { SeriesBaseline, SlotQuantiles, SlotStats, TrafficSeries } from './history.js';
+import type { SeriesBaseline, SlotQuantiles, SlotStats, TrafficSeries } from '../common/history.js';
 import type { SeasonalHint } from './volume-scorer.js';
 
 /** The traffic metrics with seasonal baselines. */

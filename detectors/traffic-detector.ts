@@ -1,6 +1,6 @@
 import type { DetectionConfig } from '../common/config/detection.js';
 import type { Finding, Severity } from '../common/types.js';
-import type { TrafficSeries } from './history.js';
+import type { TrafficSeries } from '../common/history.js';
 import { seasonalHints, type VolumeMetric } from './seasonal-baseline.js';
 import { VolumeScorer, type ScoredPoint } from './volume-scorer.js';
 

@@ -1,5 +1,5 @@
 import type { MinuteRollup } from '../common/types.js';
-import type { Destination, MapField, RouteActivity, SlotQuantiles, SlotStats } from '../detectors/history.js';
+import type { Destination, MapField, RouteActivity, SlotQuantiles, SlotStats } from '../common/history.js';
 import { logger } from '../common/logger.js';
 import { wrapStoreError, type Store } from './store.js';
 

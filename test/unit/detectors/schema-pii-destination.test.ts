@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DETECTION_CONFIG } from '../../../common/config/detection.js';
 import { detectNewDestinations } from '../../../detectors/destination-detector.js';
-import type { Destination, MapField, RouteActivity } from '../../../detectors/history.js';
+import type { Destination, MapField, RouteActivity } from '../../../common/history.js';
 import { detectPii } from '../../../detectors/pii-detector.js';
 import { detectSchemaDrift } from '../../../detectors/schema-detector.js';
 

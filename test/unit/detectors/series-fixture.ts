@@ -1,6 +1,6 @@
 import { quantile } from 'simple-statistics';
 import type { MinuteRollup } from '../../../common/types.js';
-import type { SeriesBaseline, SlotStats, TrafficSeries } from '../../../detectors/history.js';
+import type { SeriesBaseline, SlotStats, TrafficSeries } from '../../../common/history.js';
 import { hourOfDay, hourOfWeek } from '../../../detectors/seasonal-baseline.js';
 
 export const MIN = 60_000;

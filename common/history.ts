@@ -1,4 +1,4 @@
-import type { MinuteRollup } from '../common/types.js';
+import type { MinuteRollup } from './types.js';
 
 /**
  * What the pure detectors read: plain values, assembled by storage/detection-queries.ts from
