@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
-import { isIP } from 'node:net';
-import { getDomain } from 'tldts';
 import { BoundedCache } from '../common/bounded-cache.js';
 import { FIELD_TYPES } from '../common/types.js';
 import { templatePath } from '../common/route-template.js';
-import { matchVendor, VENDOR_CATALOG, type VendorPattern } from '../common/vendor-catalog.js';
+import { destinationVendor } from '../common/destination-vendor.js';
+import { matchVendor, type VendorPattern } from '../common/vendor-catalog.js';
 import type { EgressSpanRow } from '../storage/span-writer.js';
 import { SPAN_KIND_CLIENT, STATUS_CODE_ERROR } from './otlp-schema.js';
-import type { AttrValue, Attributes, DecodedSpan } from './otlp-decode.js';
+import type { AttrValue, Attributes, DecodedSpan } from '../common/otlp-spans.js';
 import { redactAttributes, redactFieldPath } from './redact.js';
 
 /** What the normaliser needs from config. */
@@ -33,7 +32,6 @@ export type RejectReason = 'invalid_ids' | 'invalid_time' | 'out_of_range' | 'no
 export type NormalizeResult = { row: EgressSpanRow } | { skip: SkipReason } | { reject: RejectReason };
 
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
-const VENDOR_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const TYPE_SET = new Set<string>(FIELD_TYPES);
 const PII_CLASS = /^[a-z][a-z0-9_]{0,63}$/;
 const MAX_FIELDS = 512;
@@ -107,27 +105,17 @@ function shapeHashOf(fields: readonly string[]): string {
   return hash;
 }
 
-/** `destinationVendor`'s answer for a host that config says is internal. */
+/** `vendorOf`'s answer for a host that config says is internal. */
 const IGNORED = Symbol('ignored host');
 const vendorCaches = new WeakMap<NormalizeOptions, BoundedCache<string, string | typeof IGNORED>>();
 
-/**
- * Who a destination belongs to: config's host patterns, then the SDK's `egress.vendor`, then
- * the catalog, then the registrable domain. Hosts repeat, so each (host, port, SDK vendor) is
- * resolved once per options object.
- */
-function destinationVendor(host: string, port: number | undefined, sdkVendorRaw: string | undefined, options: NormalizeOptions): string | typeof IGNORED {
+/** The vendor of a destination, or IGNORED. Hosts repeat: each is resolved once per options object. */
+function vendorOf(host: string, port: number | undefined, sdkVendor: string | undefined, options: NormalizeOptions): string | typeof IGNORED {
   let cache = vendorCaches.get(options);
   if (!cache) vendorCaches.set(options, (cache = new BoundedCache(10_000)));
-  return cache.get(`${host}\u0000${port ?? ''}\u0000${sdkVendorRaw ?? ''}`, () => {
+  return cache.get(`${host}\u0000${port ?? ''}\u0000${sdkVendor ?? ''}`, () => {
     if (options.ignoreHosts.length > 0 && matchVendor(host, options.ignoreHosts, port) !== undefined) return IGNORED;
-    const sdkVendor = sdkVendorRaw?.toLowerCase();
-    return (
-      matchVendor(host, options.configVendors, port) ??
-      (sdkVendor && VENDOR_ID.test(sdkVendor) ? sdkVendor : undefined) ??
-      matchVendor(host, VENDOR_CATALOG, port) ??
-      registrableVendor(host)
-    );
+    return destinationVendor(host, port, sdkVendor, options.configVendors);
   });
 }
 
@@ -138,12 +126,6 @@ function parseUrl(raw: string | undefined): URL | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** The registrable domain (`api.eu.foo.co.uk` → `foo.co.uk`), or the host for IPs and odd names. */
-function registrableVendor(host: string): string {
-  if (isIP(host) !== 0) return host;
-  return getDomain(host, { allowPrivateDomains: false }) ?? host;
 }
 
 /**
@@ -170,7 +152,7 @@ export function normalizeSpan(span: DecodedSpan, resource: Attributes, options: 
   const host = (str(a, 'server.address', 'net.peer.name') ?? parsedUrl()?.hostname ?? str(a, 'http.host')?.replace(/:\d+$/, ''))?.toLowerCase().replace(/^\[|\]$/g, '');
   if (!host) return { reject: 'no_host' };
   const port = num(a, 'server.port', 'net.peer.port') ?? (parsedUrl()?.port ? Number(parsedUrl()!.port) : undefined);
-  const vendor = destinationVendor(host, port, str(a, 'egress.vendor'), options);
+  const vendor = vendorOf(host, port, str(a, 'egress.vendor'), options);
   if (vendor === IGNORED) return { skip: 'ignored_host' };
 
   if (!/^[0-9a-f]{32}$/.test(span.traceId) || !/^[0-9a-f]{16}$/.test(span.spanId) || /^0+$/.test(span.traceId)) {

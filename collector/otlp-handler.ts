@@ -2,7 +2,7 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { DecodeError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../common/errors.js';
 import type { EgressSpanRow } from '../storage/span-writer.js';
-import { decodeJson, type DecodedResourceSpans } from './otlp-decode.js';
+import { decodeJson, type DecodedResourceSpans } from '../common/otlp-spans.js';
 import { decodeProtobuf } from './otlp-protobuf.js';
 import { normalizeSpan, type NormalizeOptions, type RejectReason } from './normalize.js';
 import { spansAccepted, spansReceived, spansRejected } from './metrics.js';

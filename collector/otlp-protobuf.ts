@@ -1,7 +1,7 @@
 import protobuf from 'protobufjs';
 import { BoundedCache } from '../common/bounded-cache.js';
 import { DecodeError } from '../common/errors.js';
-import type { AttrValue, Attributes, DecodedResourceSpans, DecodedSpan } from './otlp-decode.js';
+import type { AttrValue, Attributes, DecodedResourceSpans, DecodedSpan } from '../common/otlp-spans.js';
 
 /**
  * Decodes an `application/x-protobuf` ExportTraceServiceRequest straight into the collector's

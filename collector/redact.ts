@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { BoundedCache } from '../common/bounded-cache.js';
 import { luhnValid } from '../common/luhn.js';
-import type { AttrValue, Attributes } from './otlp-decode.js';
+import type { AttrValue, Attributes } from '../common/otlp-spans.js';
 
 /**
  * What of a span's attributes may be stored. Values never leave a service (DESIGN.md), but

@@ -24,24 +24,24 @@ describe('policy gate', () => {
     span({ 'server.address': 'api.stripe.com', 'url.template': '/v1/charges', 'egress.request.fields': ['amount:number'] }),
   ]);
 
-  it('reads request PII from OTLP/JSON and names the vendor by attribute, config hosts, or host', () => {
+  it('reads request PII from OTLP/JSON and names the vendor as the collector does: config hosts, attribute, catalog, registrable domain', () => {
     const vendors = testConfig({}, { acme: { hosts: ['*.acme-crm.io'] } }).vendors;
     const flows = piiFlowsFromOtlpJson(file, vendors);
     expect(flows.map((f) => [f.vendor, f.service, f.route, f.field, f.pii])).toEqual([
       ['stripe', 'checkout', '/v1/customers', 'customer.email', 'email'],
       ['stripe', 'checkout', '/v1/customers', 'customer.tax_id', 'ssn'],
       ['acme', 'checkout', '/contacts', 'phone', 'phone'],
-      ['hooks.unknown.dev', 'checkout', '', 'card.number', 'card'],
+      ['unknown.dev', 'checkout', '', 'card.number', 'card'],
     ]);
   });
 
   it('fails on ssn sent to stripe without allowance and passes once the policy allows it', () => {
-    const strict = testConfig({}, { stripe: { allow_pii: ['email'] }, acme: { hosts: ['*.acme-crm.io'], allow_pii: ['phone'] }, 'hooks.unknown.dev': { allow_pii: ['card'] } });
+    const strict = testConfig({}, { stripe: { allow_pii: ['email'] }, acme: { hosts: ['*.acme-crm.io'], allow_pii: ['phone'] }, 'unknown.dev': { allow_pii: ['card'] } });
     const flows = piiFlowsFromOtlpJson(file, strict.vendors);
     const report = policyReport(flows, strict);
     expect(report.ok).toBe(false);
     expect(report.violations.map((v) => [v.vendor, v.route, v.field, v.pii])).toEqual([['stripe', '/v1/customers', 'customer.tax_id', 'ssn']]);
-    const allowed = testConfig({}, { stripe: { allow_pii: ['email', 'ssn'] }, acme: { hosts: ['*.acme-crm.io'], allow_pii: ['phone'] }, 'hooks.unknown.dev': { allow_pii: ['card'] } });
+    const allowed = testConfig({}, { stripe: { allow_pii: ['email', 'ssn'] }, acme: { hosts: ['*.acme-crm.io'], allow_pii: ['phone'] }, 'unknown.dev': { allow_pii: ['card'] } });
     expect(policyReport(flows, allowed)).toMatchObject({ ok: true, violations: [] });
   });
 

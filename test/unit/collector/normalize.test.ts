@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeSpan, type NormalizeOptions } from '../../../collector/normalize.js';
-import type { AttrValue, DecodedSpan } from '../../../collector/otlp-decode.js';
+import type { AttrValue, DecodedSpan } from '../../../common/otlp-spans.js';
 import { templatePath } from '../../../common/route-template.js';
 
 /** Rows carry bigint timestamps, which JSON.stringify refuses. */

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { DecodeError } from '../common/errors.js';
+import { DecodeError } from './errors.js';
+
+/*
+ * OTLP trace data as plain spans: what the collector normalises and what `policy check --spans`
+ * reads from a recorded file, plus the OTLP/JSON mapping. The protobuf wire reader is
+ * collector/otlp-protobuf.ts.
+ */
 
 /** An attribute value after decoding; nested kvlists are flattened away (egress needs none). */
 export type AttrValue = string | number | boolean | AttrValue[];
@@ -127,6 +133,14 @@ export function decodeJson(body: Buffer): DecodedResourceSpans[] {
   } catch (err) {
     throw new DecodeError(`body is not valid JSON: ${(err as Error).message}`);
   }
+  return spansFromOtlpJson(raw);
+}
+
+/**
+ * Spans from a parsed OTLP/JSON ExportTraceServiceRequest or TracesData (the same shape: what
+ * the OTel Collector's file exporter writes, one per line).
+ */
+export function spansFromOtlpJson(raw: unknown): DecodedResourceSpans[] {
   const parsed = jsonRequest.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
