@@ -5,7 +5,9 @@
  *
  *   1. reference: a child process inserts span-like rows in 2,000-row batches (store alone);
  *   2. pipeline: `egresswatch start` in a child process; this process sends OTLP protobuf
- *      batches of 512 spans over loopback and counts acknowledged spans.
+ *      batches of 512 spans over loopback and counts acknowledged spans;
+ *   3. for where the time goes: the collector's per-span JavaScript (decode, normalise, encode)
+ *      on the same payloads in this process, without HTTP or the engine.
  *
  * Env: BENCH_SPANS (default 400 000), BENCH_CONCURRENCY (default 16), BENCH_PROFILE_DIR (write a
  * V8 CPU profile of the pipeline process there).
@@ -16,6 +18,9 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decodeProtobuf } from '../collector/otlp-protobuf.js';
+import { normalizeSpan } from '../collector/normalize.js';
+import { encodeSpans, type EgressSpanRow } from '../storage/span-writer.js';
 import { protobufBatch } from './span-fixtures.js';
 
 const TOTAL = Number(process.env['BENCH_SPANS'] ?? 400_000);
@@ -103,6 +108,33 @@ async function pipeline(): Promise<{ spansPerSecond: number; p50Ms: number; p99M
   }
 }
 
+/** CPU µs per span of decode + normalise + encode (Native) over the bench payloads. */
+function collectorJsMicros(): number {
+  const payloads = Array.from({ length: 32 }, (_, i) => Buffer.from(protobufBatch(BATCH, i)));
+  const options = { configVendors: [], ignoreHosts: [], maxAgeMs: 30 * 86_400_000 };
+  const run = (requests: number): number => {
+    let spans = 0;
+    for (let i = 0; i < requests; i++) {
+      const rows: EgressSpanRow[] = [];
+      const nowMs = Date.now();
+      for (const { resource, spans: list } of decodeProtobuf(payloads[i % payloads.length]!)) {
+        for (const span of list) {
+          const result = normalizeSpan(span, resource, options, nowMs);
+          if ('row' in result) rows.push(result.row);
+        }
+      }
+      spans += encodeSpans({ scratchDir: 'unused' }, rows).rows;
+    }
+    return spans;
+  };
+  run(100); // warm-up: JIT and the decoder's caches
+  const before = process.cpuUsage();
+  const spans = run(400);
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / spans;
+}
+
+const jsMicros = collectorJsMicros();
 const ref = reference();
 const e2e = await pipeline();
 const ratio = e2e.spansPerSecond / ref.rowsPerSecond;
@@ -112,6 +144,7 @@ const lines = [
   `  end-to-end acknowledged (OTLP protobuf over loopback):       ${Math.round(e2e.spansPerSecond).toLocaleString('en-US')} spans/s  (${e2e.failures} non-200)`,
   `  ratio end-to-end / store alone:                              ${ratio.toFixed(2)}   (target >= 0.80)`,
   `  request latency p50 / p99:                                   ${e2e.p50Ms.toFixed(1)} ms / ${e2e.p99Ms.toFixed(1)} ms`,
+  `  collector JavaScript per span (decode, normalise, encode):   ${jsMicros.toFixed(1)} µs CPU (no HTTP, no engine)`,
   `  collector RSS idle / peak:                                   ${e2e.idleRssMb.toFixed(0)} MB / ${e2e.peakRssMb.toFixed(0)} MB   (target peak <= 512 MB)`,
 ];
 process.stdout.write(lines.join('\n') + '\n');

@@ -67,7 +67,7 @@ export interface SpanChunk {
 }
 
 /** Encodes rows for `store`'s transport; insert one or more chunks with `insertSpanChunks`. */
-export function encodeSpans(store: Store, rows: readonly EgressSpanRow[]): SpanChunk {
+export function encodeSpans(store: Pick<Store, 'scratchDir'>, rows: readonly EgressSpanRow[]): SpanChunk {
   if (store.scratchDir !== undefined) return { rows: rows.length, data: encodeNativeBlock(SPAN_COLUMNS, rows) };
   let text = '';
   for (const row of rows) text += JSON.stringify({ ...row, timestamp_ns: undefined, timestamp: nanosToDecimal(row.timestamp_ns) }) + '\n';
