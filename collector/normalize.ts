@@ -22,6 +22,17 @@ export interface NormalizeOptions {
   maxAgeMs: number;
 }
 
+/**
+ * Durations and sizes are stored as UInt64 and handled as JS numbers: anything larger (a
+ * bogus end time, a nonsense size attribute) is capped rather than allowed to fail the batch.
+ */
+const MAX_COUNT = Number.MAX_SAFE_INTEGER;
+const MAX_COUNT_NS = BigInt(MAX_COUNT);
+
+function count(value: number | undefined): number {
+  return value === undefined ? 0 : Math.min(MAX_COUNT, Math.max(0, Math.trunc(value)));
+}
+
 /** Clock skew tolerated for spans from the future. */
 const MAX_FUTURE_MS = 3_600_000;
 
@@ -176,6 +187,7 @@ export function normalizeSpan(span: DecodedSpan, resource: Attributes, options: 
   const sentHash = str(a, 'egress.request.shape_hash');
   const shapeHash = sentHash && /^[\w-]{1,64}$/.test(sentHash) ? sentHash : shapeHashOf(requestFields);
 
+  const durationNs = span.endNs - span.startNs;
   return {
     row: {
       timestamp_ns: span.startNs,
@@ -189,9 +201,9 @@ export function normalizeSpan(span: DecodedSpan, resource: Attributes, options: 
       route,
       status_code: statusCode,
       error_type: errorType,
-      duration_ns: Number(span.endNs - span.startNs),
-      request_bytes: Math.max(0, Math.trunc(num(a, 'http.request.body.size', 'http.request_content_length') ?? 0)),
-      response_bytes: Math.max(0, Math.trunc(num(a, 'http.response.body.size', 'http.response_content_length') ?? 0)),
+      duration_ns: durationNs > MAX_COUNT_NS ? MAX_COUNT : Number(durationNs),
+      request_bytes: count(num(a, 'http.request.body.size', 'http.request_content_length')),
+      response_bytes: count(num(a, 'http.response.body.size', 'http.response_content_length')),
       request_fields: requestFields,
       request_pii: requestPii,
       response_fields: entries(a.get('egress.response.fields'), isFieldType),

@@ -24,6 +24,13 @@ function span(attrs: Record<string, AttrValue>, kind = 3): DecodedSpan {
 const resource = new Map<string, AttrValue>([['service.name', 'checkout'], ['deployment.environment', 'prod'], ['host.name', 'web-1']]);
 
 describe('normalizeSpan', () => {
+  it('caps a bogus duration or body size instead of letting one span fail the batch', () => {
+    const bogus = { ...span({ 'http.request.method': 'GET', 'server.address': 'api.stripe.com', 'http.request.body.size': 1e300, 'http.response.body.size': -5 }) };
+    bogus.endNs = bogus.startNs + 2n ** 62n;
+    const r = normalizeSpan(bogus, resource, options, NOW);
+    expect(r).toMatchObject({ row: { duration_ns: Number.MAX_SAFE_INTEGER, request_bytes: Number.MAX_SAFE_INTEGER, response_bytes: 0 } });
+  });
+
   it('maps stable semconv and egress attributes into a row, with exact nanosecond time', () => {
     const r = normalizeSpan(
       span({
