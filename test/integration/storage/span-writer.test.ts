@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../../storage/migrate.js';
-import { insertSpans, type EgressSpanRow } from '../../../storage/span-writer.js';
+import { encodeSpans, insertSpanChunks, insertSpans, type EgressSpanRow } from '../../../storage/span-writer.js';
 import { openStore, type Store } from '../../../storage/store.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
@@ -92,6 +92,22 @@ describe('span writer on the embedded store (Native blocks)', () => {
       response_pii: ['id:email'],
       attributes: { 'user_agent.original': 'node', 'resource.host.name': 'web-1', 'x.long': 'v'.repeat(300) },
     });
+  });
+
+  it('writes the same rows through the JSONEachRow path a ClickHouse server gets', async () => {
+    // A server transport has no scratch dir; the engine takes the JSON text just the same.
+    const asServer: Store = { ...store, scratchDir: undefined };
+    const exactNs = 1_795_000_000_987_654_321n;
+    const chunk = encodeSpans(asServer, [row({ timestamp_ns: exactNs, trace_id: '33333333333333333333333333333333', attributes: { 'resource.host.name': 'web-2' } })]);
+    expect(typeof chunk.data).toBe('string');
+    await insertSpanChunks(asServer, [chunk], 30_000);
+    const stored = await (
+      await store.client.query({
+        query: "SELECT toString(toUnixTimestamp64Nano(timestamp)) AS ns, request_fields, attributes FROM egress_spans WHERE trace_id = '33333333333333333333333333333333'",
+        format: 'JSONEachRow',
+      })
+    ).json();
+    expect(stored).toEqual([{ ns: exactNs.toString(), request_fields: ['amount:number'], attributes: { 'resource.host.name': 'web-2' } }]);
   });
 
   it('feeds the rollup and the data map in the same insert, and leaves no batch file behind', async () => {
