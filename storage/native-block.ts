@@ -14,10 +14,9 @@
 /** A column of one block: name, Native type, and how to write every row's value. */
 export interface NativeColumn<R> {
   name: string;
-  type: 'String' | 'UInt16' | 'UInt64' | 'Array(String)' | 'Map(String, String)' | "DateTime64(9, 'UTC')" | "DateTime64(3, 'UTC')";
+  type: 'String' | 'UInt16' | 'UInt64' | 'Array(String)' | 'Map(String, String)' | "DateTime64(9, 'UTC')";
   /**
-   * String, number (UInt16/UInt64 ≤ 2^53; DateTime64(3) milliseconds), bigint (DateTime64(9)
-   * nanoseconds), string[] (frozen when
+   * String, number (UInt16/UInt64, ≤ 2^53), bigint (DateTime64 ticks), string[] (frozen when
    * many rows share it) or Record<string, string>.
    */
   value: (row: R) => unknown;
@@ -163,10 +162,6 @@ function writeColumn<R>(out: ByteWriter, column: NativeColumn<R>, rows: readonly
       return;
     case "DateTime64(9, 'UTC')":
       for (const row of rows) out.int64(value(row) as bigint);
-      return;
-    case "DateTime64(3, 'UTC')":
-      // Milliseconds since the epoch are positive and far below 2^53.
-      for (const row of rows) out.uint64(value(row) as number);
       return;
     case 'Array(String)': {
       const lists = rows.map((row) => value(row) as readonly string[]);

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataMapBuilder, mergeDataMapRows, type DataMapRow } from './data-map.js';
 import { encodeNativeBlock, type NativeColumn } from './native-block.js';
 import { wrapStoreError, type Store } from './store.js';
 
@@ -55,50 +54,29 @@ const SPAN_COLUMNS: readonly NativeColumn<EgressSpanRow>[] = [
   { name: 'shape_hash', type: 'String', value: (r) => r.shape_hash },
   { name: 'attributes', type: 'Map(String, String)', value: (r) => r.attributes },
 ];
-const SPAN_COLUMN_LIST = SPAN_COLUMNS.map((c) => c.name).join(', ');
-
-/** The columns of `egress_fields`, the data map. */
-const DATA_MAP_COLUMNS: readonly NativeColumn<DataMapRow>[] = [
-  { name: 'vendor', type: 'String', value: (r) => r.vendor },
-  { name: 'service', type: 'String', value: (r) => r.service },
-  { name: 'route', type: 'String', value: (r) => r.route },
-  { name: 'direction', type: 'String', value: (r) => r.direction },
-  { name: 'field', type: 'String', value: (r) => r.field },
-  { name: 'type', type: 'String', value: (r) => r.type },
-  { name: 'pii', type: 'String', value: (r) => r.pii },
-  { name: 'first_seen', type: "DateTime64(3, 'UTC')", value: (r) => r.firstSeenMs },
-  { name: 'last_seen', type: "DateTime64(3, 'UTC')", value: (r) => r.lastSeenMs },
-  { name: 'calls', type: 'UInt64', value: (r) => r.calls },
-];
-const DATA_MAP_COLUMN_LIST = DATA_MAP_COLUMNS.map((c) => c.name).join(', ');
+const COLUMN_LIST = SPAN_COLUMNS.map((c) => c.name).join(', ');
 
 /**
- * Rows already encoded for the store's transport (a Native block for the embedded engine,
- * JSONEachRow text for a server) with their data-map entries. Encoding when a request arrives
- * keeps what waits for the next batch compact (≈160 bytes a row instead of an object graph the
- * garbage collector walks).
+ * Rows already encoded for the store's transport: a Native block for the embedded engine,
+ * JSONEachRow text for a server. Encoding when a request arrives keeps what waits for the next
+ * batch compact (≈160 bytes a row instead of an object graph the garbage collector walks).
  */
 export interface SpanChunk {
   readonly rows: number;
   readonly data: Buffer | string;
-  readonly dataMap: readonly DataMapRow[];
 }
 
 /** Encodes rows for `store`'s transport; insert one or more chunks with `insertSpanChunks`. */
 export function encodeSpans(store: Pick<Store, 'scratchDir'>, rows: readonly EgressSpanRow[]): SpanChunk {
-  const map = new DataMapBuilder();
-  for (const row of rows) map.addSpan(row);
-  if (store.scratchDir !== undefined) return { rows: rows.length, data: encodeNativeBlock(SPAN_COLUMNS, rows), dataMap: map.rows() };
+  if (store.scratchDir !== undefined) return { rows: rows.length, data: encodeNativeBlock(SPAN_COLUMNS, rows) };
   let text = '';
   for (const row of rows) text += JSON.stringify({ ...row, timestamp_ns: undefined, timestamp: nanosToDecimal(row.timestamp_ns) }) + '\n';
-  return { rows: rows.length, data: text, dataMap: map.rows() };
+  return { rows: rows.length, data: text };
 }
 
 /**
- * Inserts chunks: their data-map entries into `egress_fields`, then their rows into
- * `egress_spans` in one statement (the materialized view fills the per-minute rollup in the same
- * insert). The data map goes first: if the spans then fail, the sender's retry only counts the
- * fields twice, never stores a span twice. Resolves once the engine has written the parts.
+ * Inserts chunks into `egress_spans` in one statement; the materialized views fill the rollups
+ * and the data map in the same insert. Resolves once the engine has written the part.
  */
 export async function insertSpanChunks(store: Store, chunks: readonly SpanChunk[], timeoutMs: number): Promise<void> {
   const rows = chunks.reduce((n, c) => n + c.rows, 0);
@@ -106,13 +84,8 @@ export async function insertSpanChunks(store: Store, chunks: readonly SpanChunk[
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), timeoutMs);
   try {
-    const dataMap = mergeDataMapRows(chunks.flatMap((c) => c.dataMap));
-    if (dataMap.length > 0) await insertDataMapRows(store, dataMap, abort.signal);
-    if (store.scratchDir !== undefined) {
-      await insertNativeBlocks(store, store.scratchDir, 'egress_spans', SPAN_COLUMN_LIST, chunks.map((c) => c.data as Buffer), abort.signal);
-    } else {
-      await insertJsonLines(store, 'egress_spans', chunks.map((c) => c.data as string).join(''), abort.signal);
-    }
+    if (store.scratchDir !== undefined) await insertNative(store, store.scratchDir, chunks, abort.signal);
+    else await insertJson(store, chunks, abort.signal);
   } catch (err) {
     throw wrapStoreError(err, abort.signal.aborted ? `insert of ${rows} spans timed out after ${timeoutMs} ms` : `insert of ${rows} spans failed`);
   } finally {
@@ -125,38 +98,25 @@ export function insertSpans(store: Store, rows: readonly EgressSpanRow[], timeou
   return insertSpanChunks(store, [encodeSpans(store, rows)], timeoutMs);
 }
 
-/** Adds data-map entries to `egress_fields` (an aggregating table: entries of one key are summed). */
-export async function insertDataMapRows(store: Store, rows: readonly DataMapRow[], signal?: AbortSignal): Promise<void> {
-  if (store.scratchDir !== undefined) {
-    await insertNativeBlocks(store, store.scratchDir, 'egress_fields', DATA_MAP_COLUMN_LIST, [encodeNativeBlock(DATA_MAP_COLUMNS, rows)], signal);
-    return;
-  }
-  let text = '';
-  for (const r of rows) {
-    text += JSON.stringify({ vendor: r.vendor, service: r.service, route: r.route, direction: r.direction, field: r.field, type: r.type, pii: r.pii, first_seen: (r.firstSeenMs / 1000).toFixed(3), last_seen: (r.lastSeenMs / 1000).toFixed(3), calls: r.calls }) + '\n';
-  }
-  await insertJsonLines(store, 'egress_fields', text, signal);
-}
-
 /**
- * Embedded engine: Native blocks, one after another, in a scratch file that the engine reads
- * with `file()` (a Native stream is a sequence of blocks). chDB takes an insert's data only as
- * text inline in the statement, and parsing JSONEachRow span rows cost it ~20 µs a row; Native
- * costs ~1 µs. The file lives only for the statement.
+ * Embedded engine: the chunks' Native blocks, one after another, in a scratch file that the
+ * engine reads with `file()` (a Native stream is a sequence of blocks). chDB takes an insert's
+ * data only as text inline in the statement, and parsing JSONEachRow span rows cost it ~20 µs a
+ * row; Native costs ~1 µs. The file lives only for the statement.
  */
-async function insertNativeBlocks(store: Store, scratchDir: string, table: string, columns: string, blocks: Buffer[], signal: AbortSignal | undefined): Promise<void> {
-  const path = join(scratchDir, `${table}-${randomUUID()}.native`);
+async function insertNative(store: Store, scratchDir: string, chunks: readonly SpanChunk[], signal: AbortSignal): Promise<void> {
+  const path = join(scratchDir, `spans-${randomUUID()}.native`);
   const file = await open(path, 'w');
   try {
-    await file.writev(blocks);
+    await file.writev(chunks.map((c) => c.data as Buffer));
   } finally {
     await file.close();
   }
   try {
     await store.client.command({
-      query: `INSERT INTO ${table} (${columns}) SELECT ${columns} FROM file({path:String}, 'Native')`,
+      query: `INSERT INTO egress_spans (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM file({path:String}, 'Native')`,
       query_params: { path },
-      ...(signal ? { abort_signal: signal } : {}),
+      abort_signal: signal,
     });
   } finally {
     await rm(path, { force: true });
@@ -168,8 +128,9 @@ async function insertNativeBlocks(store: Store, scratchDir: string, table: strin
  * with the rows inline: the client's per-row object stream costs more than the serialisation.
  * The rows are JSON we produced, not user text.
  */
-async function insertJsonLines(store: Store, table: string, text: string, signal: AbortSignal | undefined): Promise<void> {
-  await store.client.command({ query: `INSERT INTO ${table} FORMAT JSONEachRow\n${text}`, ...(signal ? { abort_signal: signal } : {}) });
+async function insertJson(store: Store, chunks: readonly SpanChunk[], signal: AbortSignal): Promise<void> {
+  const body = 'INSERT INTO egress_spans FORMAT JSONEachRow\n' + chunks.map((c) => c.data as string).join('');
+  await store.client.command({ query: body, abort_signal: signal });
 }
 
 /** Nanoseconds since the epoch as `seconds.fraction`, which DateTime64(9) parses exactly. */

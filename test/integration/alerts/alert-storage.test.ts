@@ -11,7 +11,6 @@ import type { Finding } from '../../../common/types.js';
 import { listAlerts } from '../../../storage/alert-store.js';
 import { migrate } from '../../../storage/migrate.js';
 import { openStore, type Store } from '../../../storage/store.js';
-import { recordDataMapFromSpans } from '../../../storage/data-map-backfill.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 const MIN = 60_000;
@@ -87,8 +86,6 @@ describe('alerts, silences and the policy gate on the embedded store', () => {
         { timestamp: now, service: 'checkout', vendor: 'stripe', host: 'api.stripe.com', method: 'POST', route: '/v1/customers', status_code: 200, request_fields: ['email:string', 'tax_id:string'], request_pii: ['email:email', 'tax_id:ssn'], response_fields: [], response_pii: ['phone:phone'], attributes: {} },
       ],
     });
-    // Written with SQL, not the span writer: the data map is built from what is stored.
-    await recordDataMapFromSpans(store, { fromMs: 0, toMs: Date.now() + 86_400_000 });
     const strict = parseConfig({ vendors: { stripe: { allow_pii: ['email'] } } });
     const report = await policyViolations(store, Date.now() - 3_600_000, strict);
     expect(report.ok).toBe(false);

@@ -5,7 +5,6 @@ import { alertApiRoutes } from '../../../cli/commands/alerts.js';
 import { parseConfig } from '../../../common/config/index.js';
 import { migrate } from '../../../storage/migrate.js';
 import { openStore, type Store } from '../../../storage/store.js';
-import { recordDataMapFromSpans } from '../../../storage/data-map-backfill.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 describe('alerts, silences and policy on the local JSON API', () => {
@@ -47,8 +46,6 @@ describe('alerts, silences and policy on the local JSON API', () => {
       format: 'JSONEachRow',
       values: [{ timestamp: now, service: 'checkout', vendor: 'stripe', host: 'api.stripe.com', method: 'POST', route: '/v1/customers', status_code: 200, request_fields: ['ssn:string'], request_pii: ['ssn:ssn'], attributes: {} }],
     });
-    // Written with SQL, not the span writer: the data map is built from what is stored.
-    await recordDataMapFromSpans(store, { fromMs: 0, toMs: Date.now() + 86_400_000 });
     const policy = (await app.inject({ method: 'GET', url: '/api/policy?since=1d', headers: auth })).json();
     expect(policy).toMatchObject({ ok: false, violations: [{ vendor: 'stripe', route: '/v1/customers', field: 'ssn', pii: 'ssn' }], flows: [{ vendor: 'stripe', pii: 'ssn' }] });
   });

@@ -8,7 +8,6 @@ import { recordAlerts } from '../../../storage/alert-store.js';
 import { registerConsoleRoutes } from '../../../dashboards/console-routes.js';
 import { migrate } from '../../../storage/migrate.js';
 import { openStore, type Store } from '../../../storage/store.js';
-import { recordDataMapFromSpans } from '../../../storage/data-map-backfill.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 // The console as `start` serves it: a real fastify on 127.0.0.1 with the JSON API next to it,
@@ -109,8 +108,6 @@ describe('built-in console', () => {
         },
       ],
     });
-    // Written with SQL, not the span writer: the data map is built from what is stored.
-    await recordDataMapFromSpans(store, { fromMs: 0, toMs: Date.now() + 86_400_000 });
     await recordAlerts(store, [
       {
         fingerprint: 'f1',

@@ -3,7 +3,6 @@ import { loadDashboards } from '../../../dashboards/dashboard-files.js';
 import { dashboardQueries, expandPanelSql, type DashboardQuery, type VariableValue } from '../../../dashboards/panel-sql.js';
 import { migrate } from '../../../storage/migrate.js';
 import { openStore, type Store } from '../../../storage/store.js';
-import { recordDataMapFromSpans } from '../../../storage/data-map-backfill.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 // Every panel of every dashboard runs against the embedded store with the plugin's macros
@@ -77,8 +76,6 @@ describe('dashboard panels on the embedded store', () => {
       span('2026-11-23 10:06:00', { ...twilio, duration_ns: 60_000_000 }),
       span('2026-11-23 10:30:00', { ...openai, duration_ns: 900_000_000 }),
     ]);
-    // Written with SQL, not the span writer: the data map is built from what is stored.
-    await recordDataMapFromSpans(store, { fromMs: 0, toMs: Date.now() + 86_400_000 });
     await store.client.insert({
       table: 'alerts',
       format: 'JSONEachRow',

@@ -1,4 +1,3 @@
-import { recordDataMapFromSpans } from '../../../storage/data-map-backfill.js';
 import type { Store } from '../../../storage/store.js';
 
 /** One synthetic (service → vendor) flow, generated server-side with INSERT … SELECT. */
@@ -24,8 +23,7 @@ function dt(ms: number): string {
 
 /**
  * Inserts Poisson-like traffic for a flow over [from, to) straight into egress_spans; the
- * materialized view fills egress_minute, and the flow's data map is recorded as the span writer
- * would have. `factor` scales the rate (incidents).
+ * materialized views fill egress_minute and egress_fields. `factor` scales the rate (incidents).
  */
 export async function insertFlow(store: Store, flow: Flow, from: number, to: number, factor = 1): Promise<void> {
   const minutes = Math.round((to - from) / 60_000);
@@ -62,5 +60,4 @@ export async function insertFlow(store: Store, flow: Flow, from: number, to: num
       rate: flow.perMinute * factor,
     },
   });
-  await recordDataMapFromSpans(store, { fromMs: from, toMs: to, vendor: flow.vendor, service: flow.service, route: flow.route });
 }

@@ -5,7 +5,6 @@ import { startRedisServer, type OwnedRedis } from '../../../queue/redis-server.j
 import { listAlerts } from '../../../storage/alert-store.js';
 import { migrate } from '../../../storage/migrate.js';
 import { openStore, type Store } from '../../../storage/store.js';
-import { recordDataMapFromSpans } from '../../../storage/data-map-backfill.js';
 import { startWorkerRole, VENDOR_QUEUE, type WorkerRole } from '../../../cli/worker-role.js';
 import { startFakeReceivers } from '../alerts/fake-receivers.js';
 import { tempDir } from '../../helpers/temp-dir.js';
@@ -70,7 +69,6 @@ beforeAll(async () => {
   // Ten quiet minutes of traffic, then `ssn` starts flowing to stripe, which allows only email.
   for (let m = 0; m < 10; m++) await store.client.insert({ table: 'egress_spans', values: spans(t0 + m * MINUTE, 5, []), format: 'JSONEachRow' });
   await store.client.insert({ table: 'egress_spans', values: spans(t0 + 10 * MINUTE, 5, ['customer.ssn:ssn']), format: 'JSONEachRow' });
-  await recordDataMapFromSpans(store, { fromMs: t0, toMs: t0 + 11 * MINUTE });
 });
 
 afterAll(async () => {
