@@ -1,4 +1,4 @@
-import { parsePartialJson } from './partial-json.js';
+import { scanJsonShape } from './json-shape-scanner.js';
 import type { ClassifierOptions } from './pii-classifier.js';
 import { SchemaTree, type BodyShape, type ShapeLimits } from './schema-tree.js';
 
@@ -33,19 +33,7 @@ export function extractShape(
   classifier: ClassifierOptions,
   tree: SchemaTree = new SchemaTree(limits, classifier),
 ): BodyShape | undefined {
-  if (kind === 'form') return shapeOfForm(text, tree, cut);
-  let value: unknown;
-  let complete = true;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    const partial = parsePartialJson(text);
-    // A body that does not even start as JSON has no shape.
-    if (partial.value === undefined || typeof partial.value !== 'object') return undefined;
-    value = partial.value;
-    complete = partial.complete;
-  }
-  return tree.shape(value, cut || !complete);
+  return kind === 'form' ? shapeOfForm(text, tree, cut) : scanJsonShape(text, tree, cut);
 }
 
 /**
@@ -53,7 +41,7 @@ export function extractShape(
  * `card[number]` → `card.number`, `items[0][qty]` → `items[].qty`, `tags[]` → `tags[]`.
  * Every value is a string on the wire.
  */
-function shapeOfForm(text: string, tree: SchemaTree, cut: boolean): BodyShape {
+function shapeOfForm(text: string, tree: SchemaTree, cut: boolean): BodyShape | undefined {
   const nested: Record<string, unknown> = {};
   let pairs: URLSearchParams;
   try {
@@ -61,6 +49,7 @@ function shapeOfForm(text: string, tree: SchemaTree, cut: boolean): BodyShape {
   } catch {
     return { fields: [], pii: [], truncated: true };
   }
+  // Forms are nested here and then read like a JSON body, so both kinds share one walk.
   for (const [name, value] of pairs) {
     const segments = formKeySegments(name);
     let node: Record<string, unknown> | unknown[] = nested;
@@ -84,7 +73,7 @@ function shapeOfForm(text: string, tree: SchemaTree, cut: boolean): BodyShape {
       }
     });
   }
-  return tree.shape(nested, cut);
+  return scanJsonShape(JSON.stringify(nested), tree, cut);
 }
 
 /** `a[b][0][]` → `['a', 'b', '0', '']`; a key without brackets is one segment. */

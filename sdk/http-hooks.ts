@@ -2,6 +2,7 @@ import type { Span } from '@opentelemetry/api';
 import type { HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
 import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { attachCapture, CallCapture, peekCapture, safely } from './call-capture.js';
+import { MethodTap } from './method-tap.js';
 import { isIgnoredDestination } from './request-filter.js';
 import { templatePath } from '../common/route-template.js';
 import type { ResolvedCaptureSettings } from './settings.js';
@@ -9,11 +10,11 @@ import type { ShapeSampler } from './shape-sampler.js';
 
 /**
  * Hooks for `@opentelemetry/instrumentation-http` that observe outgoing bodies without touching
- * the application's streams: `write`/`end` of the ClientRequest are wrapped on that one instance
- * (the bytes go through unchanged, return values and callbacks untouched), and the response's
- * `push` is wrapped so chunks are seen as the parser hands them to the stream. No 'data'
- * listener, no `resume()`, no read: a body the app never reads stays unread, and backpressure
- * works as before. Every hook body is wrapped so an SDK fault cannot reach the call.
+ * the application's streams: `write`/`end` of the ClientRequest are tapped (the bytes go through
+ * unchanged, return values and callbacks untouched), and so is the response's `push`, so chunks
+ * are seen as the parser hands them to the stream. No 'data' listener, no `resume()`, no read: a
+ * body the app never reads stays unread, and backpressure works as before. Every hook body is
+ * wrapped so an SDK fault cannot reach the call.
  */
 export function egressHttpHooks(
   settings: ResolvedCaptureSettings,
@@ -36,7 +37,8 @@ export function egressHttpHooks(
         const shapes = settings.shapesEnabled && (sampler.capturesAll || sampler.shouldCapture(`${request.method} ${request.host}${templatePath(request.path)}`));
         const capture = new CallCapture(settings, shapes);
         attachCapture(span, capture);
-        wrapOutgoing(request, capture);
+        requestWrites.watch(request, capture);
+        requestEnds.watch(request, capture);
       });
     },
     responseHook: (span: Span, response: IncomingMessage | object) => {
@@ -46,11 +48,7 @@ export function egressHttpHooks(
         const res = response as IncomingMessage;
         capture.responseContentType = headerText(res.headers['content-type']);
         capture.responseEncoding = headerText(res.headers['content-encoding']);
-        const push = res.push;
-        res.push = function observedPush(this: IncomingMessage, chunk: unknown, encoding?: BufferEncoding): boolean {
-          safely(() => capture.response.observe(chunk, encoding));
-          return push.call(this, chunk, encoding);
-        };
+        responsePushes.watch(res, capture);
       });
     },
   };
@@ -60,32 +58,24 @@ function isClientRequest(request: ClientRequest | IncomingMessage): request is C
   return typeof (request as ClientRequest).getHeader === 'function' && typeof (request as ClientRequest).write === 'function';
 }
 
-type WriteArgs = Parameters<ClientRequest['write']>;
-type EndArgs = Parameters<ClientRequest['end']>;
+// `write(chunk, encoding?, callback?)`, `end(chunk?, encoding?, callback?)` and `end(callback)`.
+const requestWrites = new MethodTap<ClientRequest, CallCapture>('write', (capture, request, args) => observeRequest(capture, request, args));
+const requestEnds = new MethodTap<ClientRequest, CallCapture>('end', (capture, request, args) => {
+  if (typeof args[0] !== 'function') observeRequest(capture, request, args);
+  else noteRequestHeaders(capture, request);
+});
+const responsePushes = new MethodTap<IncomingMessage, CallCapture>('push', (capture, _response, args) => capture.response.observe(args[0], args[1]));
 
-function wrapOutgoing(request: ClientRequest, capture: CallCapture): void {
-  const write = request.write;
-  const end = request.end;
-  const noteHeaders = (): void => {
-    if (capture.requestContentType === undefined) {
-      capture.requestContentType = headerText(request.getHeader('content-type')) ?? '';
-      capture.requestEncoding = headerText(request.getHeader('content-encoding'));
-    }
-  };
-  request.write = function observedWrite(this: ClientRequest, ...args: WriteArgs): boolean {
-    safely(() => {
-      noteHeaders();
-      capture.request.observe(args[0], args[1]);
-    });
-    return write.apply(this, args);
-  } as ClientRequest['write'];
-  request.end = function observedEnd(this: ClientRequest, ...args: EndArgs): ClientRequest {
-    safely(() => {
-      noteHeaders();
-      if (typeof args[0] !== 'function') capture.request.observe(args[0], args[1]);
-    });
-    return end.apply(this, args);
-  } as ClientRequest['end'];
+function observeRequest(capture: CallCapture, request: ClientRequest, args: unknown[]): void {
+  noteRequestHeaders(capture, request);
+  capture.request.observe(args[0], args[1]);
+}
+
+/** Headers are final once the body starts, so they are read at the first write. */
+function noteRequestHeaders(capture: CallCapture, request: ClientRequest): void {
+  if (capture.requestContentType !== undefined) return;
+  capture.requestContentType = headerText(request.getHeader('content-type')) ?? '';
+  capture.requestEncoding = headerText(request.getHeader('content-encoding'));
 }
 
 function headerText(value: string | number | string[] | undefined): string | undefined {

@@ -85,17 +85,18 @@ const keyCache = new Map<string, KeyInfo>();
 
 /** The normalised name and name hint of a field, memoised; callers may keep it per field. */
 export function fieldNameInfo(fieldName: string): KeyInfo {
-  return keyInfo(fieldName);
-}
-
-function keyInfo(fieldName: string): KeyInfo {
   let info = keyCache.get(fieldName);
   if (info) return info;
-  const normalised = normaliseFieldName(fieldName);
-  info = { normalised, hint: NAME_HINTS.get(normalised) ?? suffixHint(normalised) };
+  info = describeFieldName(fieldName);
   if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
   keyCache.set(fieldName, info);
   return info;
+}
+
+/** As {@link fieldNameInfo} but not memoised, for keys that are values (ids, emails used as keys). */
+export function describeFieldName(fieldName: string): KeyInfo {
+  const normalised = normaliseFieldName(fieldName);
+  return { normalised, hint: NAME_HINTS.get(normalised) ?? suffixHint(normalised) };
 }
 
 /**
@@ -111,7 +112,7 @@ export function classifyValue(
   info?: KeyInfo,
 ): PiiMatch[] {
   if (typeof value === 'boolean' || value === '') return [];
-  const { normalised, hint } = info ?? keyInfo(fieldName);
+  const { normalised, hint } = info ?? fieldNameInfo(fieldName);
   const scores = typeof value === 'string' ? valueScores(value, options.defaultPhoneCountry) : NONE;
   if (scores.length === 0 && !hint && options.custom.length === 0) return [];
 
@@ -148,70 +149,105 @@ function safeTest(custom: CustomPiiClass, value: string, fieldName: string): boo
   }
 }
 
+// The value detectors valueChecks may ask for, as bits.
+const EMAIL = 1;
+const CARD = 2;
+const SSN = 4;
+const IP = 8;
+/** Only when no card or SSN matched: those digit strings would also parse as phone numbers. */
+const PHONE = 16;
+const GEO = 32;
+const BEARER = 64;
+const IBAN = 128;
+const JWT = 256;
+const API_KEY = 512;
+
 /**
- * Runs only the detectors a value could possibly satisfy, decided by one pass over its
- * characters: most strings in API bodies are words, codes and ids, and they should cost
- * a scan, not a dozen regexes and a phone-number parse.
+ * Which value detectors `text[start, end)` could possibly satisfy, decided by one pass over its
+ * characters (0 for most values): strings in API bodies are mostly words, codes and ids, and
+ * they should cost a scan, not a dozen regexes and a phone-number parse. Works on a range so a
+ * body scanner can rule a value out before it even builds the string.
  */
-function valueScores(value: string, phoneCountry: string): ReadonlyArray<[string, number]> {
-  const length = value.length;
-  if (length < 6) return NONE;
+function valueChecks(text: string, start: number, end: number): number {
+  if (end - start < 6) return 0;
   let digits = 0;
   let letters = 0;
   let spaces = 0;
   let at = 0;
   let dots = 0;
   let colons = 0;
-  for (let i = 0; i < length; i++) {
-    const c = value.charCodeAt(i);
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
     if (c >= 48 && c <= 57) digits++;
     else if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) letters++;
     else if (c === 32) {
       // Words with spaces (names, descriptions, messages) are the commonest strings, and only
       // `Bearer <token>` or a spaced IBAN can match among them (an email, IP, card or phone has
       // no letters beside a space): decide now instead of scanning the rest.
-      if (letters > 0 && !value.startsWith('Bearer ') && !value.startsWith('bearer ') && !isIbanStart(value)) return NONE;
+      if (letters > 0 && !isBearerStart(text, start) && !isIbanStart(text, start)) return 0;
       spaces++;
     }
     else if (c === 64) at++;
     else if (c === 46) dots++;
     else if (c === 58) colons++;
   }
+  if (at === 1) return EMAIL;
+  if (at > 0) return 0;
+  if (letters === 0) {
+    let checks = 0;
+    if (digits >= 13 && digits <= 19) checks |= CARD;
+    if (digits === 9) checks |= SSN;
+    if (dots === 3 || colons > 1) checks |= IP;
+    else if (digits >= 7 && digits <= 15 && dots === 0 && colons === 0) checks |= PHONE;
+    if (dots >= 2) checks |= GEO;
+    return checks;
+  }
+  let checks = colons > 1 ? IP : 0;
+  if (spaces > 0) {
+    // Text with spaces: only `Bearer <token>` and a spaced IBAN qualify.
+    if (spaces === 1 && isBearerStart(text, start)) return checks | BEARER;
+    return digits >= 10 && isIbanStart(text, start) ? checks | IBAN : checks;
+  }
+  if (dots === 2 && text.startsWith('eyJ', start)) checks |= JWT;
+  if (end - start >= 20 && digits > 0) checks |= API_KEY;
+  if (digits >= 10 && isIbanStart(text, start)) checks |= IBAN;
+  return checks;
+}
+
+/** True when value detectors could match `text[start, end)`; false means the value is not PII by its looks. */
+export function mayMatchByValue(text: string, start: number, end: number): boolean {
+  return valueChecks(text, start, end) !== 0;
+}
+
+function valueScores(value: string, phoneCountry: string): ReadonlyArray<[string, number]> {
+  const checks = valueChecks(value, 0, value.length);
+  if (checks === 0) return NONE;
   const out: Array<[string, number]> = [];
   const push = (piiClass: string, score: number): void => {
     if (score > 0) out.push([piiClass, score]);
   };
-  if (at === 1) {
-    push('email', detectEmail(value));
-    return out;
-  }
-  if (at > 0) return NONE;
-  if (letters === 0) {
-    if (digits >= 13 && digits <= 19) push('card', detectCard(value));
-    if (digits === 9) push('ssn', detectSsn(value));
-    if (dots === 3 || colons > 1) push('ip_address', detectIp(value));
-    else if (digits >= 7 && digits <= 15 && out.length === 0 && dots === 0 && colons === 0) push('phone', detectPhone(value, phoneCountry));
-    if (dots >= 2) push('geo_location', detectGeo(value));
-    return out;
-  }
-  if (colons > 1) push('ip_address', detectIp(value));
-  if (spaces > 0) {
-    // Text with spaces: only `Bearer <token>` and a spaced IBAN qualify.
-    if (spaces === 1 && (value.startsWith('Bearer ') || value.startsWith('bearer '))) push('bearer_token', detectBearer(value));
-    else if (digits >= 10 && isIbanStart(value)) push('iban', detectIban(value));
-    return out;
-  }
-  if (dots === 2 && value.startsWith('eyJ')) push('jwt', detectJwt(value));
-  if (length >= 20 && digits > 0) push('api_key', detectApiKey(value));
-  if (digits >= 10 && isIbanStart(value)) push('iban', detectIban(value));
+  if ((checks & EMAIL) !== 0) push('email', detectEmail(value));
+  if ((checks & CARD) !== 0) push('card', detectCard(value));
+  if ((checks & SSN) !== 0) push('ssn', detectSsn(value));
+  if ((checks & IP) !== 0) push('ip_address', detectIp(value));
+  if ((checks & PHONE) !== 0 && out.length === 0) push('phone', detectPhone(value, phoneCountry));
+  if ((checks & GEO) !== 0) push('geo_location', detectGeo(value));
+  if ((checks & BEARER) !== 0) push('bearer_token', detectBearer(value));
+  if ((checks & IBAN) !== 0) push('iban', detectIban(value));
+  if ((checks & JWT) !== 0) push('jwt', detectJwt(value));
+  if ((checks & API_KEY) !== 0) push('api_key', detectApiKey(value));
   return out;
 }
 
-function isIbanStart(value: string): boolean {
-  const a = value.charCodeAt(0) & ~32;
-  const b = value.charCodeAt(1) & ~32;
-  const c = value.charCodeAt(2);
-  const d = value.charCodeAt(3);
+function isBearerStart(text: string, start: number): boolean {
+  return text.startsWith('Bearer ', start) || text.startsWith('bearer ', start);
+}
+
+function isIbanStart(text: string, start: number): boolean {
+  const a = text.charCodeAt(start) & ~32;
+  const b = text.charCodeAt(start + 1) & ~32;
+  const c = text.charCodeAt(start + 2);
+  const d = text.charCodeAt(start + 3);
   return a >= 65 && a <= 90 && b >= 65 && b <= 90 && c >= 48 && c <= 57 && d >= 48 && d <= 57;
 }
 

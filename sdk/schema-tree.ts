@@ -1,6 +1,7 @@
 import { PII_CLASSES, type FieldType } from '../common/types.js';
 import { joinPath, pathSegment } from './field-path.js';
-import { classifyValue, fieldNameInfo, type ClassifierOptions, type KeyInfo } from './pii-classifier.js';
+import { jsonStringAt } from './json-string.js';
+import { classifyValue, describeFieldName, fieldNameInfo, mayMatchByValue, type ClassifierOptions, type KeyInfo } from './pii-classifier.js';
 
 /** Bounds on how much of one body is walked. */
 export interface ShapeLimits {
@@ -18,13 +19,14 @@ export interface BodyShape {
   truncated: boolean;
 }
 
+// Field types as bits, in the order of TYPE_NAMES.
 const TYPE_NAMES: ReadonlyArray<FieldType> = ['string', 'number', 'boolean', 'null', 'object', 'array'];
-const STRING = 1;
-const NUMBER = 2;
-const BOOLEAN = 4;
-const NULL = 8;
-const OBJECT = 16;
-const ARRAY = 32;
+export const STRING = 1;
+export const NUMBER = 2;
+export const BOOLEAN = 4;
+export const NULL = 8;
+export const OBJECT = 16;
+export const ARRAY = 32;
 
 // PII classes as bits, so a node's classes are one number that compares in one step. Classes
 // are the built-in ones plus configured custom ones, a fixed handful per process; past 31 the
@@ -51,8 +53,10 @@ function classBit(piiClass: string): number {
  * to, `shownGen`/`shownTypes`/`shownPii` what the last rendered result held, and the rendered
  * `path:type` / `path:class` strings are kept, so a body with a known schema renders nothing.
  */
-interface SchemaNode {
+export interface SchemaNode {
   path: string;
+  /** The raw key its values are classified under (an array's element inherits its array's); see stableKey. */
+  key: string;
   gen: number;
   types: number;
   pii: number;
@@ -65,12 +69,14 @@ interface SchemaNode {
   children: Map<string, SchemaNode> | undefined;
   /** Two raw keys that escape to the same segment (`a:b`, `a_b`) share one node. */
   bySegment: Map<string, SchemaNode> | undefined;
+  /** Named children in the order the last object here listed them (see SchemaTree.member). */
+  order: SchemaNode[] | undefined;
   element: SchemaNode | undefined;
   typeText: Array<string | undefined> | undefined;
   piiText: Array<string | undefined> | undefined;
   /**
    * False when different raw keys reach this node (keys that are values, `{key}`), so nothing
-   * about the key may be cached on it. Otherwise `info` is the key's name analysis and
+   * about the key may be cached on it, `key` included. Otherwise `info` is the key's name analysis and
    * `numberPii` the classes any number under it gets (a number matches by name only), -1 until known.
    */
   stableKey: boolean;
@@ -78,8 +84,9 @@ interface SchemaNode {
   numberPii: number;
 }
 
-const newNode = (path: string, stableKey = true): SchemaNode => ({
+const newNode = (path: string, key: string, stableKey: boolean): SchemaNode => ({
   path,
+  key: stableKey ? key : '',
   stableKey,
   info: undefined,
   numberPii: -1,
@@ -92,19 +99,21 @@ const newNode = (path: string, stableKey = true): SchemaNode => ({
   shownPii: 0,
   children: undefined,
   bySegment: undefined,
+  order: undefined,
   element: undefined,
   typeText: undefined,
   piiText: undefined,
 });
 
 /**
- * A body schema tree, fresh per body or kept per route (see {@link ShapeMemo}). Walking a body
- * marks the nodes it reaches; when the marks equal those of the last result, that result is
- * handed out again (copied), so a route that keeps sending the same schema pays for the walk
- * and the PII checks, not for building paths, strings and arrays.
+ * A body schema tree, fresh per body or kept per route (see {@link ShapeMemo}). A scanner walks
+ * one body through it ({@link begin}, then a field, element or leaf call per value it meets,
+ * then {@link finish}); the nodes reached are marked, and when the marks equal those of the last
+ * result, that result is handed out again (copied), so a route that keeps sending the same
+ * schema pays for the scan and the PII checks, not for building paths, strings and arrays.
  */
 export class SchemaTree {
-  private root = newNode('');
+  private root = newNode('', '', true);
   private nodes = 0;
   private gen = 0;
   private entries = 0;
@@ -121,11 +130,11 @@ export class SchemaTree {
     private readonly classifier: ClassifierOptions,
   ) {}
 
-  /** Walks one parsed body and returns its shape. */
-  shape(value: unknown, cut: boolean): BodyShape {
+  /** Starts a body; returns its root, which holds the top-level value but is no field itself. */
+  begin(): SchemaNode {
     // Keys that are free text would grow a kept tree forever; start over past a generous bound.
     if (this.nodes > 2 * this.limits.maxFields + 64) {
-      this.root = newNode('');
+      this.root = newNode('', '', true);
       this.nodes = 0;
       this.last = undefined;
     }
@@ -134,8 +143,102 @@ export class SchemaTree {
     this.truncated = false;
     this.uncacheable = false;
     this.root.gen = this.gen;
-    this.visit(value, this.root, '', 0);
-    return this.result(cut);
+    return this.root;
+  }
+
+  /** True once the field budget is spent and a bound was hit: nothing more can count, the walk should end. */
+  get exhausted(): boolean {
+    return this.truncated && this.entries >= this.limits.maxFields;
+  }
+
+  /**
+   * Records a value of `type` (a type bit) under `node`. False when that would take a field past
+   * the budget: the value is not recorded and the walk should end.
+   */
+  typed(node: SchemaNode, type: number): boolean {
+    if (node === this.root) return true;
+    this.touch(node);
+    return this.addType(node, type);
+  }
+
+  /** Whether the members of a container at `depth` may be walked; past maxDepth they are not, and the shape is truncated. */
+  mayEnter(depth: number): boolean {
+    if (depth < this.limits.maxDepth) return true;
+    this.truncated = true;
+    return false;
+  }
+
+  /**
+   * The child of `parent` for the key at `text[start, end)` (JSON string contents, `escaped` if
+   * they hold escapes), the `index`-th member of its object; undefined when the key does not
+   * decode. A route's bodies list their keys in the same order call after call, so the key is
+   * first compared in place with the one at that position last time: no string is built and
+   * nothing is hashed. A key new to the tree is decoded into a string of its own before it is kept.
+   */
+  member(parent: SchemaNode, index: number, text: string, start: number, end: number, escaped: boolean): SchemaNode | undefined {
+    const order = (parent.order ??= []);
+    const last = order[index];
+    if (!escaped && last !== undefined && last.key.length === end - start && text.startsWith(last.key, start)) return last;
+    let child = escaped ? undefined : parent.children?.get(text.slice(start, end));
+    if (!child) {
+      const key = jsonStringAt(text, start, end);
+      if (key === undefined) return undefined;
+      child = this.field(parent, key);
+    }
+    if (child.stableKey) order[index] = child;
+    return child;
+  }
+
+  /** The child of `parent` for `key`, added when new. The key may be kept: it must not be a slice of the body (see jsonStringAt). */
+  private field(parent: SchemaNode, key: string): SchemaNode {
+    const known = parent.children?.get(key);
+    if (known) return known;
+    const segment = pathSegment(key);
+    const bySegment = (parent.bySegment ??= new Map());
+    let child = bySegment.get(segment);
+    if (!child) {
+      child = newNode(joinPath(parent.path, segment), key, segment !== '{key}');
+      bySegment.set(segment, child);
+      this.nodes++;
+    }
+    // A key that is a value (an email, an id) must not stay in memory past this body.
+    if (segment !== '{key}') (parent.children ??= new Map()).set(key, child);
+    return child;
+  }
+
+  /** The node every element of the array at `parent` shares. */
+  element(parent: SchemaNode): SchemaNode {
+    let element = parent.element;
+    if (!element) {
+      element = parent.element = newNode(parent.path === '' ? '[]' : `${parent.path}[]`, parent.key, parent.stableKey);
+      this.nodes++;
+    }
+    return element;
+  }
+
+  /**
+   * A string value under `node`, found under field `key`: `text[start, end)` are its JSON string
+   * contents, `escaped` says whether they hold escapes. The value is decoded only when its field
+   * name, a custom class or its characters could make it PII, which most values cannot.
+   */
+  string(node: SchemaNode, key: string, text: string, start: number, end: number, escaped: boolean): void {
+    const info = this.nameInfo(node, key);
+    if (!escaped && !info.hint && this.classifier.custom.length === 0 && !mayMatchByValue(text, start, end)) return;
+    const value = jsonStringAt(text, start, end);
+    if (value !== undefined) this.classify(node, value, key, info);
+  }
+
+  /** A number value under `node`, found under field `key`, written as `text[start, end)`. */
+  number(node: SchemaNode, key: string, text: string, start: number, end: number): void {
+    // Built-in classes match a number by its field name only; only custom classes look at its
+    // digits. Without them a named field's verdict is fixed, so it is worked out once.
+    const byNameOnly = node.stableKey && this.classifier.custom.length === 0;
+    if (byNameOnly && node.numberPii !== -1) {
+      node.pii |= node.numberPii;
+      return;
+    }
+    const bits = this.classify(node, Number(text.slice(start, end)), key, this.nameInfo(node, key));
+    if (byNameOnly) node.numberPii = bits;
   }
 
   private touch(node: SchemaNode): void {
@@ -146,56 +249,20 @@ export class SchemaTree {
     node.extraPii = undefined;
   }
 
-  private visit(value: unknown, node: SchemaNode, key: string, depth: number): void {
-    const type = typeBitOf(value);
-    if (node !== this.root) {
-      this.touch(node);
-      if (!this.addType(node, type)) return;
-    }
-    if (type === OBJECT || type === ARRAY) {
-      if (depth >= this.limits.maxDepth) {
-        this.truncated = true;
-        return;
-      }
-      if (type === ARRAY) {
-        let element = node.element;
-        if (!element) {
-          element = node.element = newNode(node.path === '' ? '[]' : `${node.path}[]`, node.stableKey);
-          this.nodes++;
-        }
-        for (const item of value as unknown[]) {
-          if (this.truncated && this.entries >= this.limits.maxFields) return;
-          this.visit(item, element, key, depth + 1);
-        }
-        return;
-      }
-      const object = value as Record<string, unknown>;
-      for (const k in object) {
-        if (this.truncated && this.entries >= this.limits.maxFields) return;
-        this.visit(object[k], this.child(node, k), k, depth + 1);
-      }
-      return;
-    }
-    if (type === STRING || type === NUMBER) {
-      if (!node.stableKey) {
-        this.classify(node, value as string | number, key, undefined);
-        return;
-      }
-      const info = (node.info ??= fieldNameInfo(key));
-      // Custom classes may test a number's text, so only without them is a number's verdict fixed.
-      if (type === NUMBER && this.classifier.custom.length === 0) {
-        if (node.numberPii === -1) node.numberPii = this.classify(node, value as number, key, info);
-        node.pii |= node.numberPii;
-        return;
-      }
-      this.classify(node, value as string | number, key, info);
-    }
+  /** A named field's own (owned) key; a key that is a value is only known to the walk. */
+  private keyOf(node: SchemaNode, key: string): string {
+    return node.stableKey ? node.key : key;
+  }
+
+  /** What the field name says: kept on the node for names, worked out afresh for keys that are values. */
+  private nameInfo(node: SchemaNode, key: string): KeyInfo {
+    return node.stableKey ? (node.info ??= fieldNameInfo(node.key)) : describeFieldName(key);
   }
 
   /** Adds the value's classes to the node; returns their bits (0 with classes past the bits). */
-  private classify(node: SchemaNode, value: string | number, key: string, info: KeyInfo | undefined): number {
+  private classify(node: SchemaNode, value: string | number, key: string, info: KeyInfo): number {
     let bits = 0;
-    for (const m of classifyValue(value, key, this.classifier, info)) {
+    for (const m of classifyValue(value, this.keyOf(node, key), this.classifier, info)) {
       const bit = classBit(m.piiClass);
       if (bit !== 0) bits |= bit;
       else {
@@ -205,22 +272,6 @@ export class SchemaTree {
     }
     node.pii |= bits;
     return bits;
-  }
-
-  private child(node: SchemaNode, key: string): SchemaNode {
-    const known = node.children?.get(key);
-    if (known) return known;
-    const segment = pathSegment(key);
-    const bySegment = (node.bySegment ??= new Map());
-    let child = bySegment.get(segment);
-    if (!child) {
-      child = newNode(joinPath(node.path, segment), segment !== '{key}');
-      bySegment.set(segment, child);
-      this.nodes++;
-    }
-    // A key that is a value (an email, an id) must not stay in memory past this body.
-    if (segment !== '{key}') (node.children ??= new Map()).set(key, child);
-    return child;
   }
 
   /** False once the field budget is spent; a type already known on the node is always fine. */
@@ -235,7 +286,8 @@ export class SchemaTree {
     return true;
   }
 
-  private result(cut: boolean): BodyShape {
+  /** The shape of the body just walked; `cut` says the walk did not see all of it. */
+  finish(cut: boolean): BodyShape {
     const truncated = this.truncated || cut;
     const last = this.last;
     if (last && !this.uncacheable && last.truncated === truncated && this.unchanged()) {
@@ -285,21 +337,5 @@ export class SchemaTree {
       return !(node.element && node.element.gen === this.gen && !same(node.element));
     };
     return same(this.root) && count === this.lastCount;
-  }
-}
-
-function typeBitOf(value: unknown): number {
-  if (value === null || value === undefined) return NULL;
-  switch (typeof value) {
-    case 'string':
-      return STRING;
-    case 'number':
-      return NUMBER;
-    case 'boolean':
-      return BOOLEAN;
-    case 'object':
-      return Array.isArray(value) ? ARRAY : OBJECT;
-    default:
-      return STRING;
   }
 }

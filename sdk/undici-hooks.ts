@@ -1,22 +1,17 @@
 import type { Span } from '@opentelemetry/api';
 import type { UndiciInstrumentationConfig, UndiciRequest, UndiciResponse } from '@opentelemetry/instrumentation-undici';
 import { attachCapture, CallCapture, peekCapture, safely } from './call-capture.js';
+import { MethodTap } from './method-tap.js';
 import { isIgnoredDestination } from './request-filter.js';
 import { templatePath } from '../common/route-template.js';
 import type { ResolvedCaptureSettings } from './settings.js';
 import type { ShapeSampler } from './shape-sampler.js';
 
-/** The internal undici request as diagnostics_channel hands it over, with the two callbacks we observe. */
-interface UndiciCoreRequest extends UndiciRequest {
-  onBodySent?: (chunk: unknown) => unknown;
-  onData?: (chunk: unknown) => unknown;
-}
-
 /**
  * Hooks for `@opentelemetry/instrumentation-undici` (global `fetch` and undici). undici's core
- * request calls `onBodySent(chunk)` for every request body chunk it writes and `onData(chunk)`
- * for every response body chunk it receives; both are wrapped on that one request object and
- * pass their arguments and return values through (onData's return value is undici's
+ * request (the object diagnostics_channel hands over) calls `onBodySent(chunk)` for every request
+ * body chunk it writes and `onData(chunk)` for every response body chunk it receives; both are
+ * tapped, passing their arguments and return values through (onData's return value is undici's
  * backpressure signal). Nothing reads the fetch Response body.
  */
 export function egressUndiciHooks(
@@ -35,27 +30,14 @@ export function egressUndiciHooks(
     requestHook: (span: Span, request: UndiciRequest) => {
       safely(() => {
         if (!span.isRecording()) return;
-        const core = request as UndiciCoreRequest;
         // The route key is only needed when sampling 1 in N.
         const shapes = settings.shapesEnabled && (sampler.capturesAll || sampler.shouldCapture(`${request.method} ${request.origin}${templatePath(request.path)}`));
         const capture = new CallCapture(settings, shapes, true);
         capture.requestContentType = request.contentType ?? headerValue(request.headers, 'content-type');
         capture.requestEncoding = headerValue(request.headers, 'content-encoding');
         attachCapture(span, capture);
-        const onBodySent = core.onBodySent;
-        if (typeof onBodySent === 'function') {
-          core.onBodySent = function observedBodySent(this: unknown, chunk: unknown): unknown {
-            safely(() => capture.request.observe(chunk));
-            return onBodySent.call(this, chunk);
-          };
-        }
-        const onData = core.onData;
-        if (typeof onData === 'function') {
-          core.onData = function observedData(this: unknown, chunk: unknown): unknown {
-            safely(() => capture.response.observe(chunk));
-            return onData.call(this, chunk);
-          };
-        }
+        bodyChunksSent.watch(request, capture);
+        bodyChunksReceived.watch(request, capture);
       });
     },
     responseHook: (span: Span, info: { request: UndiciRequest; response: UndiciResponse }) => {
@@ -68,6 +50,9 @@ export function egressUndiciHooks(
     },
   };
 }
+
+const bodyChunksSent = new MethodTap<UndiciRequest, CallCapture>('onBodySent', (capture, _request, args) => capture.request.observe(args[0]));
+const bodyChunksReceived = new MethodTap<UndiciRequest, CallCapture>('onData', (capture, _request, args) => capture.response.observe(args[0]));
 
 // `new URL()` on every call's origin costs more than the rest of the ignore check; origins are few.
 const origins = new Map<string, { host: string; port: string }>();

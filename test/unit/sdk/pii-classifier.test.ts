@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyValue, type ClassifierOptions } from '../../../sdk/pii-classifier.js';
+import { classifyValue, mayMatchByValue, type ClassifierOptions } from '../../../sdk/pii-classifier.js';
 import { detectCard, detectIban, detectJwt, detectSsn, luhnValid } from '../../../sdk/pii-detectors.js';
 
 const options: ClassifierOptions = { defaultPhoneCountry: 'US', minConfidence: 0.5, custom: [] };
@@ -95,5 +95,16 @@ describe('classifyValue', () => {
     const [match] = classifyValue('alice@example.com', 'email', options);
     expect(match?.confidence).toBeGreaterThan(0.9);
     expect(classes('Jenny', 'first_name', { ...options, minConfidence: 0.95 })).toEqual([]);
+  });
+
+  it('rules a value out by its characters only when no value detector could match it', () => {
+    const pii = ['alice@example.com', '+14155552671', '(415) 555-2671', '4242 4242 4242 4242', 'GB82 WEST 1234 5698 7654 32', '123-45-6789',
+      '192.168.0.1', '2001:db8::1', JWT, 'sk_live_4eC39HqLyjWDarjtT1zdp7dc', 'Bearer abcdefghijkl', '37.7749,-122.4194'];
+    for (const value of pii) {
+      expect(classes(value), value).not.toEqual([]);
+      // The same check on a range of a larger text, as a body scanner does it.
+      expect(mayMatchByValue(`{"v":"${value}"}`, 6, 6 + value.length), value).toBe(true);
+    }
+    for (const value of ['usd', 'A fine widget of medium size', 'approved_by_network', 'order_123']) expect(mayMatchByValue(value, 0, value.length), value).toBe(false);
   });
 });

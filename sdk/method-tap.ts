@@ -1,0 +1,47 @@
+import { safely } from './call-capture.js';
+
+/**
+ * Calls of one method, observed for the objects registered with {@link MethodTap.watch}. The
+ * method is wrapped once, on the prototype of the first object watched, not on each object:
+ * an own `write` or `onData` on every request object would give request objects a hidden class
+ * the HTTP client's optimised code was not built for, and would cost closures per call.
+ *
+ * The original runs exactly as before: same `this`, arguments and return value, exceptions
+ * untouched. The observer runs first, inside `safely`, and only for watched objects; everything
+ * else (calls the SDK does not instrument, calls after shutdown) just pays a WeakMap lookup.
+ */
+export class MethodTap<Target extends object, Watch> {
+  private readonly watched = new WeakMap<Target, Watch>();
+  /** Prototypes looked at, wrapped or not. */
+  private readonly seen = new WeakSet<object>();
+  private readonly wrappers = new WeakSet<object>();
+
+  constructor(
+    private readonly method: string,
+    private readonly observe: (watch: Watch, target: Target, args: unknown[]) => void,
+  ) {}
+
+  /** Reports `target`'s calls of the method to the observer with `watch`, until `target` is collected. */
+  watch(target: Target, watch: Watch): void {
+    const proto: unknown = Object.getPrototypeOf(target);
+    if (typeof proto === 'object' && proto !== null && !this.seen.has(proto)) this.wrap(proto);
+    this.watched.set(target, watch);
+  }
+
+  private wrap(proto: object): void {
+    this.seen.add(proto);
+    const method: unknown = (proto as Record<string, unknown>)[this.method];
+    // A subclass inheriting the wrapper must not wrap it again: its calls would be seen twice.
+    if (typeof method !== 'function' || this.wrappers.has(method)) return;
+    const original = method as (this: Target, ...args: unknown[]) => unknown;
+    const { watched, observe } = this;
+    function tapped(this: Target, ...args: unknown[]): unknown {
+      const watch = watched.get(this);
+      if (watch !== undefined) safely(() => observe(watch, this, args));
+      return original.apply(this, args);
+    }
+    this.wrappers.add(tapped);
+    // Like the class method it replaces: not enumerable.
+    Object.defineProperty(proto, this.method, { value: tapped, writable: true, configurable: true, enumerable: false });
+  }
+}
