@@ -9,7 +9,7 @@ export interface BatchWriterOptions<T> {
   write: (items: T[]) => Promise<void>;
   /** Rows one item stands for (an item may be an encoded chunk of many rows). Default 1. */
   sizeOf?: (item: T) => number;
-  /** Rows per write, at most (a single larger request is written alone). Default 8 192. */
+  /** Rows per write, at most (a single larger request is written alone). Default 4 096. */
   maxBatchRows?: number;
   /** A partial batch is written after this long. Default 100. */
   flushIntervalMs?: number;
@@ -50,7 +50,7 @@ export class BatchWriter<T> {
   constructor(options: BatchWriterOptions<T>) {
     this.write = options.write;
     this.sizeOf = options.sizeOf ?? (() => 1);
-    this.maxBatchRows = options.maxBatchRows ?? 8_192;
+    this.maxBatchRows = options.maxBatchRows ?? 4_096;
     this.flushIntervalMs = options.flushIntervalMs ?? 100;
     this.maxQueueRows = options.maxQueueRows ?? 200_000;
     this.onWrite = options.onWrite;

@@ -70,8 +70,11 @@ const configSchema = z
         max_body_bytes: z.number().int().min(1024).default(8 * 1024 * 1024),
         /** Largest body after decompression, in bytes (gzip bombs stop here). */
         max_decompressed_bytes: z.number().int().min(1024).default(64 * 1024 * 1024),
-        /** Spans per insert, at most. */
-        max_batch_spans: z.number().int().min(1).max(1_000_000).default(8_192),
+        /**
+         * Spans per insert, at most. Below what exporters usually keep in flight, so one batch is
+         * decoded while the previous one is inserted (8 192 made the two take turns).
+         */
+        max_batch_spans: z.number().int().min(1).max(1_000_000).default(4_096),
         /** A partial batch is written after this long. */
         flush_interval_ms: z.number().int().min(1).max(60_000).default(100),
         /** Spans waiting for insert, at most; beyond it requests get 429. */
@@ -88,7 +91,7 @@ const configSchema = z
         ingest_tokens: [],
         max_body_bytes: 8 * 1024 * 1024,
         max_decompressed_bytes: 64 * 1024 * 1024,
-        max_batch_spans: 8_192,
+        max_batch_spans: 4_096,
         flush_interval_ms: 100,
         max_queue_spans: 200_000,
         insert_timeout_ms: 30_000,
