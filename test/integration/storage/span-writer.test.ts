@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../../storage/migrate.js';
@@ -120,6 +120,14 @@ describe('span writer on the embedded store (Native blocks)', () => {
     expect(minute).toEqual([{ calls: 3000, errors: 300 }]);
     const fields = await (await store.client.query({ query: "SELECT field, type, pii, sum(calls) AS calls FROM egress_fields WHERE vendor = 'twilio' GROUP BY field, type, pii", format: 'JSONEachRow' })).json();
     expect(fields).toEqual([{ field: 'To', type: 'string', pii: 'phone', calls: 3000 }]);
+    expect(readdirSync(join(dir.path, 'insert-scratch'))).toEqual([]);
+  });
+
+  it('drops batch files a killed process left behind when the store opens again', async () => {
+    await store.close();
+    // What a SIGKILL between writing a batch file and inserting it leaves: a batch nobody acknowledged.
+    writeFileSync(join(dir.path, 'insert-scratch', 'egress_spans-left-over.native'), Buffer.from([1, 2, 3]));
+    store = await openStore({ dataDir: dir.path });
     expect(readdirSync(join(dir.path, 'insert-scratch'))).toEqual([]);
   });
 });
