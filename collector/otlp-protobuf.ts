@@ -121,7 +121,7 @@ function readKeyValue(r: Reader, stop: number, into: Attributes, buf: Buffer): v
   let value: AttrValue | undefined;
   while (r.pos < stop) {
     const t = r.uint32();
-    if (t === tag(1, LEN)) key = r.string();
+    if (t === tag(1, LEN)) key = readString(r, buf);
     else if (t === tag(2, LEN)) value = readAnyValue(r, end(r), buf);
     else r.skipType(t & 7);
   }
@@ -144,7 +144,7 @@ function readAnyValue(r: Reader, stop: number, buf: Buffer): AttrValue | undefin
     const t = r.uint32();
     switch (t) {
       case tag(1, LEN):
-        value = r.string();
+        value = readString(r, buf);
         break;
       case tag(2, VARINT):
         value = r.bool();
@@ -185,6 +185,43 @@ function readArrayValue(r: Reader, stop: number, buf: Buffer): AttrValue[] {
     } else r.skipType(t & 7);
   }
   return out;
+}
+
+/**
+ * Attribute keys and most values ('POST', host names, route templates, service names) repeat
+ * span after span. A short ASCII string is looked up by a hash of its bytes and, when the bytes
+ * match, the string decoded earlier is reused: no call into the UTF-8 decoder and nothing new
+ * for the garbage collector. Anything else is decoded as usual.
+ */
+const internedStrings = new Map<number, string>();
+const MAX_INTERNED = 8_192;
+const MAX_INTERNED_BYTES = 64;
+
+function readString(r: Reader, buf: Buffer): string {
+  const stop = end(r);
+  const start = r.pos;
+  r.pos = stop;
+  if (stop - start > MAX_INTERNED_BYTES) return buf.toString('utf8', start, stop);
+  let hash = stop - start;
+  let ascii = true;
+  for (let i = start; i < stop; i++) {
+    const byte = buf[i]!;
+    if (byte >= 0x80) ascii = false;
+    hash = (Math.imul(hash, 31) + byte) | 0;
+  }
+  if (!ascii) return buf.toString('utf8', start, stop);
+  const known = internedStrings.get(hash);
+  if (known !== undefined && sameAscii(known, buf, start, stop)) return known;
+  const value = buf.toString('latin1', start, stop);
+  if (internedStrings.size >= MAX_INTERNED) internedStrings.clear();
+  internedStrings.set(hash, value);
+  return value;
+}
+
+function sameAscii(text: string, buf: Buffer, start: number, stop: number): boolean {
+  if (text.length !== stop - start) return false;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) !== buf[start + i]) return false;
+  return true;
 }
 
 function hex(r: Reader, buf: Buffer): string {

@@ -77,6 +77,18 @@ describe('decodeProtobuf (wire reader)', () => {
     expect(second!.attributes.get('egress.request.fields')).toEqual(FIELDS);
   });
 
+  it('reads repeated, non-ASCII and long strings alike, span after span', () => {
+    const long = 'https://api.example.com/' + 'x'.repeat(100);
+    const attrs = (n: number) => [
+      kv('service.owner', { stringValue: `zahlungs-dienst-ü-${n % 2}` }),
+      kv('url.full', { stringValue: long }),
+      kv('peer.service', { stringValue: n % 2 === 0 ? 'ab' : 'ba' }),
+    ];
+    const body = encode({ resourceSpans: [{ scopeSpans: [{ spans: [0, 1, 2, 3].map((n) => ({ ...(span('b7ad6b716920333' + n) as object), attributes: attrs(n) })) }] }] });
+    const decoded = decodeProtobuf(body)[0]!.spans.map((s) => Object.fromEntries(s.attributes));
+    expect(decoded).toEqual([0, 1, 2, 3].map((n) => ({ 'service.owner': `zahlungs-dienst-ü-${n % 2}`, 'url.full': long, 'peer.service': n % 2 === 0 ? 'ab' : 'ba' })));
+  });
+
   it('accepts a plain Uint8Array as well as a Buffer', () => {
     const body = encode({ resourceSpans: [{ scopeSpans: [{ spans: [span('b7ad6b7169203331')] }] }] });
     expect(decodeProtobuf(body)[0]!.spans[0]!.spanId).toBe('b7ad6b7169203331');
