@@ -33,6 +33,11 @@ class ByteWriter {
     this.buf = Buffer.allocUnsafe(Math.max(initialBytes, 1024));
   }
 
+  /** Bytes of memory held. */
+  get capacity(): number {
+    return this.buf.length;
+  }
+
   /** Starts over, keeping the memory. */
   reset(): void {
     this.pos = 0;
@@ -130,9 +135,12 @@ function encodedList(list: readonly string[]): Buffer {
 
 /**
  * Blocks are written here and copied out at their exact size: what waits for a batch then
- * holds no slack, and the writer's memory is allocated once, not per request.
+ * holds no slack, and the writer's memory is allocated once, not per request. One outsized
+ * request does not pin its size for the life of the process.
  */
-const blockWriter = new ByteWriter(1 << 20);
+const BLOCK_WRITER_BYTES = 1 << 20;
+const MAX_KEPT_BLOCK_WRITER_BYTES = 8 << 20;
+let blockWriter = new ByteWriter(BLOCK_WRITER_BYTES);
 
 /** Encodes `rows` as one Native block with `columns` in order. */
 export function encodeNativeBlock<R>(columns: readonly NativeColumn<R>[], rows: readonly R[]): Buffer {
@@ -145,7 +153,9 @@ export function encodeNativeBlock<R>(columns: readonly NativeColumn<R>[], rows: 
     out.string(column.type);
     writeColumn(out, column, rows);
   }
-  return Buffer.from(out.bytes());
+  const block = Buffer.from(out.bytes());
+  if (out.capacity > MAX_KEPT_BLOCK_WRITER_BYTES) blockWriter = new ByteWriter(BLOCK_WRITER_BYTES);
+  return block;
 }
 
 function writeColumn<R>(out: ByteWriter, column: NativeColumn<R>, rows: readonly R[]): void {
