@@ -13,7 +13,9 @@ export type Attributes = Map<string, AttrValue>;
 
 /** One span as the collector sees it, whichever encoding it came in. */
 export interface DecodedSpan {
+  /** Lowercase hex, as both decoders produce it (length is for the consumer to check). */
   traceId: string;
+  /** Lowercase hex. */
   spanId: string;
   kind: number;
   startNs: bigint;
