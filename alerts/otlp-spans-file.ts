@@ -2,6 +2,7 @@ import type { Config } from '../common/config/index.js';
 import { destinationVendor } from '../common/destination-vendor.js';
 import { ConfigError, DecodeError } from '../common/errors.js';
 import { spansFromOtlpJson, type Attributes } from '../common/otlp-spans.js';
+import { parseUrl } from '../common/url.js';
 import type { VendorPattern } from '../common/vendor-catalog.js';
 import type { PiiFlow } from '../storage/alert-policy-store.js';
 
@@ -18,7 +19,7 @@ export function piiFlowsFromOtlpJson(text: string, vendors: Config['vendors'], s
       for (const { attributes: a } of spans) {
         const pii = strings(a, 'egress.request.pii');
         if (pii.length === 0) continue;
-        const host = str(a, 'server.address') ?? str(a, 'net.peer.name') ?? hostOf(str(a, 'url.full') ?? str(a, 'http.url'));
+        const host = str(a, 'server.address') ?? str(a, 'net.peer.name') ?? parseUrl(str(a, 'url.full') ?? str(a, 'http.url'))?.hostname;
         const vendor = host ? destinationVendor(host, str(a, 'server.port'), str(a, 'egress.vendor'), patterns) : (str(a, 'egress.vendor') ?? 'unknown');
         const route = str(a, 'url.template') ?? str(a, 'http.route') ?? '';
         for (const entry of pii) {
@@ -72,13 +73,4 @@ function strings(attrs: Attributes, key: string): string[] {
   const v = attrs.get(key);
   if (Array.isArray(v)) return v.filter((s): s is string => typeof s === 'string');
   return typeof v === 'string' ? [v] : [];
-}
-
-function hostOf(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    return new URL(url).hostname;
-  } catch {
-    return undefined;
-  }
 }

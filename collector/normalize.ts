@@ -3,6 +3,7 @@ import { BoundedCache } from '../common/bounded-cache.js';
 import { FIELD_TYPES } from '../common/types.js';
 import { templatePath } from '../common/route-template.js';
 import { destinationVendor } from '../common/destination-vendor.js';
+import { parseUrl } from '../common/url.js';
 import { matchVendor, type VendorPattern } from '../common/vendor-catalog.js';
 import type { EgressSpanRow } from '../storage/span-writer.js';
 import { SPAN_KIND_CLIENT, STATUS_CODE_ERROR } from './otlp-schema.js';
@@ -131,15 +132,6 @@ function vendorOf(host: string, port: number | undefined, sdkVendor: string | un
     if (options.ignoreHosts.length > 0 && matchVendor(host, options.ignoreHosts, port) !== undefined) return IGNORED;
     return destinationVendor(host, port, sdkVendor, options.configVendors);
   });
-}
-
-function parseUrl(raw: string | undefined): URL | undefined {
-  if (!raw) return undefined;
-  try {
-    return new URL(raw);
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -6,6 +6,7 @@ import { ShapeMemo } from './shape-memo.js';
 import type { BodyCapture } from './body-capture.js';
 import type { CallCapture } from './call-capture.js';
 import { templatePath } from '../common/route-template.js';
+import { parseUrl } from '../common/url.js';
 import { shapeHash } from './shape-hash.js';
 import { redactQuery, redactUrl } from './url-redact.js';
 import type { ResolvedCaptureSettings } from './settings.js';
@@ -45,7 +46,7 @@ export function egressAttributes(current: Attributes, capture: CallCapture | und
     if (!template) out['url.template'] = template = templated;
   }
 
-  const host = str(current['server.address']) ?? str(current['net.peer.name']) ?? hostOf(fullUrl);
+  const host = str(current['server.address']) ?? str(current['net.peer.name']) ?? parseUrl(fullUrl)?.hostname;
   if (host && !current['egress.vendor']) {
     const port = current['server.port'] ?? current['net.peer.port'];
     const vendor = vendorOf(host, typeof port === 'number' || typeof port === 'string' ? port : undefined, settings);
@@ -126,13 +127,4 @@ function pathOf(url: string | undefined): string | undefined {
   if (slash === -1) return '/';
   const end = url.slice(slash).search(/[?#]/);
   return end === -1 ? url.slice(slash) : url.slice(slash, slash + end);
-}
-
-function hostOf(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    return new URL(url).hostname;
-  } catch {
-    return undefined;
-  }
 }
