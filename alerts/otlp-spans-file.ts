@@ -39,9 +39,10 @@ export function piiFlowsFromOtlpJson(text: string, vendors: Config['vendors'], s
 
 function decodeDocument(doc: unknown, where: string): ReturnType<typeof spansFromOtlpJson> {
   try {
-    return spansFromOtlpJson(doc);
+    return spansFromOtlpJson(doc, `${where} is not OTLP/JSON TracesData`);
   } catch (err) {
-    if (err instanceof DecodeError) throw new ConfigError(`${where} is not OTLP/JSON TracesData (${err.message.replace(/^body is not an OTLP\/JSON ExportTraceServiceRequest: /, '')})`);
+    // A file given on the command line is input the user controls: a ConfigError, not a 400.
+    if (err instanceof DecodeError) throw new ConfigError(err.message);
     throw err;
   }
 }

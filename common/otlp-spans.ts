@@ -140,13 +140,14 @@ export function decodeJson(body: Buffer): DecodedResourceSpans[] {
 
 /**
  * Spans from a parsed OTLP/JSON ExportTraceServiceRequest or TracesData (the same shape: what
- * the OTel Collector's file exporter writes, one per line).
+ * the OTel Collector's file exporter writes, one per line). `what` opens the DecodeError's
+ * sentence when it is neither.
  */
-export function spansFromOtlpJson(raw: unknown): DecodedResourceSpans[] {
+export function spansFromOtlpJson(raw: unknown, what = 'body is not an OTLP/JSON ExportTraceServiceRequest'): DecodedResourceSpans[] {
   const parsed = jsonRequest.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new DecodeError(`body is not an OTLP/JSON ExportTraceServiceRequest: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+    throw new DecodeError(`${what}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
   }
   return (parsed.data.resourceSpans ?? []).map((rs) => ({
     resource: jsonAttributes(rs.resource?.attributes),
