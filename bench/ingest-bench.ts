@@ -18,14 +18,15 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeProtobuf } from '../collector/otlp-protobuf.js';
-import { normalizeSpan } from '../collector/normalize.js';
-import { encodeSpans, type EgressSpanRow } from '../storage/span-writer.js';
+import { toRows } from '../collector/otlp-handler.js';
+import { encodeSpans } from '../storage/span-writer.js';
 import { protobufBatch } from './span-fixtures.js';
 
 const TOTAL = Number(process.env['BENCH_SPANS'] ?? 400_000);
 const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 16);
 const BATCH = 512;
+/** The OTLP requests both halves send: 32 distinct bodies of BATCH spans, reused round-robin. */
+const payloads = Array.from({ length: 32 }, (_, i) => Buffer.from(protobufBatch(BATCH, i)));
 const here = fileURLToPath(new URL('.', import.meta.url));
 const cli = join(here, '..', 'cli', 'main.js');
 
@@ -64,7 +65,6 @@ async function pipeline(): Promise<{ spansPerSecond: number; p50Ms: number; p99M
     }
     const url = (JSON.parse(readFileSync(join(dir, 'instance.json'), 'utf8')) as { url: string }).url;
     const idleRssMb = peakRssMb(child.pid!);
-    const payloads = Array.from({ length: 32 }, (_, i) => Buffer.from(protobufBatch(BATCH, i)));
     const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
     const send = (body: Buffer): Promise<number> =>
       new Promise((resolve, reject) => {
@@ -110,19 +110,11 @@ async function pipeline(): Promise<{ spansPerSecond: number; p50Ms: number; p99M
 
 /** CPU µs per span of decode + normalise + encode (Native) over the bench payloads. */
 function collectorJsMicros(): number {
-  const payloads = Array.from({ length: 32 }, (_, i) => Buffer.from(protobufBatch(BATCH, i)));
   const options = { configVendors: [], ignoreHosts: [], maxAgeMs: 30 * 86_400_000 };
   const run = (requests: number): number => {
     let spans = 0;
     for (let i = 0; i < requests; i++) {
-      const rows: EgressSpanRow[] = [];
-      const nowMs = Date.now();
-      for (const { resource, spans: list } of decodeProtobuf(payloads[i % payloads.length]!)) {
-        for (const span of list) {
-          const result = normalizeSpan(span, resource, options, nowMs);
-          if ('row' in result) rows.push(result.row);
-        }
-      }
+      const { rows } = toRows(payloads[i % payloads.length]!, 'protobuf', options);
       spans += encodeSpans({ scratchDir: 'unused' }, rows).rows;
     }
     return spans;

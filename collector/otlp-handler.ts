@@ -60,7 +60,7 @@ const REJECT_SENTENCES: Record<RejectReason, string> = {
 };
 
 /** Decodes a body and normalises its spans: rows to store, and counts of what was rejected. */
-function toRows(body: Buffer, encoding: OtlpEncoding, normalizeOptions: NormalizeOptions): { rows: EgressSpanRow[]; rejected: Map<RejectReason, number> } {
+export function toRows(body: Buffer, encoding: OtlpEncoding, normalizeOptions: NormalizeOptions): { rows: EgressSpanRow[]; rejected: Map<RejectReason, number> } {
   const decoded: DecodedResourceSpans[] = encoding === 'protobuf' ? decodeProtobuf(body) : decodeJson(body);
   const rows: EgressSpanRow[] = [];
   const rejected = new Map<RejectReason, number>();
