@@ -1,10 +1,11 @@
 import protobuf from 'protobufjs';
 
 /**
- * The OTLP trace messages egresswatch reads, written here from the field numbers of
- * opentelemetry-proto (collector/trace/v1/trace_service.proto, trace/v1/trace.proto,
- * common/v1/common.proto, resource/v1/resource.proto). Span events and links are left out on
- * purpose: protobuf skips unknown fields, so they cost nothing to decode.
+ * The OTLP trace messages, written here from the field numbers of opentelemetry-proto
+ * (collector/trace/v1/trace_service.proto, trace/v1/trace.proto, common/v1/common.proto,
+ * resource/v1/resource.proto). The collector encodes its responses with them; requests are
+ * decoded by the wire reader in otlp-protobuf.ts (same numbers), and tests and benchmarks
+ * encode requests with these types. Span events and links are left out: nothing here reads them.
  */
 const descriptor = {
   nested: {
@@ -45,9 +46,8 @@ const descriptor = {
         },
         Status: { fields: { message: { type: 'string', id: 2 }, code: { type: 'int32', id: 3 } } },
         KeyValue: { fields: { key: { type: 'string', id: 1 }, value: { type: 'AnyValue', id: 2 } } },
-        // AnyValue's `value` oneof is declared as plain fields: protobufjs implements oneofs with
-        // `delete`, which turns every decoded value into a slow dictionary object. A decoded
-        // message owns exactly the fields that were on the wire, so hasOwn tells which is set.
+        // AnyValue's `value` oneof is declared as plain fields: encoding an object that sets one
+        // of them writes exactly that one, which is all a oneof would add here.
         AnyValue: {
           fields: {
             stringValue: { type: 'string', id: 1 },
