@@ -80,6 +80,15 @@ class JsonShapeScanner {
     return pos < this.text.length ? this.text.charCodeAt(pos) : END;
   }
 
+  /**
+   * The next character code that is not whitespace (END at the end of the text). Bodies are
+   * mostly minified, so the first character is checked before the loop is called.
+   */
+  private next(): number {
+    const c = this.code(this.pos);
+    return c > SPACE ? c : this.skipWhitespace();
+  }
+
   /** Steps over whitespace; returns the next character code (END at the end of the text). */
   skipWhitespace(): number {
     let pos = this.pos;
@@ -120,12 +129,12 @@ class JsonShapeScanner {
     if (!tree.typed(node, OBJECT)) return false;
     if (!tree.mayEnter(depth)) return this.skipContainer();
     this.pos++;
-    if (this.skipWhitespace() === CLOSE_BRACE) {
+    if (this.next() === CLOSE_BRACE) {
       this.pos++;
       return true;
     }
     for (let index = 0; ; index++) {
-      if (tree.exhausted || this.skipWhitespace() !== QUOTE) return false;
+      if (tree.exhausted || this.next() !== QUOTE) return false;
       const start = this.pos + 1;
       const end = jsonStringEnd(this.text, start);
       if (end === -1) return false;
@@ -134,11 +143,11 @@ class JsonShapeScanner {
       // A key that is a value is not kept on its node, so it is decoded for this body alone.
       const key = child.stableKey ? child.key : (jsonStringAt(this.text, start, end) ?? '');
       this.pos = end + 1;
-      if (this.skipWhitespace() !== COLON) return false;
+      if (this.next() !== COLON) return false;
       this.pos++;
-      this.skipWhitespace();
+      this.next();
       if (!this.value(child, key, depth + 1)) return false;
-      const next = this.skipWhitespace();
+      const next = this.next();
       this.pos++;
       if (next === CLOSE_BRACE) return true;
       if (next !== COMMA) return false;
@@ -151,15 +160,15 @@ class JsonShapeScanner {
     if (!tree.mayEnter(depth)) return this.skipContainer();
     const element = tree.element(node);
     this.pos++;
-    if (this.skipWhitespace() === CLOSE_BRACKET) {
+    if (this.next() === CLOSE_BRACKET) {
       this.pos++;
       return true;
     }
     for (;;) {
       if (tree.exhausted) return false;
-      this.skipWhitespace();
+      this.next();
       if (!this.value(element, key, depth + 1)) return false;
-      const next = this.skipWhitespace();
+      const next = this.next();
       this.pos++;
       if (next === CLOSE_BRACKET) return true;
       if (next !== COMMA) return false;
