@@ -80,16 +80,21 @@ export function toRows(body: Buffer, encoding: OtlpEncoding, normalizeOptions: N
 }
 
 /**
- * Turns an inflated body into rows, hands them to the sink and resolves once they are
- * durable. Spans that are not outbound HTTP calls are skipped (not an error); spans that are,
- * but cannot be stored, are reported back as rejected.
+ * Hands decoded rows to the sink and resolves once they are durable. Spans that are not outbound
+ * HTTP calls were skipped (not an error); spans that are, but cannot be stored, are reported back
+ * as rejected.
+ *
+ * Deliberately not async: an async function keeps its arguments for as long as it waits, and a
+ * request waits a batch (~100-300 ms), long enough for its rows to be promoted to the old
+ * generation and fill it. Here the rows are encoded by the sink and dropped before the wait.
  */
-export async function handleExport(body: Buffer, encoding: OtlpEncoding, sink: SpanSink, normalizeOptions: NormalizeOptions): Promise<ExportResult> {
-  const { rows, rejected } = toRows(body, encoding, normalizeOptions);
-  const accepted = rows.length;
-  // Nothing here refers to the rows after this call: the sink keeps them encoded, so a request
-  // waiting for its batch holds no object graph for the garbage collector to copy around.
-  await sink.write(rows);
+export function storeRows(decoded: ReturnType<typeof toRows>, sink: SpanSink): Promise<ExportResult> {
+  const accepted = decoded.rows.length;
+  return settle(sink.write(decoded.rows), accepted, decoded.rejected);
+}
+
+async function settle(written: Promise<void>, accepted: number, rejected: ReadonlyMap<RejectReason, number>): Promise<ExportResult> {
+  await written;
   spansAccepted.inc(accepted);
   let rejectedSpans = 0;
   const parts: string[] = [];

@@ -1,10 +1,12 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ConfigError, EgressWatchError, SaturatedError, UnavailableError } from '../common/errors.js';
 import { logger } from '../common/logger.js';
 import { metricsRegistry, queueDepth, requestsTotal, spansRejected, startProcessMetrics } from './metrics.js';
 import type { NormalizeOptions } from './normalize.js';
-import { decompress, encodingOf, handleExport, type OtlpEncoding, type SpanSink } from './otlp-handler.js';
+import { BodyBuffers } from './body-buffers.js';
+import { decompress, encodingOf, storeRows, toRows, type ExportResult, type OtlpEncoding, type SpanSink } from './otlp-handler.js';
 import { ExportTraceServiceResponse, RpcStatus } from './otlp-schema.js';
 
 const log = logger('collector');
@@ -59,7 +61,8 @@ export async function createCollectorServer(options: CollectorServerOptions): Pr
 
   const app = Fastify({ logger: false, bodyLimit: maxBodyBytes, return503OnClosing: true, forceCloseConnections: 'idle' });
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBodyBytes }, (_req, body, done) => done(null, body));
+  const bodies = new BodyBuffers();
+  app.addContentTypeParser('*', (_req: FastifyRequest, payload: IncomingMessage) => bodies.read(payload, maxBodyBytes));
 
   const reply = (res: FastifyReply, encoding: OtlpEncoding, status: number, message: string, retryAfter?: number): FastifyReply => {
     requestsTotal.inc({ status: String(status) });
@@ -102,11 +105,18 @@ export async function createCollectorServer(options: CollectorServerOptions): Pr
       }
       encoding = encodingOf(req.headers['content-type']);
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const body = await decompress(raw, req.headers['content-encoding'], maxDecompressedBytes);
-      // Decoded at once below; without fastify's reference a request waiting for its batch
-      // holds only its encoded rows, not its body (bodies were most of the external memory).
       req.body = undefined;
-      const result = await handleExport(body, encoding, options.spans, options.normalize);
+      let stored: Promise<ExportResult>;
+      try {
+        const body = await decompress(raw, req.headers['content-encoding'], maxDecompressedBytes);
+        // Decoded synchronously, rows encoded by the sink: a request waiting for its batch holds
+        // neither its body nor an object graph.
+        stored = storeRows(toRows(body, encoding, options.normalize), options.spans);
+      } finally {
+        // Decoded or found undecodable: every string and id has been copied out of it.
+        bodies.release(raw);
+      }
+      const result = await stored;
       requestsTotal.inc({ status: '200' });
       const partial = result.rejectedSpans > 0 ? { partialSuccess: { rejectedSpans: result.rejectedSpans, errorMessage: result.errorMessage } } : {};
       if (encoding === 'protobuf') {
@@ -144,6 +154,7 @@ export async function createCollectorServer(options: CollectorServerOptions): Pr
   // Fastify's own errors (body over bodyLimit, malformed request) in the OTLP error shape.
   app.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, req, res) => {
     const encoding: OtlpEncoding = (req.headers['content-type'] ?? '').includes('protobuf') ? 'protobuf' : 'json';
+    if (err instanceof EgressWatchError) return replyError(res, encoding, err);
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       spansRejected.inc({ reason: 'too_large' });
       return reply(res, encoding, 413, `body is larger than ${maxBodyBytes} bytes; send smaller batches`);

@@ -1,0 +1,88 @@
+import type { Readable } from 'node:stream';
+import { PayloadTooLargeError } from '../common/errors.js';
+
+/**
+ * Request bodies read into buffers that are reused once a body has been decoded.
+ *
+ * A body read the usual way is a fresh Buffer per request (the socket's chunks concatenated),
+ * which only a garbage collection gives back: at 40k spans/s that is ~30 MB/s of external
+ * memory, and it was a fifth of the collector's peak RSS. A body is decoded synchronously right
+ * after it is read (every string and id is copied out of it), so its buffer can go back at once
+ * and the next request reads into the same memory.
+ *
+ * A body larger than one buffer gets a buffer of its own, which is not kept. A body that is never
+ * released is simply collected: nothing here keeps track of buffers handed out.
+ */
+export class BodyBuffers {
+  private readonly free: ArrayBuffer[] = [];
+  /** Reusable memory currently holding a body: only these go back on release. */
+  private readonly lent = new WeakSet<ArrayBuffer>();
+
+  /**
+   * @param bufferBytes size of a reusable buffer; a typical OTLP request (512 spans) is ~400 KB
+   * @param keep reusable buffers kept while idle (about the number of concurrent senders)
+   */
+  constructor(
+    private readonly bufferBytes = 1024 * 1024,
+    private readonly keep = 32,
+  ) {}
+
+  /**
+   * Reads `stream` to its end. Rejects with a PayloadTooLargeError once more than `maxBytes`
+   * arrived (the rest is read and dropped, so the sender sees an answer rather than a reset).
+   */
+  read(stream: Readable, maxBytes: number): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const memory = this.free.pop() ?? new ArrayBuffer(this.bufferBytes);
+      this.lent.add(memory);
+      let target = Buffer.from(memory);
+      let length = 0;
+      let seen = 0;
+      let tooLarge = false;
+      let settled = false;
+      const fail = (err: Error): void => {
+        if (settled) return;
+        settled = true;
+        this.release(target);
+        reject(err);
+      };
+      stream.on('data', (chunk: Buffer) => {
+        seen += chunk.length;
+        if (seen > maxBytes) {
+          tooLarge = true;
+          // Reading on lets the sender finish and read the answer; past 8× the limit it is not worth it.
+          if (seen > 8 * maxBytes) fail(tooLargeError(maxBytes));
+          return;
+        }
+        if (settled) return;
+        if (length + chunk.length > target.length) {
+          const bigger = Buffer.allocUnsafeSlow(Math.min(maxBytes, Math.max(2 * target.length, length + chunk.length)));
+          target.copy(bigger, 0, 0, length);
+          this.release(target);
+          target = bigger;
+        }
+        chunk.copy(target, length);
+        length += chunk.length;
+      });
+      stream.once('end', () => {
+        if (tooLarge) return fail(tooLargeError(maxBytes));
+        if (settled) return;
+        settled = true;
+        resolve(target.subarray(0, length));
+      });
+      stream.once('error', fail);
+      stream.once('close', () => fail(new Error('the client closed the connection before the body ended')));
+    });
+  }
+
+  /** Hands a body's memory back for the next request. `body` must not be read afterwards. */
+  release(body: Buffer): void {
+    const memory = body.buffer;
+    if (!(memory instanceof ArrayBuffer) || !this.lent.delete(memory)) return;
+    if (this.free.length < this.keep) this.free.push(memory);
+  }
+}
+
+function tooLargeError(maxBytes: number): PayloadTooLargeError {
+  return new PayloadTooLargeError(`body is larger than ${maxBytes} bytes; send smaller batches`);
+}
