@@ -142,8 +142,11 @@ const BLOCK_WRITER_BYTES = 1 << 20;
 const MAX_KEPT_BLOCK_WRITER_BYTES = 8 << 20;
 let blockWriter = new ByteWriter(BLOCK_WRITER_BYTES);
 
-/** Encodes `rows` as one Native block with `columns` in order. */
-export function encodeNativeBlock<R>(columns: readonly NativeColumn<R>[], rows: readonly R[]): Buffer {
+/**
+ * Encodes `rows` as one Native block with `columns` in order. `copy` takes the block out of the
+ * shared writer (a fresh Buffer by default; the span writer copies into reusable slabs).
+ */
+export function encodeNativeBlock<R>(columns: readonly NativeColumn<R>[], rows: readonly R[], copy: (bytes: Uint8Array) => Buffer = (b) => Buffer.from(b)): Buffer {
   const out = blockWriter;
   out.reset();
   out.varUInt(columns.length);
@@ -153,7 +156,7 @@ export function encodeNativeBlock<R>(columns: readonly NativeColumn<R>[], rows: 
     out.string(column.type);
     writeColumn(out, column, rows);
   }
-  const block = Buffer.from(out.bytes());
+  const block = copy(out.bytes());
   if (out.capacity > MAX_KEPT_BLOCK_WRITER_BYTES) blockWriter = new ByteWriter(BLOCK_WRITER_BYTES);
   return block;
 }

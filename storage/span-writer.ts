@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ChunkSlabs } from './chunk-slabs.js';
 import { encodeNativeBlock, type NativeColumn } from './native-block.js';
 import { wrapStoreError, type Store } from './store.js';
 
@@ -66,9 +67,15 @@ export interface SpanChunk {
   readonly data: Buffer | string;
 }
 
-/** Encodes rows for `store`'s transport; insert one or more chunks with `insertSpanChunks`. */
+const slabs = new ChunkSlabs();
+const copyToSlab = (bytes: Uint8Array): Buffer => slabs.copy(bytes);
+
+/**
+ * Encodes rows for `store`'s transport; insert one or more chunks with `insertSpanChunks`, which
+ * consumes them (a Native chunk's memory is reused once it has been written out).
+ */
 export function encodeSpans(store: Pick<Store, 'scratchDir'>, rows: readonly EgressSpanRow[]): SpanChunk {
-  if (store.scratchDir !== undefined) return { rows: rows.length, data: encodeNativeBlock(SPAN_COLUMNS, rows) };
+  if (store.scratchDir !== undefined) return { rows: rows.length, data: encodeNativeBlock(SPAN_COLUMNS, rows, copyToSlab) };
   let text = '';
   for (const row of rows) text += JSON.stringify({ ...row, timestamp_ns: undefined, timestamp: nanosToDecimal(row.timestamp_ns) }) + '\n';
   return { rows: rows.length, data: text };
@@ -110,6 +117,8 @@ async function insertNative(store: Store, scratchDir: string, chunks: readonly S
   try {
     await file.writev(chunks.map((c) => c.data as Buffer));
   } finally {
+    // Written or failed, the chunks are done with: their slab memory can take the next requests.
+    for (const chunk of chunks) releaseChunk(chunk);
     await file.close();
   }
   try {
@@ -131,6 +140,11 @@ async function insertNative(store: Store, scratchDir: string, chunks: readonly S
 async function insertJson(store: Store, chunks: readonly SpanChunk[], signal: AbortSignal): Promise<void> {
   const body = 'INSERT INTO egress_spans FORMAT JSONEachRow\n' + chunks.map((c) => c.data as string).join('');
   await store.client.command({ query: body, abort_signal: signal });
+}
+
+/** Gives a chunk's slab memory back; the chunk must not be read afterwards. */
+function releaseChunk(chunk: SpanChunk): void {
+  if (typeof chunk.data !== 'string') slabs.release(chunk.data);
 }
 
 /** Nanoseconds since the epoch as `seconds.fraction`, which DateTime64(9) parses exactly. */
