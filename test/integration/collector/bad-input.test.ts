@@ -52,6 +52,19 @@ describe('the collector answers bad input with the OTLP status codes and keeps s
       req.end(payload);
     });
 
+  // Without Content-Length (chunked, as a streaming sender does) the limit is found while reading.
+  const postChunked = (payload: Buffer, headers: Record<string, string>): Promise<{ status: number; text: string }> =>
+    new Promise((resolve, reject) => {
+      const req = request(traces, { method: 'POST', headers }, (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+      for (let at = 0; at < payload.length; at += 64 * 1024) req.write(payload.subarray(at, at + 64 * 1024));
+      req.end();
+    });
+
   const post = (payload: string | Buffer, headers: Record<string, string>): Promise<Response> =>
     fetch(traces, { method: 'POST', headers, body: payload });
 
@@ -82,6 +95,9 @@ describe('the collector answers bad input with the OTLP status codes and keeps s
     const bomb = gzipSync(Buffer.alloc(100 * 1024 * 1024));
     expect(bomb.length).toBeLessThan(1024 * 1024);
     expect(await postRaw(bomb, { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' })).toBe(413);
+    const streamed = await postChunked(huge, { 'content-type': 'application/json' });
+    expect(streamed.status).toBe(413);
+    expect(JSON.parse(streamed.text)).toMatchObject({ code: 413, message: expect.stringContaining('send smaller batches') });
   });
 
   it('accepts gzip JSON and reports spans it cannot store as partial success', async () => {
@@ -101,7 +117,7 @@ describe('the collector answers bad input with the OTLP status codes and keeps s
     expect(decoded).toEqual({});
     expect((await fetch(`${ew.url}/readyz`)).status).toBe(200);
     const metrics = await (await fetch(`${ew.url}/metrics`)).text();
-    expect(metrics).toMatch(/egresswatch_spans_rejected_total\{reason="too_large"\} 2/);
+    expect(metrics).toMatch(/egresswatch_spans_rejected_total\{reason="too_large"\} 3/);
     expect(metrics).toMatch(/egresswatch_spans_accepted_total 1/);
   });
 });
