@@ -7,13 +7,14 @@
  *   2. pipeline: `egresswatch start` in a child process; this process sends OTLP protobuf
  *      batches of 512 spans over loopback and counts acknowledged spans;
  *   3. for where the time goes: the collector's per-span JavaScript (decode, normalise, encode)
- *      on the same payloads in this process, without HTTP or the engine.
+ *      on the same payloads in this process, without HTTP or the engine, and the pipeline's CPU
+ *      per thread during the run (Linux /proc).
  *
  * Env: BENCH_SPANS (default 400 000), BENCH_CONCURRENCY (default 16), BENCH_PROFILE_DIR (write a
  * V8 CPU profile of the pipeline process there).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,13 +42,48 @@ function reference(): { rowsPerSecond: number } {
   }
 }
 
+/** CPU ticks (1/100 s) per thread name of a Linux process; the main thread is `main`. */
+function threadTicks(pid: number): Map<string, number> {
+  const ticks = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks.set(name, (ticks.get(name) ?? 0) + Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return ticks;
+}
+
+/** Busiest thread groups between two samples, as % of one core: where the pipeline's time went. */
+function busiestThreads(before: Map<string, number>, after: Map<string, number>, seconds: number): string {
+  return [...after]
+    .map(([name, t]) => [name === 'main' ? 'JavaScript' : name, (t - (before.get(name) ?? 0)) / seconds] as const)
+    .filter(([, percent]) => percent >= 3)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, percent]) => `${name} ${percent.toFixed(0)} %`)
+    .join(', ');
+}
+
 function peakRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return kb / 1024;
 }
 
-async function pipeline(): Promise<{ spansPerSecond: number; p50Ms: number; p99Ms: number; peakRssMb: number; idleRssMb: number; failures: number }> {
+async function pipeline(): Promise<{
+  spansPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  peakRssMb: number;
+  idleRssMb: number;
+  failures: number;
+  threads: string;
+  senderPercent: number;
+}> {
   const dir = mkdtempSync(join(tmpdir(), 'ew-bench-e2e-'));
   const profileDir = process.env['BENCH_PROFILE_DIR'];
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
@@ -83,6 +119,8 @@ async function pipeline(): Promise<{ spansPerSecond: number; p50Ms: number; p99M
     let next = 0;
     let acked = 0;
     let failures = 0;
+    const threadsBefore = threadTicks(child.pid!);
+    const senderBefore = process.cpuUsage();
     const started = performance.now();
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
@@ -97,10 +135,13 @@ async function pipeline(): Promise<{ spansPerSecond: number; p50Ms: number; p99M
       }),
     );
     const seconds = (performance.now() - started) / 1000;
+    const threads = busiestThreads(threadsBefore, threadTicks(child.pid!), seconds);
+    const sender = process.cpuUsage(senderBefore);
+    const senderPercent = (sender.user + sender.system) / 1e4 / seconds;
     agent.destroy();
     latencies.sort((a, b) => a - b);
     const q = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
-    return { spansPerSecond: acked / seconds, p50Ms: q(0.5), p99Ms: q(0.99), peakRssMb: peakRssMb(child.pid!), idleRssMb, failures };
+    return { spansPerSecond: acked / seconds, p50Ms: q(0.5), p99Ms: q(0.99), peakRssMb: peakRssMb(child.pid!), idleRssMb, failures, threads, senderPercent };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -138,5 +179,8 @@ const lines = [
   `  request latency p50 / p99:                                   ${e2e.p50Ms.toFixed(1)} ms / ${e2e.p99Ms.toFixed(1)} ms`,
   `  collector JavaScript per span (decode, normalise, encode):   ${jsMicros.toFixed(1)} µs CPU (no HTTP, no engine)`,
   `  collector RSS idle / peak:                                   ${e2e.idleRssMb.toFixed(0)} MB / ${e2e.peakRssMb.toFixed(0)} MB   (target peak <= 512 MB)`,
+  // chDB names its threads: queries run on ThreadPool/RuntimeData threads, merges on MergeMutate.
+  `  pipeline CPU by thread, % of one core:                       ${e2e.threads}`,
+  `  load generator (this process) CPU:                           ${e2e.senderPercent.toFixed(0)} % of one core`,
 ];
 process.stdout.write(lines.join('\n') + '\n');
