@@ -136,10 +136,15 @@ class JsonShapeScanner {
     for (let index = 0; ; index++) {
       if (tree.exhausted || this.next() !== QUOTE) return false;
       const start = this.pos + 1;
-      const end = jsonStringEnd(this.text, start);
-      if (end === -1) return false;
-      const child = tree.member(node, index, this.text, start, end, this.escaped(start, end));
-      if (!child) return false;
+      let child = tree.knownMember(node, index, this.text, start);
+      let end: number;
+      if (child) end = start + child.key.length;
+      else {
+        end = jsonStringEnd(this.text, start);
+        if (end === -1) return false;
+        child = tree.member(node, index, this.text, start, end, this.escaped(start, end));
+        if (!child) return false;
+      }
       // A key that is a value is not kept on its node, so it is decoded for this body alone.
       const key = child.stableKey ? child.key : (jsonStringAt(this.text, start, end) ?? '');
       this.pos = end + 1;

@@ -80,9 +80,13 @@ export interface SchemaNode {
    * `numberPii` the classes any number under it gets (a number matches by name only), -1 until known.
    */
   stableKey: boolean;
+  /** A stable key without a backslash: in a body, its JSON text is the key itself. */
+  plainKey: boolean;
   info: KeyInfo | undefined;
   numberPii: number;
 }
+
+const QUOTE = 34;
 
 /**
  * Whether `text[start, end)` is `key`. Keys are short, and a loop the JIT inlines beats a
@@ -98,6 +102,7 @@ const newNode = (path: string, key: string, stableKey: boolean): SchemaNode => (
   path,
   key: stableKey ? key : '',
   stableKey,
+  plainKey: stableKey && !key.includes('\\'),
   info: undefined,
   numberPii: -1,
   gen: 0,
@@ -176,6 +181,19 @@ export class SchemaTree {
     if (depth < this.limits.maxDepth) return true;
     this.truncated = true;
     return false;
+  }
+
+  /**
+   * The `index`-th member of `parent` when the key starting at `text[start]` is the one that
+   * position held last time and ends there: a route's bodies list their keys in the same order,
+   * so most keys are recognised without searching for their closing quote. Only keys without a
+   * backslash qualify (their text is their value); undefined otherwise, and `member` decides.
+   */
+  knownMember(parent: SchemaNode, index: number, text: string, start: number): SchemaNode | undefined {
+    const last = parent.order?.[index];
+    if (last === undefined || !last.plainKey) return undefined;
+    const end = start + last.key.length;
+    return end < text.length && text.charCodeAt(end) === QUOTE && sameKey(last.key, text, start, end) ? last : undefined;
   }
 
   /**
