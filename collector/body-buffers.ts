@@ -70,8 +70,9 @@ export class BodyBuffers {
         settled = true;
         resolve(target.subarray(0, length));
       });
-      stream.once('error', fail);
-      stream.once('close', () => fail(new Error('the client closed the connection before the body ended')));
+      // A body that breaks off is the sender's doing, not the collector's: 400, as fastify does.
+      stream.once('error', (err: Error) => fail(Object.assign(err, { statusCode: 400 })));
+      stream.once('close', () => fail(Object.assign(new Error('the client closed the connection before the body ended'), { statusCode: 400 })));
     });
   }
 

@@ -109,6 +109,24 @@ describe('the collector answers bad input with the OTLP status codes and keeps s
     expect(answer.partialSuccess?.errorMessage).toMatch(/trace_id/);
   });
 
+  it('shrugs off a sender that goes away in the middle of its body', async () => {
+    const requestsWith = async (status: number): Promise<number> => {
+      const metrics = await (await fetch(`${ew.url}/metrics`)).text();
+      return Number(new RegExp(`egresswatch_otlp_requests_total\\{status="${status}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+    };
+    const [clientErrors, failures] = [await requestsWith(400), await requestsWith(500)];
+    await new Promise<void>((resolve) => {
+      const req = request(traces, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-length': '100000' } });
+      req.on('error', () => resolve());
+      req.write(Buffer.alloc(5000), () => setTimeout(() => req.destroy(), 50));
+    });
+    for (let i = 0; i < 50 && (await requestsWith(400)) === clientErrors; i++) await new Promise((r) => setTimeout(r, 20));
+    // Counted as the sender's doing, not as a collector failure; the next sender is served.
+    expect(await requestsWith(400)).toBe(clientErrors + 1);
+    expect(await requestsWith(500)).toBe(failures);
+    expect((await fetch(`${ew.url}/healthz`)).status).toBe(200);
+  });
+
   it('answers protobuf with an ExportTraceServiceResponse and is still healthy after all of the above', async () => {
     const msg = ExportTraceServiceRequest.encode(ExportTraceServiceRequest.fromObject({ resourceSpans: [] })).finish();
     const res = await post(Buffer.from(msg), { 'content-type': 'application/x-protobuf' });
