@@ -80,13 +80,19 @@ export interface SchemaNode {
    * `numberPii` the classes any number under it gets (a number matches by name only), -1 until known.
    */
   stableKey: boolean;
-  /** A stable key without a backslash: in a body, its JSON text is the key itself. */
+  /**
+   * A stable key JSON writes as itself (no quote, backslash or control character), so its text in
+   * a body can be compared with it in place (see SchemaTree.knownMember).
+   */
   plainKey: boolean;
   info: KeyInfo | undefined;
   numberPii: number;
 }
 
 const QUOTE = 34;
+/** Characters JSON must escape in a string: a key holding one is never written as itself. */
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
 
 /**
  * Whether `text[start, end)` is `key`. Keys are short, and a loop the JIT inlines beats a
@@ -102,7 +108,7 @@ const newNode = (path: string, key: string, stableKey: boolean): SchemaNode => (
   path,
   key: stableKey ? key : '',
   stableKey,
-  plainKey: stableKey && !key.includes('\\'),
+  plainKey: stableKey && !NEEDS_ESCAPE.test(key),
   info: undefined,
   numberPii: -1,
   gen: 0,
@@ -186,8 +192,8 @@ export class SchemaTree {
   /**
    * The `index`-th member of `parent` when the key starting at `text[start]` is the one that
    * position held last time and ends there: a route's bodies list their keys in the same order,
-   * so most keys are recognised without searching for their closing quote. Only keys without a
-   * backslash qualify (their text is their value); undefined otherwise, and `member` decides.
+   * so most keys are recognised without searching for their closing quote. Only keys JSON writes
+   * as themselves qualify (see plainKey); undefined otherwise, and `member` decides.
    */
   knownMember(parent: SchemaNode, index: number, text: string, start: number): SchemaNode | undefined {
     const last = parent.order?.[index];

@@ -26,7 +26,11 @@ describe('scanJsonShape', () => {
     // The kept tree recognises a key by the one its position held last time: a longer key with
     // that prefix, or the same characters meaning something else once escapes are read, must not pass.
     const tree = new SchemaTree(limits, classifier);
-    const bodies = ['{"ab":1,"a\\\\nb":"x"}', '{"abc":1,"a\\nb":"x"}', '{"ab":1,"a\\\\nb":"x"}', '{"a":"jo@example.com","ab":2}', '{"ab":"jo@example.com"}'];
+    const bodies = [
+      ...['{"ab":1,"a\\\\nb":"x"}', '{"abc":1,"a\\nb":"x"}', '{"ab":1,"a\\\\nb":"x"}', '{"a":"jo@example.com","ab":2}', '{"ab":"jo@example.com"}'],
+      // A key that holds an escaped quote must not be matched across the end of a shorter key.
+      ...['{"x\\":1,\\"y":2}', '{"x":1,"y":2}', '{"a\\":\\"b":1}', '{"a":"b"}'],
+    ];
     // A kept tree lists entries in the order the route first showed them: compare as sets.
     const sorted = (shape: BodyShape | undefined): unknown => shape && { ...shape, fields: [...shape.fields].sort(), pii: [...shape.pii].sort() };
     const answers = bodies.map((text) => sorted(scanJsonShape(text, tree, false)));
