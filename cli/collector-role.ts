@@ -5,7 +5,7 @@ import { BatchWriter } from '../collector/batch-writer.js';
 import { batchInsertSeconds, batchRows } from '../collector/metrics.js';
 import { createCollectorServer } from '../collector/server.js';
 import { registerRunbookRoutes } from './runbook-routes.js';
-import { encodeSpans, insertSpanChunks, type SpanChunk } from '../storage/span-writer.js';
+import { encodeSpans, insertSpanChunks, releaseSpanChunk, type SpanChunk } from '../storage/span-writer.js';
 import type { Store } from '../storage/store.js';
 
 /** A running collector: its URL and an orderly stop (stop listening, then flush). */
@@ -48,7 +48,15 @@ export async function startCollectorRole(
     maxBodyBytes: c.max_body_bytes,
     maxDecompressedBytes: c.max_decompressed_bytes,
     spans: {
-      write: (rows) => (rows.length === 0 ? Promise.resolve() : writer.enqueue([encodeSpans(store, rows)])),
+      write: (rows) => {
+        if (rows.length === 0) return Promise.resolve();
+        const chunk = encodeSpans(store, rows);
+        // Refused (queue full, shutting down) or its batch failed: its memory goes back either way.
+        return writer.enqueue([chunk]).catch((err: unknown) => {
+          releaseSpanChunk(chunk);
+          throw err;
+        });
+      },
       get queueDepth() {
         return writer.queueDepth;
       },

@@ -33,9 +33,8 @@ export class BodyBuffers {
    */
   read(stream: Readable, maxBytes: number): Promise<Buffer> {
     return new Promise((resolve, reject) => {
-      const memory = this.free.pop() ?? new ArrayBuffer(this.bufferBytes);
-      this.lent.add(memory);
-      let target = Buffer.from(memory);
+      // Taken with the first bytes: a sender that is slow to start holds no memory here.
+      let target: Buffer | undefined;
       let length = 0;
       let seen = 0;
       let tooLarge = false;
@@ -43,7 +42,7 @@ export class BodyBuffers {
       const fail = (err: Error): void => {
         if (settled) return;
         settled = true;
-        this.release(target);
+        if (target) this.release(target);
         reject(err);
       };
       stream.on('data', (chunk: Buffer) => {
@@ -55,6 +54,7 @@ export class BodyBuffers {
           return;
         }
         if (settled) return;
+        target ??= this.take();
         if (length + chunk.length > target.length) {
           const bigger = Buffer.allocUnsafeSlow(Math.min(maxBytes, Math.max(2 * target.length, length + chunk.length)));
           target.copy(bigger, 0, 0, length);
@@ -68,12 +68,18 @@ export class BodyBuffers {
         if (tooLarge) return fail(tooLargeError(maxBytes));
         if (settled) return;
         settled = true;
-        resolve(target.subarray(0, length));
+        resolve(target ? target.subarray(0, length) : Buffer.alloc(0));
       });
       // A body that breaks off is the sender's doing, not the collector's: 400, as fastify does.
       stream.once('error', (err: Error) => fail(Object.assign(err, { statusCode: 400 })));
       stream.once('close', () => fail(Object.assign(new Error('the client closed the connection before the body ended'), { statusCode: 400 })));
     });
+  }
+
+  private take(): Buffer {
+    const memory = this.free.pop() ?? new ArrayBuffer(this.bufferBytes);
+    this.lent.add(memory);
+    return Buffer.from(memory);
   }
 
   /** Hands a body's memory back for the next request. `body` must not be read afterwards. */

@@ -94,6 +94,8 @@ export async function createCollectorServer(options: CollectorServerOptions): Pr
 
   app.post('/v1/traces', async (req: FastifyRequest, res: FastifyReply) => {
     let encoding: OtlpEncoding = 'json';
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    req.body = undefined;
     try {
       if (tokens.length > 0) {
         const header = req.headers.authorization ?? '';
@@ -104,8 +106,6 @@ export async function createCollectorServer(options: CollectorServerOptions): Pr
         }
       }
       encoding = encodingOf(req.headers['content-type']);
-      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      req.body = undefined;
       let stored: Promise<ExportResult>;
       try {
         const body = await decompress(raw, req.headers['content-encoding'], maxDecompressedBytes);
@@ -129,6 +129,9 @@ export async function createCollectorServer(options: CollectorServerOptions): Pr
         .send(result.rejectedSpans > 0 ? { partialSuccess: { rejectedSpans: String(result.rejectedSpans), errorMessage: result.errorMessage } } : {});
     } catch (err) {
       return replyError(res, encoding, err);
+    } finally {
+      // Refused before decoding (token, content type): the body's memory goes back all the same.
+      bodies.release(raw);
     }
   });
 

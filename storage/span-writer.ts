@@ -113,13 +113,16 @@ export function insertSpans(store: Store, rows: readonly EgressSpanRow[], timeou
  */
 async function insertNative(store: Store, scratchDir: string, chunks: readonly SpanChunk[], signal: AbortSignal): Promise<void> {
   const path = join(scratchDir, `spans-${randomUUID()}.native`);
-  const file = await open(path, 'w');
   try {
-    await file.writev(chunks.map((c) => c.data as Buffer));
+    const file = await open(path, 'w');
+    try {
+      await file.writev(chunks.map((c) => c.data as Buffer));
+    } finally {
+      await file.close();
+    }
   } finally {
     // Written or failed, the chunks are done with: their slab memory can take the next requests.
-    for (const chunk of chunks) releaseChunk(chunk);
-    await file.close();
+    for (const chunk of chunks) releaseSpanChunk(chunk);
   }
   try {
     await store.client.command({
@@ -142,8 +145,12 @@ async function insertJson(store: Store, chunks: readonly SpanChunk[], signal: Ab
   await store.client.command({ query: body, abort_signal: signal });
 }
 
-/** Gives a chunk's slab memory back; the chunk must not be read afterwards. */
-function releaseChunk(chunk: SpanChunk): void {
+/**
+ * Gives a chunk's slab memory back; the chunk must not be read afterwards. `insertSpanChunks`
+ * does this; call it for a chunk that will never be inserted (its request was refused).
+ * Releasing twice does nothing.
+ */
+export function releaseSpanChunk(chunk: SpanChunk): void {
   if (typeof chunk.data !== 'string') slabs.release(chunk.data);
 }
 
