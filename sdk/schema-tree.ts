@@ -204,22 +204,18 @@ export class SchemaTree {
 
   /**
    * The child of `parent` for the key at `text[start, end)` (JSON string contents, `escaped` if
-   * they hold escapes), the `index`-th member of its object; undefined when the key does not
-   * decode. A route's bodies list their keys in the same order call after call, so the key is
-   * first compared in place with the one at that position last time: no string is built and
-   * nothing is hashed. A key new to the tree is decoded into a string of its own before it is kept.
+   * they hold escapes), the `index`-th member of its object, for keys `knownMember` did not
+   * recognise in place; undefined when the key does not decode. The child is remembered for that
+   * position. A key new to the tree is decoded into a string of its own before it is kept.
    */
   member(parent: SchemaNode, index: number, text: string, start: number, end: number, escaped: boolean): SchemaNode | undefined {
-    const order = (parent.order ??= []);
-    const last = order[index];
-    if (!escaped && last !== undefined && sameKey(last.key, text, start, end)) return last;
     let child = escaped ? undefined : parent.children?.get(text.slice(start, end));
     if (!child) {
       const key = jsonStringAt(text, start, end);
       if (key === undefined) return undefined;
       child = this.field(parent, key);
     }
-    if (child.stableKey) order[index] = child;
+    if (child.stableKey) (parent.order ??= [])[index] = child;
     return child;
   }
 
