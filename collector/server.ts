@@ -97,23 +97,24 @@ export async function createCollectorServer(options: CollectorServerOptions): Pr
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     req.body = undefined;
     try {
-      if (tokens.length > 0) {
-        const header = req.headers.authorization ?? '';
-        const presented = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
-        const hash = presented ? sha256(presented) : undefined;
-        if (!hash || !tokens.some((t) => timingSafeEqual(t, hash))) {
-          return reply(res, encoding, 401, 'missing or unknown ingest token: send Authorization: Bearer <token>');
-        }
-      }
-      encoding = encodingOf(req.headers['content-type']);
       let stored: Promise<ExportResult>;
       try {
+        if (tokens.length > 0) {
+          const header = req.headers.authorization ?? '';
+          const presented = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
+          const hash = presented ? sha256(presented) : undefined;
+          if (!hash || !tokens.some((t) => timingSafeEqual(t, hash))) {
+            return reply(res, encoding, 401, 'missing or unknown ingest token: send Authorization: Bearer <token>');
+          }
+        }
+        encoding = encodingOf(req.headers['content-type']);
         const body = await decompress(raw, req.headers['content-encoding'], maxDecompressedBytes);
         // Decoded synchronously, rows encoded by the sink: a request waiting for its batch holds
         // neither its body nor an object graph.
         stored = storeRows(toRows(body, encoding, options.normalize), options.spans);
       } finally {
-        // Decoded or found undecodable: every string and id has been copied out of it.
+        // Decoded, undecodable or refused: every string and id has been copied out of it, and its
+        // memory can take the next request before this one's batch is written.
         bodies.release(raw);
       }
       const result = await stored;
@@ -129,9 +130,6 @@ export async function createCollectorServer(options: CollectorServerOptions): Pr
         .send(result.rejectedSpans > 0 ? { partialSuccess: { rejectedSpans: String(result.rejectedSpans), errorMessage: result.errorMessage } } : {});
     } catch (err) {
       return replyError(res, encoding, err);
-    } finally {
-      // Refused before decoding (token, content type): the body's memory goes back all the same.
-      bodies.release(raw);
     }
   });
 
