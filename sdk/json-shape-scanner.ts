@@ -1,5 +1,6 @@
 import { jsonStringAt, jsonStringEnd } from './json-string.js';
-import { ARRAY, BOOLEAN, NULL, NUMBER, OBJECT, STRING, type BodyShape, type SchemaNode, type SchemaTree } from './schema-tree.js';
+import { ARRAY, BOOLEAN, NULL, NUMBER, OBJECT, STRING, type SchemaNode } from './schema-node.js';
+import type { BodyShape, SchemaTree } from './schema-tree.js';
 
 const TAB = 9;
 const LF = 10;
@@ -34,15 +35,18 @@ const END = -1;
  *
  * The text may be cut anywhere (a body kept up to the byte bound) or broken: what comes before
  * the cut or the syntax error counts, and the shape is marked truncated. Undefined when the text
- * is not JSON at all. A top-level scalar is JSON without fields.
+ * is not JSON at all. A top-level scalar is JSON without fields. A body the tree's template
+ * matches (see SchemaTemplate) is answered without this scan.
  */
 export function scanJsonShape(text: string, tree: SchemaTree, cut: boolean): BodyShape | undefined {
+  const known = cut ? undefined : tree.fromTemplate(text);
+  if (known) return known;
   const scanner = new JsonShapeScanner(text, tree);
   const root = tree.begin();
   const first = scanner.skipWhitespace();
   if (first !== OPEN_BRACE && first !== OPEN_BRACKET) return isJson(text) ? tree.finish(cut) : undefined;
   const complete = scanner.value(root, '', 0) && scanner.atEnd();
-  return tree.finish(cut || !complete);
+  return tree.finish(cut || !complete, scanner.spaced);
 }
 
 function isJson(text: string): boolean {
@@ -61,6 +65,8 @@ function isJson(text: string): boolean {
  */
 class JsonShapeScanner {
   private pos = 0;
+  /** Whether whitespace was met between tokens (the body is not minified). */
+  spaced = false;
   /** Index of the first backslash at or after `pos` as of the last look: strings before it hold no escapes. */
   private backslash = -1;
 
@@ -94,6 +100,7 @@ class JsonShapeScanner {
     let pos = this.pos;
     let c = this.code(pos);
     while (c === SPACE || c === LF || c === CR || c === TAB) c = this.code(++pos);
+    if (pos !== this.pos) this.spaced = true;
     this.pos = pos;
     return c;
   }
@@ -131,6 +138,7 @@ class JsonShapeScanner {
     this.pos++;
     if (this.next() === CLOSE_BRACE) {
       this.pos++;
+      tree.closed(node, 0);
       return true;
     }
     for (let index = 0; ; index++) {
@@ -154,7 +162,10 @@ class JsonShapeScanner {
       if (!this.value(child, key, depth + 1)) return false;
       const next = this.next();
       this.pos++;
-      if (next === CLOSE_BRACE) return true;
+      if (next === CLOSE_BRACE) {
+        tree.closed(node, index + 1);
+        return true;
+      }
       if (next !== COMMA) return false;
     }
   }

@@ -214,6 +214,27 @@ function valueChecks(text: string, start: number, end: number): number {
   return checks;
 }
 
+/**
+ * Regular-expression source for a JSON string literal, quotes included, whose contents
+ * `valueChecks` rules out (returns 0 for): a strict subset of those strings, written as a pattern
+ * so a schema template (see schema-template.ts) can accept an array element's strings without
+ * looking at them one by one. Each branch is one of valueChecks' early answers, made stricter
+ * where that keeps the pattern simple; no backslash anywhere, so the raw text is the value.
+ * Change it together with valueChecks: a unit test checks every branch against it.
+ */
+export const NO_PII_LOOKS_STRING = [
+  '"(?:',
+  // Fewer than 6 characters.
+  String.raw`[^"\\]{0,5}`,
+  // A word and a space: a letter first and a space before any other test applies, not `Bearer `
+  // and not two letters then two digits (an IBAN's start).
+  String.raw`|(?![Bb]earer |[A-Za-z]{2}\d\d)[A-Za-z][^"\\ ]* [^"\\]*`,
+  // One token with a letter and none of `@`, `:` or a space; not a JWT's `eyJ` or an IBAN's
+  // start; and either without digits or under 20 characters (an API key needs both).
+  String.raw`|(?!eyJ|[A-Za-z]{2}\d\d)(?:[^"\\\d@: ]*[A-Za-z][^"\\\d@: ]*|(?=[^"\\]{0,19}")[^"\\@: ]*[A-Za-z][^"\\@: ]*)`,
+  ')"',
+].join('');
+
 /** True when value detectors could match `text[start, end)`; false means the value is not PII by its looks. */
 export function mayMatchByValue(text: string, start: number, end: number): boolean {
   return valueChecks(text, start, end) !== 0;

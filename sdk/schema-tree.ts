@@ -1,7 +1,9 @@
-import { PII_CLASSES, type FieldType } from '../common/types.js';
+import { PII_CLASSES } from '../common/types.js';
 import { joinPath, pathSegment } from './field-path.js';
 import { jsonStringAt } from './json-string.js';
 import { classifyValue, describeFieldName, fieldNameInfo, mayMatchByValue, type ClassifierOptions, type KeyInfo } from './pii-classifier.js';
+import { NUMBER, TYPE_NAMES, newNode, type SchemaNode } from './schema-node.js';
+import { SchemaTemplate } from './schema-template.js';
 
 /** Bounds on how much of one body is walked. */
 export interface ShapeLimits {
@@ -18,15 +20,6 @@ export interface BodyShape {
   /** A bound was hit (bytes, fields, depth) or the JSON was cut: the shape is what was seen. */
   truncated: boolean;
 }
-
-// Field types as bits, in the order of TYPE_NAMES.
-const TYPE_NAMES: ReadonlyArray<FieldType> = ['string', 'number', 'boolean', 'null', 'object', 'array'];
-export const STRING = 1;
-export const NUMBER = 2;
-export const BOOLEAN = 4;
-export const NULL = 8;
-export const OBJECT = 16;
-export const ARRAY = 32;
 
 // PII classes as bits, so a node's classes are one number that compares in one step. Classes
 // are the built-in ones plus configured custom ones, a fixed handful per process; past 31 the
@@ -47,52 +40,13 @@ function classBit(piiClass: string): number {
   return 1 << index;
 }
 
-/**
- * One field path of a body's schema; array elements share their array's element node. Nodes
- * outlive a walk when the tree is kept for a route: `gen` says which walk `types`/`pii` belong
- * to, `shownGen`/`shownTypes`/`shownPii` what the last rendered result held, and the rendered
- * `path:type` / `path:class` strings are kept, so a body with a known schema renders nothing.
- */
-export interface SchemaNode {
-  path: string;
-  /** The raw key its values are classified under (an array's element inherits its array's); see stableKey. */
-  key: string;
-  gen: number;
-  types: number;
-  pii: number;
-  /** Classes past the 31 bit slots (only with many custom classes). */
-  extraPii: Set<string> | undefined;
-  shownGen: number;
-  shownTypes: number;
-  shownPii: number;
-  /** `children` is keyed by raw key (cheap to hash); keys that are values are not kept. */
-  children: Map<string, SchemaNode> | undefined;
-  /** Two raw keys that escape to the same segment (`a:b`, `a_b`) share one node. */
-  bySegment: Map<string, SchemaNode> | undefined;
-  /** Named children in the order the last object here listed them (see SchemaTree.member). */
-  order: SchemaNode[] | undefined;
-  element: SchemaNode | undefined;
-  typeText: Array<string | undefined> | undefined;
-  piiText: Array<string | undefined> | undefined;
-  /**
-   * False when different raw keys reach this node (keys that are values, `{key}`), so nothing
-   * about the key may be cached on it, `key` included. Otherwise `info` is the key's name analysis and
-   * `numberPii` the classes any number under it gets (a number matches by name only), -1 until known.
-   */
-  stableKey: boolean;
-  /**
-   * A stable key JSON writes as itself (no quote, backslash or control character), so its text in
-   * a body can be compared with it in place (see SchemaTree.knownMember).
-   */
-  plainKey: boolean;
-  info: KeyInfo | undefined;
-  numberPii: number;
-}
-
 const QUOTE = 34;
-/** Characters JSON must escape in a string: a key holding one is never written as itself. */
-// eslint-disable-next-line no-control-regex
-const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
+/** Templates compiled per tree before rebuilding is rationed (a route whose schema keeps changing). */
+const FREE_TEMPLATE_BUILDS = 8;
+/** Once rationed, scans between two template builds. */
+const SCANS_PER_TEMPLATE_BUILD = 256;
+/** Most bodies a failing template is skipped for before it is tried again. */
+const MAX_TEMPLATE_SKIP = 64;
 
 /**
  * Whether `text[start, end)` is `key`. Keys are short, and a loop the JIT inlines beats a
@@ -104,34 +58,15 @@ function sameKey(key: string, text: string, start: number, end: number): boolean
   return true;
 }
 
-const newNode = (path: string, key: string, stableKey: boolean): SchemaNode => ({
-  path,
-  key: stableKey ? key : '',
-  stableKey,
-  plainKey: stableKey && !NEEDS_ESCAPE.test(key),
-  info: undefined,
-  numberPii: -1,
-  gen: 0,
-  types: 0,
-  pii: 0,
-  extraPii: undefined,
-  shownGen: -1,
-  shownTypes: 0,
-  shownPii: 0,
-  children: undefined,
-  bySegment: undefined,
-  order: undefined,
-  element: undefined,
-  typeText: undefined,
-  piiText: undefined,
-});
-
 /**
  * A body schema tree, fresh per body or kept per route (see {@link ShapeMemo}). A scanner walks
  * one body through it ({@link begin}, then a field, element or leaf call per value it meets,
  * then {@link finish}); the nodes reached are marked, and when the marks equal those of the last
  * result, that result is handed out again (copied), so a route that keeps sending the same
  * schema pays for the scan and the PII checks, not for building paths, strings and arrays.
+ *
+ * Once a route's schema repeats, the tree also compiles it into a {@link SchemaTemplate}, and a
+ * body the template matches is not scanned at all ({@link fromTemplate}).
  */
 export class SchemaTree {
   private root = newNode('', '', true);
@@ -145,6 +80,16 @@ export class SchemaTree {
   private lastCount = 0;
   /** Hash of the last result's fields, computed by whoever asks first. */
   lastHash: string | undefined;
+  /** The top-level value's type bit in this walk (0 for a scalar). */
+  private rootType = 0;
+  private template: SchemaTemplate | undefined;
+  private replaying = false;
+  private templateBuilds = 0;
+  private scansSinceBuild = 0;
+  private templateMisses = 0;
+  private templateSkip = 0;
+  /** Bodies answered by the template: for tests and diagnostics. */
+  templateHits = 0;
 
   constructor(
     private readonly limits: ShapeLimits,
@@ -154,17 +99,71 @@ export class SchemaTree {
   /** Starts a body; returns its root, which holds the top-level value but is no field itself. */
   begin(): SchemaNode {
     // Keys that are free text would grow a kept tree forever; start over past a generous bound.
-    if (this.nodes > 2 * this.limits.maxFields + 64) {
+    if (this.overgrown()) {
       this.root = newNode('', '', true);
       this.nodes = 0;
       this.last = undefined;
+      this.template = undefined;
     }
     this.gen++;
+    this.rootType = 0;
     this.entries = 0;
     this.truncated = false;
     this.uncacheable = false;
     this.root.gen = this.gen;
     return this.root;
+  }
+
+  private overgrown(): boolean {
+    return this.nodes > 2 * this.limits.maxFields + 64;
+  }
+
+  /**
+   * The shape of `text` when the route's template matches it, without scanning it; undefined
+   * when there is no template yet or the body does not match (then scan it). A template that
+   * fails on bodies in a row is tried on fewer and fewer of them, down to one in MAX_TEMPLATE_SKIP.
+   */
+  fromTemplate(text: string): BodyShape | undefined {
+    const template = this.template;
+    if (template === undefined || this.overgrown()) return undefined;
+    if (this.templateSkip > 0) {
+      this.templateSkip--;
+      return undefined;
+    }
+    const match = template.match(text);
+    if (match === null) {
+      // One miss is a value the template cannot vouch for; misses in a row, a schema that moved on.
+      this.templateMisses = Math.min(this.templateMisses + 1, 8);
+      if (this.templateMisses >= 2) this.templateSkip = Math.min(2 ** (this.templateMisses - 1), MAX_TEMPLATE_SKIP);
+      return undefined;
+    }
+    this.templateMisses = 0;
+    this.templateHits++;
+    this.begin();
+    const { fields, types, captured } = template;
+    for (let i = 0; i < fields.length; i++) {
+      const node = fields[i] as SchemaNode;
+      const type = types[i] as number;
+      this.touch(node);
+      this.addType(node, type);
+      if (type === NUMBER) node.pii = node.numberPii;
+    }
+    for (let i = 0; i < captured.length; i++) {
+      const node = captured[i] as SchemaNode;
+      const literal = match[i + 1];
+      if (literal !== undefined) this.string(node, node.key, literal, 1, literal.length - 1, literal.includes('\\'));
+    }
+    // The template lists the schema's fields: no need to walk the tree to compare with the last result.
+    const last = this.last;
+    if (last && !last.truncated && !this.uncacheable && fields.length === this.lastCount && fields.every((node) => this.shownLast(node))) {
+      return { fields: last.fields.slice(), pii: last.pii.slice(), truncated: false };
+    }
+    this.replaying = true;
+    try {
+      return this.finish(false);
+    } finally {
+      this.replaying = false;
+    }
   }
 
   /** True once the field budget is spent and a bound was hit: nothing more can count, the walk should end. */
@@ -177,9 +176,17 @@ export class SchemaTree {
    * the budget: the value is not recorded and the walk should end.
    */
   typed(node: SchemaNode, type: number): boolean {
-    if (node === this.root) return true;
+    if (node === this.root) {
+      this.rootType = type;
+      return true;
+    }
     this.touch(node);
     return this.addType(node, type);
+  }
+
+  /** An object under `node` ended after `count` members (the template copies the last one's). */
+  closed(node: SchemaNode, count: number): void {
+    node.members = count;
   }
 
   /** Whether the members of a container at `depth` may be walked; past maxDepth they are not, and the shape is truncated. */
@@ -253,10 +260,21 @@ export class SchemaTree {
    */
   string(node: SchemaNode, key: string, text: string, start: number, end: number, escaped: boolean): void {
     const info = this.nameInfo(node, key);
-    if (!escaped && !info.hint && this.classifier.custom.length === 0 && !mayMatchByValue(text, start, end)) return;
+    const looksLikeNothing = !escaped && this.classifier.custom.length === 0 && !mayMatchByValue(text, start, end);
+    if (looksLikeNothing && !info.hint) return;
+    // Such a value under a hinting name gets the name's class alone, the same for every value
+    // (a date of birth also needs the value to be a date): worked out once per named field.
+    const byNameOnly = looksLikeNothing && node.stableKey && end > start && info.hint?.[0] !== 'date_of_birth';
+    if (byNameOnly && node.stringPii !== -1) {
+      node.pii |= node.stringPii;
+      return;
+    }
     const value = jsonStringAt(text, start, end);
-    if (value !== undefined) this.classify(node, value, key, info);
+    if (value === undefined) return;
+    const bits = this.classify(node, value, key, info);
+    if (byNameOnly) node.stringPii = bits;
   }
+
 
   /** A number value under `node`, found under field `key`, written as `text[start, end)`. */
   number(node: SchemaNode, key: string, text: string, start: number, end: number): void {
@@ -316,11 +334,16 @@ export class SchemaTree {
     return true;
   }
 
-  /** The shape of the body just walked; `cut` says the walk did not see all of it. */
-  finish(cut: boolean): BodyShape {
+  /**
+   * The shape of the body just walked; `cut` says the walk did not see all of it, `spaced` that
+   * it had whitespace between tokens (for the template, see SchemaTemplate.of).
+   */
+  finish(cut: boolean, spaced = false): BodyShape {
     const truncated = this.truncated || cut;
     const last = this.last;
+    if (!this.replaying) this.scansSinceBuild++;
     if (last && !this.uncacheable && last.truncated === truncated && this.unchanged()) {
+      if (!this.replaying && !truncated) this.learnTemplate(spaced);
       return { fields: last.fields.slice(), pii: last.pii.slice(), truncated };
     }
     const fields: string[] = [];
@@ -355,12 +378,38 @@ export class SchemaTree {
     return { fields: fields.slice(), pii: pii.slice(), truncated };
   }
 
+  /**
+   * After a scan that gave the last result again (the route's schema repeats): compiles it into
+   * a template, unless the one in use still matches (it did not miss twice in a row). A schema that cannot have one leaves
+   * the current template in place. Building one costs a few µs and its first matches a few
+   * hundred more (V8 compiles the expression), so past FREE_TEMPLATE_BUILDS a route whose schema
+   * keeps changing gets one try per SCANS_PER_TEMPLATE_BUILD scans.
+   */
+  private learnTemplate(spaced: boolean): void {
+    if (this.template !== undefined && this.templateMisses < 2) return;
+    if (this.classifier.custom.length > 0) return;
+    if (this.templateBuilds >= FREE_TEMPLATE_BUILDS && this.scansSinceBuild < SCANS_PER_TEMPLATE_BUILD) return;
+    this.templateBuilds++;
+    this.scansSinceBuild = 0;
+    const hinted = (node: SchemaNode): boolean => this.nameInfo(node, node.key).hint !== undefined;
+    const template = SchemaTemplate.of(this.root, this.rootType, this.gen, this.lastCount, spaced, hinted);
+    if (template === undefined || template.source === this.template?.source) return;
+    this.template = template;
+    this.templateMisses = 0;
+    this.templateSkip = 0;
+  }
+
+  /** True when the node was in the last result with the types and classes this walk gave it. */
+  private shownLast(node: SchemaNode): boolean {
+    return node.shownGen === this.lastGen && node.shownTypes === node.types && node.shownPii === node.pii;
+  }
+
   /** True when this walk reached exactly the nodes, types and classes of the last result. */
   private unchanged(): boolean {
     let count = 0;
     const same = (node: SchemaNode): boolean => {
       if (node !== this.root && node.types !== 0) {
-        if (node.shownGen !== this.lastGen || node.shownTypes !== node.types || node.shownPii !== node.pii) return false;
+        if (!this.shownLast(node)) return false;
         count++;
       }
       if (node.bySegment) for (const child of node.bySegment.values()) if (child.gen === this.gen && !same(child)) return false;

@@ -1,0 +1,149 @@
+import { NO_PII_LOOKS_STRING } from './pii-classifier.js';
+import { ARRAY, BOOLEAN, NULL, NUMBER, OBJECT, STRING, type SchemaNode } from './schema-node.js';
+
+/** JSON whitespace; `\s` would also take characters JSON does not allow between tokens. */
+const JSON_WHITESPACE = '[ \\t\\n\\r]*';
+/** What the scanner reads as one complete number. */
+const NUMBER_LITERAL = String.raw`-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?`;
+/** A whole JSON string literal, escapes included, captured for the classifier. */
+const CAPTURED_STRING = String.raw`("[^"\\]*(?:\\[^][^"\\]*)*")`;
+/** Past this a template costs more to compile than it saves (deeply nested schemas). */
+const MAX_SOURCE_CHARS = 64 * 1024;
+
+/**
+ * A route's last body schema compiled into one regular expression, which V8 runs as native code
+ * several times faster than a character loop in JavaScript: a body it matches has exactly the
+ * schema of the body it was built from (same keys in the same order, same types, arrays empty
+ * or not as before), so its fields are known without scanning it. What still depends on the
+ * values is worked out from the match:
+ * - a string outside arrays is captured and handed to the classifier, as a scan would, unless
+ *   it looks like nothing the value detectors want and its field name hints at no class;
+ * - a string inside an array must look like nothing the value detectors want
+ *   (NO_PII_LOOKS_STRING) and sit under a field name that hints at no class, so it adds no class;
+ * - a number's classes come from its field name alone (numberPii), known once per field.
+ * Anything else (another key order, an email inside an array element, an escaped key, a new
+ * field) does not match, and the body is scanned: a template may decline a body, never answer
+ * differently from a scan. Holds keys, never values.
+ */
+export class SchemaTemplate {
+  private constructor(
+    /** The expression's source, to tell whether a rebuilt template is the same one. */
+    readonly source: string,
+    private readonly regex: RegExp,
+    /** Every field of the schema with its one type, as the scan that built it found them. */
+    readonly fields: ReadonlyArray<SchemaNode>,
+    readonly types: ReadonlyArray<number>,
+    /** The field of each capture group, in group order. */
+    readonly captured: ReadonlyArray<SchemaNode>,
+  ) {}
+
+  /**
+   * The template of the body just walked into the tree (`gen`), which holds `fieldCount` fields
+   * and whose top-level value was `rootType`. Undefined when the schema cannot be told by its
+   * text alone: a field with two types, a key that is a value or needs escapes, an array whose
+   * elements differ, a string field inside an array that can hold PII. `spaced` says the body
+   * had whitespace between tokens: a template for minified bodies (most APIs send them) allows
+   * none, which makes it faster; a route that switches between the two gets a new template.
+   */
+  static of(
+    root: SchemaNode,
+    rootType: number,
+    gen: number,
+    fieldCount: number,
+    spaced: boolean,
+    hinted: (node: SchemaNode) => boolean,
+  ): SchemaTemplate | undefined {
+    if (rootType !== OBJECT && rootType !== ARRAY) return undefined;
+    const ws = spaced ? JSON_WHITESPACE : '';
+    const builder = new TemplateBuilder(gen, ws, hinted);
+    const body = builder.value(root, rootType, false);
+    if (body === undefined || builder.fields.length !== fieldCount) return undefined;
+    const source = `^\\uFEFF?${ws}${body}${ws}$`;
+    if (source.length > MAX_SOURCE_CHARS) return undefined;
+    return new SchemaTemplate(source, new RegExp(source), builder.fields, builder.types, builder.captured);
+  }
+
+  /**
+   * The match of `text`, or null. Group i + 1 holds the literal of `captured[i]`, or undefined
+   * when that string needs no classifier.
+   */
+  match(text: string): RegExpExecArray | null {
+    return this.regex.exec(text);
+  }
+}
+
+class TemplateBuilder {
+  readonly fields: SchemaNode[] = [];
+  readonly types: number[] = [];
+  readonly captured: SchemaNode[] = [];
+  private readonly seen = new Set<SchemaNode>();
+
+  constructor(
+    private readonly gen: number,
+    /** Whitespace allowed between tokens: none, or JSON's. */
+    private readonly ws: string,
+    private readonly hinted: (node: SchemaNode) => boolean,
+  ) {}
+
+  value(node: SchemaNode, type: number, inArray: boolean): string | undefined {
+    switch (type) {
+      case OBJECT:
+        return this.object(node, inArray);
+      case ARRAY:
+        return this.array(node);
+      case STRING:
+        if (!inArray) {
+          this.captured.push(node);
+          // Without a hinting name, a string that looks like nothing has no class: only the
+          // others are captured (an unmatched group is undefined).
+          return this.hinted(node) ? CAPTURED_STRING : `(?:${NO_PII_LOOKS_STRING}|${CAPTURED_STRING})`;
+        }
+        // An array's strings are not looked at one by one: a class must not be possible.
+        return node.pii === 0 && !this.hinted(node) ? NO_PII_LOOKS_STRING : undefined;
+      case NUMBER:
+        return node.numberPii === -1 ? undefined : NUMBER_LITERAL;
+      case BOOLEAN:
+        return '(?:true|false)';
+      case NULL:
+        return 'null';
+      default:
+        return undefined;
+    }
+  }
+
+  /** A field reached by this walk with exactly one type, seen once in the schema. */
+  private field(node: SchemaNode, inArray: boolean): string | undefined {
+    const type = node.types;
+    if (node.gen !== this.gen || !node.stableKey || this.seen.has(node) || type === 0 || (type & (type - 1)) !== 0) return undefined;
+    this.seen.add(node);
+    this.fields.push(node);
+    this.types.push(type);
+    return this.value(node, type, inArray);
+  }
+
+  private object(node: SchemaNode, inArray: boolean): string | undefined {
+    const members: string[] = [];
+    for (let i = 0; i < node.members; i++) {
+      const child = node.order?.[i];
+      if (child === undefined || !child.plainKey) return undefined;
+      const value = this.field(child, inArray);
+      if (value === undefined) return undefined;
+      members.push(`"${escapeRegExp(child.key)}"${this.ws}:${this.ws}${value}`);
+    }
+    return `\\{${this.ws}${members.join(`${this.ws},${this.ws}`)}${this.ws}\\}`;
+  }
+
+  private array(node: SchemaNode): string | undefined {
+    const element = node.element;
+    if (element === undefined || element.gen !== this.gen) return `\\[${this.ws}\\]`;
+    const value = this.field(element, true);
+    if (value === undefined) return undefined;
+    // One or more elements, each followed by a comma that another element follows, or by the
+    // closing bracket: the element's pattern is written once, however deep arrays nest.
+    return `\\[(?:${this.ws}${value}${this.ws}(?:,(?!${this.ws}\\])|(?=\\])))+\\]`;
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
