@@ -83,6 +83,8 @@ export class SchemaTree {
   /** The top-level value's type bit in this walk (0 for a scalar). */
   private rootType = 0;
   private template: SchemaTemplate | undefined;
+  /** The template whose schema the last result is (its fields, types, and constant classes). */
+  private lastTemplate: SchemaTemplate | undefined;
   private replaying = false;
   private templateBuilds = 0;
   private scansSinceBuild = 0;
@@ -104,6 +106,7 @@ export class SchemaTree {
       this.nodes = 0;
       this.last = undefined;
       this.template = undefined;
+      this.lastTemplate = undefined;
     }
     this.gen++;
     this.rootType = 0;
@@ -139,8 +142,21 @@ export class SchemaTree {
     }
     this.templateMisses = 0;
     this.templateHits++;
-    this.begin();
     const { fields, types, captured } = template;
+    const last = this.last;
+    // When the last result is this template's schema, only the captured strings can change it:
+    // their classes are compared with the last ones, and nothing else is looked at.
+    if (last !== undefined && this.lastTemplate === template) {
+      let same = true;
+      for (let i = 0; i < captured.length && same; i++) {
+        const node = captured[i] as SchemaNode;
+        const literal = match[i + 1];
+        const bits = literal === undefined ? 0 : this.stringClasses(node, node.key, literal, 1, literal.length - 1, literal.includes('\\'));
+        same = bits === node.shownPii;
+      }
+      if (same) return { fields: last.fields.slice(), pii: last.pii.slice(), truncated: false };
+    }
+    this.begin();
     for (let i = 0; i < fields.length; i++) {
       const node = fields[i] as SchemaNode;
       const type = types[i] as number;
@@ -153,16 +169,12 @@ export class SchemaTree {
       const literal = match[i + 1];
       if (literal !== undefined) this.string(node, node.key, literal, 1, literal.length - 1, literal.includes('\\'));
     }
-    // The template lists the schema's fields: no need to walk the tree to compare with the last result.
-    const last = this.last;
-    if (last && !last.truncated && !this.uncacheable && fields.length === this.lastCount && fields.every((node) => this.shownLast(node))) {
-      return { fields: last.fields.slice(), pii: last.pii.slice(), truncated: false };
-    }
     this.replaying = true;
     try {
       return this.finish(false);
     } finally {
       this.replaying = false;
+      this.lastTemplate = template;
     }
   }
 
@@ -259,22 +271,24 @@ export class SchemaTree {
    * name, a custom class or its characters could make it PII, which most values cannot.
    */
   string(node: SchemaNode, key: string, text: string, start: number, end: number, escaped: boolean): void {
+    node.pii |= this.stringClasses(node, key, text, start, end, escaped);
+  }
+
+  /** The class bits of a string value (see string); the node's own are left as they are. */
+  private stringClasses(node: SchemaNode, key: string, text: string, start: number, end: number, escaped: boolean): number {
     const info = this.nameInfo(node, key);
     const looksLikeNothing = !escaped && this.classifier.custom.length === 0 && !mayMatchByValue(text, start, end);
-    if (looksLikeNothing && !info.hint) return;
+    if (looksLikeNothing && !info.hint) return 0;
     // Such a value under a hinting name gets the name's class alone, the same for every value
     // (a date of birth also needs the value to be a date): worked out once per named field.
     const byNameOnly = looksLikeNothing && node.stableKey && end > start && info.hint?.[0] !== 'date_of_birth';
-    if (byNameOnly && node.stringPii !== -1) {
-      node.pii |= node.stringPii;
-      return;
-    }
+    if (byNameOnly && node.stringPii !== -1) return node.stringPii;
     const value = jsonStringAt(text, start, end);
-    if (value === undefined) return;
+    if (value === undefined) return 0;
     const bits = this.classify(node, value, key, info);
     if (byNameOnly) node.stringPii = bits;
+    return bits;
   }
-
 
   /** A number value under `node`, found under field `key`, written as `text[start, end)`. */
   number(node: SchemaNode, key: string, text: string, start: number, end: number): void {
@@ -286,6 +300,7 @@ export class SchemaTree {
       return;
     }
     const bits = this.classify(node, Number(text.slice(start, end)), key, this.nameInfo(node, key));
+    node.pii |= bits;
     if (byNameOnly) node.numberPii = bits;
   }
 
@@ -307,7 +322,7 @@ export class SchemaTree {
     return node.stableKey ? (node.info ??= fieldNameInfo(node.key)) : describeFieldName(key);
   }
 
-  /** Adds the value's classes to the node; returns their bits (0 with classes past the bits). */
+  /** The value's class bits; classes past the bits go to the node's extraPii. */
   private classify(node: SchemaNode, value: string | number, key: string, info: KeyInfo): number {
     let bits = 0;
     for (const m of classifyValue(value, this.keyOf(node, key), this.classifier, info)) {
@@ -318,7 +333,6 @@ export class SchemaTree {
         this.uncacheable = true;
       }
     }
-    node.pii |= bits;
     return bits;
   }
 
@@ -372,6 +386,7 @@ export class SchemaTree {
     };
     render(this.root);
     this.last = { fields, pii, truncated };
+    this.lastTemplate = undefined;
     this.lastGen = this.gen;
     this.lastCount = count;
     this.lastHash = undefined;
@@ -395,6 +410,8 @@ export class SchemaTree {
     const template = SchemaTemplate.of(this.root, this.rootType, this.gen, this.lastCount, spaced, hinted);
     if (template === undefined || template.source === this.template?.source) return;
     this.template = template;
+    // This scan gave the last result again, and the template was built from it.
+    this.lastTemplate = template;
     this.templateMisses = 0;
     this.templateSkip = 0;
   }
