@@ -5,13 +5,20 @@
  * sequential) measured three ways, each in its own child process: no instrumentation, plain
  * OpenTelemetry http/undici instrumentation exporting OTLP, and the egresswatch SDK with shapes
  * on every call. The parent hosts the vendor and a discarding OTLP sink, so only client work is
- * in the children's CPU time. Modes run interleaved, several rounds. CPU time on this shared
- * machine swings ±10 % between runs of one build (syscall and background-thread time mostly), so
- * the verdict is the median of the per-round ratios: each round's modes run back to back, close
- * enough in time to see the same neighbours.
+ * in the children's CPU time.
+ *
+ * CPU time on this shared machine swings by ±20 % over seconds as the VM's neighbours come and
+ * go, so the modes run in lock-step: each round starts one child per mode, and the children take
+ * turns running blocks of BLOCK_CALLS calls (the order turning every block), so every mode sees
+ * the same neighbours within a fraction of a second. A child's CPU time counts from the end of
+ * its warm-up to its last block, waits included (its exporter's timer may fire while it waits;
+ * that work is its own). Rounds repeat with fresh processes; the verdict is the median of the
+ * per-round ratios.
  * Target: egresswatch CPU per call ≤ 1.10 × plain OTel.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
 import { createRequire } from 'node:module';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,7 +31,9 @@ const MODES = ['none', 'otel', 'egresswatch'] as const;
  */
 type Mode = (typeof MODES)[number] | 'egresswatch-noshapes' | 'egresswatch-1in10';
 const CALLS = Number(process.env['BENCH_CALLS'] ?? 4000);
-const WARMUP = 500;
+const BLOCK_CALLS = Number(process.env["BENCH_BLOCK"] ?? 100);
+// Past the exporter's first batch (512 spans), whose module loading is a one-off.
+const WARMUP = 1000;
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 7);
 
 interface Result {
@@ -107,22 +116,32 @@ async function child(mode: Mode, vendorUrl: string, sinkUrl: string): Promise<vo
     });
   };
   for (let i = 0; i < WARMUP; i++) await call(i);
+  // The parent hands out blocks of calls on stdin ("run N", then "end"); see the header.
   const latencies: number[] = [];
+  let wallNs = 0n;
+  let done = WARMUP;
   const cpu0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < CALLS; i++) {
-    const start = process.hrtime.bigint();
-    await call(i);
-    latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
+  process.stdout.write('ready\n');
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (line === 'end') break;
+    const calls = Number(/^run (\d+)$/.exec(line)?.[1] ?? NaN);
+    if (!Number.isInteger(calls)) throw new Error(`child: unknown command ${line}`);
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < calls; i++) {
+      const start = process.hrtime.bigint();
+      await call(done++);
+      latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+    wallNs += process.hrtime.bigint() - t0;
+    process.stdout.write('ok\n');
   }
-  const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = process.cpuUsage(cpu0);
   latencies.sort((a, b) => a - b);
   const result: Result = {
     mode,
-    callsPerSec: CALLS / wallS,
+    callsPerSec: latencies.length / (Number(wallNs) / 1e9),
     p99Ms: latencies[Math.floor(latencies.length * 0.99)] ?? NaN,
-    cpuUsPerCall: (cpu.user + cpu.system) / CALLS,
+    cpuUsPerCall: (cpu.user + cpu.system) / latencies.length,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);
@@ -134,13 +153,56 @@ async function listen(handler: http.RequestListener): Promise<{ server: http.Ser
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-function runChild(mode: Mode, vendorUrl: string, sinkUrl: string): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', mode, vendorUrl, sinkUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    proc.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    proc.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as Result) : reject(new Error(`${mode} child exited ${code}`))));
-  });
+/** A child process running one mode, driven a block of calls at a time. */
+class ModeChild {
+  private readonly proc: ChildProcessByStdio<Writable, Readable, null>;
+  private readonly lines: AsyncIterator<string>;
+
+  constructor(
+    readonly mode: Mode,
+    vendorUrl: string,
+    sinkUrl: string,
+  ) {
+    this.proc = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', mode, vendorUrl, sinkUrl], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.lines = createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
+  }
+
+  /** Waits for the child's next line, which must be `expected` (or anything, for the result). */
+  private async next(expected?: string): Promise<string> {
+    const { value, done } = await this.lines.next();
+    if (done === true) throw new Error(`${this.mode} child exited early`);
+    if (expected !== undefined && value !== expected) throw new Error(`${this.mode} child said ${value}, expected ${expected}`);
+    return value;
+  }
+
+  ready(): Promise<string> {
+    return this.next('ready');
+  }
+
+  async run(calls: number): Promise<void> {
+    this.proc.stdin.write(`run ${calls}\n`);
+    await this.next('ok');
+  }
+
+  async finish(): Promise<Result> {
+    this.proc.stdin.end('end\n');
+    return JSON.parse(await this.next()) as Result;
+  }
+}
+
+/** One round: a fresh child per mode, warmed up one after another, then blocks in lock-step. */
+async function runRound(modes: Mode[], vendorUrl: string, sinkUrl: string): Promise<Result[]> {
+  const children: ModeChild[] = [];
+  for (const mode of modes) {
+    const child = new ModeChild(mode, vendorUrl, sinkUrl);
+    await child.ready();
+    children.push(child);
+  }
+  for (let block = 0; block < Math.ceil(CALLS / BLOCK_CALLS); block++) {
+    // The order turns every block, so no mode always runs right after another.
+    for (let k = 0; k < children.length; k++) await (children[(block + k) % children.length] as ModeChild).run(BLOCK_CALLS);
+  }
+  return Promise.all(children.map((child) => child.finish()));
 }
 
 function median(values: number[]): number {
@@ -160,9 +222,7 @@ async function main(): Promise<void> {
   const modes: Mode[] = process.env['BENCH_EXTRA'] ? [...MODES, 'egresswatch-noshapes', 'egresswatch-1in10'] : [...MODES];
   const rounds: Record<Mode, Result[]> = { none: [], otel: [], egresswatch: [], 'egresswatch-noshapes': [], 'egresswatch-1in10': [] };
   for (let r = 0; r < ROUNDS; r++) {
-    // The order turns every round, so no mode always runs first or right after another.
-    const order = [...modes.slice(r % modes.length), ...modes.slice(0, r % modes.length)];
-    for (const mode of order) rounds[mode].push(await runChild(mode, vendor.url, sink.url));
+    for (const result of await runRound(modes, vendor.url, sink.url)) rounds[result.mode].push(result);
   }
   const summary = Object.fromEntries(
     modes.map((mode) => [
@@ -182,7 +242,7 @@ async function main(): Promise<void> {
     return `${Math.min(...all).toFixed(3)}–${Math.max(...all).toFixed(3)}`;
   };
   const lines = [
-    `sdk bench: ${CALLS} sequential calls per run (request ${requestBody(0).length} B, response ${RESPONSE.length} B), median of ${ROUNDS} rounds`,
+    `sdk bench: ${CALLS} sequential calls per mode and round in lock-step blocks of ${BLOCK_CALLS} (request ${requestBody(0).length} B, response ${RESPONSE.length} B), median of ${ROUNDS} rounds`,
     'mode                  calls/s     p99 ms   CPU µs/call',
     ...modes.map((m) => `${m.padEnd(20)} ${summary[m].callsPerSec.toFixed(0).padStart(8)} ${summary[m].p99Ms.toFixed(3).padStart(10)} ${summary[m].cpuUsPerCall.toFixed(1).padStart(13)}`),
     `egresswatch / otel CPU per call: ${ratio('egresswatch', 'otel').toFixed(3)} (target ≤ 1.10; median of per-round ratios, range ${range('egresswatch', 'otel')})`,

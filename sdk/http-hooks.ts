@@ -59,16 +59,16 @@ function isClientRequest(request: ClientRequest | IncomingMessage): request is C
 }
 
 // `write(chunk, encoding?, callback?)`, `end(chunk?, encoding?, callback?)` and `end(callback)`.
-const requestWrites = new MethodTap<ClientRequest, CallCapture>('write', (capture, request, args) => observeRequest(capture, request, args));
-const requestEnds = new MethodTap<ClientRequest, CallCapture>('end', (capture, request, args) => {
-  if (typeof args[0] !== 'function') observeRequest(capture, request, args);
+const requestWrites = new MethodTap<ClientRequest, CallCapture>('write', observeRequest);
+const requestEnds = new MethodTap<ClientRequest, CallCapture>('end', (capture, request, chunk, encoding) => {
+  if (typeof chunk !== 'function') observeRequest(capture, request, chunk, encoding);
   else noteRequestHeaders(capture, request);
 });
-const responsePushes = new MethodTap<IncomingMessage, CallCapture>('push', (capture, _response, args) => capture.response.observe(args[0], args[1]));
+const responsePushes = new MethodTap<IncomingMessage, CallCapture>('push', (capture, _response, chunk, encoding) => capture.response.observe(chunk, encoding));
 
-function observeRequest(capture: CallCapture, request: ClientRequest, args: unknown[]): void {
+function observeRequest(capture: CallCapture, request: ClientRequest, chunk: unknown, encoding: unknown): void {
   noteRequestHeaders(capture, request);
-  capture.request.observe(args[0], args[1]);
+  capture.request.observe(chunk, encoding);
 }
 
 /** Headers are final once the body starts, so they are read at the first write. */

@@ -1,5 +1,3 @@
-import { safely } from './call-capture.js';
-
 /**
  * Calls of one method, observed for the objects registered with {@link MethodTap.watch}. The
  * method is wrapped once, on the prototype of the first object watched, not on each object:
@@ -7,8 +5,10 @@ import { safely } from './call-capture.js';
  * the HTTP client's optimised code was not built for, and would cost closures per call.
  *
  * The original runs exactly as before: same `this`, arguments and return value, exceptions
- * untouched. The observer runs first, inside `safely`, and only for watched objects; everything
- * else (calls the SDK does not instrument, calls after shutdown) just pays a WeakMap lookup.
+ * untouched. The observer runs first, with the call's first two arguments (all that chunk and
+ * request methods need), and only for watched objects; whatever it throws is swallowed.
+ * Everything else (calls the SDK does not instrument, calls after shutdown) just pays a WeakMap
+ * lookup.
  */
 export class MethodTap<Target extends object, Watch> {
   private readonly watched = new WeakMap<Target, Watch>();
@@ -18,7 +18,7 @@ export class MethodTap<Target extends object, Watch> {
 
   constructor(
     private readonly method: string,
-    private readonly observe: (watch: Watch, target: Target, args: unknown[]) => void,
+    private readonly observe: (watch: Watch, target: Target, first: unknown, second: unknown) => void,
   ) {}
 
   /** Reports `target`'s calls of the method to the observer with `watch`, until `target` is collected. */
@@ -35,10 +35,20 @@ export class MethodTap<Target extends object, Watch> {
     if (typeof method !== 'function' || this.wrappers.has(method)) return;
     const original = method as (this: Target, ...args: unknown[]) => unknown;
     const { watched, observe } = this;
-    function tapped(this: Target, ...args: unknown[]): unknown {
+    // These wrappers run for every chunk and request of the process, watched or not: no closure
+    // and no rest array per call. `apply` with `arguments` passes the call on as it came
+    // (argument count included) without building an array.
+    function tapped(this: Target, first?: unknown, second?: unknown): unknown {
       const watch = watched.get(this);
-      if (watch !== undefined) safely(() => observe(watch, this, args));
-      return original.apply(this, args);
+      if (watch !== undefined) {
+        try {
+          observe(watch, this, first, second);
+        } catch {
+          // Deliberately silent, as in `safely`: SDK trouble must never reach the call.
+        }
+      }
+      // eslint-disable-next-line prefer-rest-params
+      return original.apply(this, arguments as unknown as unknown[]);
     }
     this.wrappers.add(tapped);
     // Like the class method it replaces: not enumerable.

@@ -51,8 +51,8 @@ export function egressUndiciHooks(
   };
 }
 
-const bodyChunksSent = new MethodTap<UndiciRequest, CallCapture>('onBodySent', (capture, _request, args) => capture.request.observe(args[0]));
-const bodyChunksReceived = new MethodTap<UndiciRequest, CallCapture>('onData', (capture, _request, args) => capture.response.observe(args[0]));
+const bodyChunksSent = new MethodTap<UndiciRequest, CallCapture>('onBodySent', (capture, _request, chunk) => capture.request.observe(chunk));
+const bodyChunksReceived = new MethodTap<UndiciRequest, CallCapture>('onData', (capture, _request, chunk) => capture.response.observe(chunk));
 
 // `new URL()` on every call's origin costs more than the rest of the ignore check; origins are few.
 const origins = new Map<string, { host: string; port: string }>();

@@ -13,7 +13,7 @@ class LoudSink extends Sink {}
 describe('MethodTap', () => {
   it('sees the calls of watched objects only, and changes nothing about the call', () => {
     const seen: string[] = [];
-    const tap = new MethodTap<Sink, string>('write', (label, _sink, args) => seen.push(`${label}:${String(args[0])}`));
+    const tap = new MethodTap<Sink, string>('write', (label, _sink, chunk) => seen.push(`${label}:${String(chunk)}`));
     const watched = new Sink();
     const other = new Sink();
     tap.watch(watched, 'a');
@@ -21,6 +21,20 @@ describe('MethodTap', () => {
     expect(watched.written).toEqual(['x', 'y']);
     expect(seen).toEqual(['a:x', 'a:y']);
     expect(Object.keys(watched)).toEqual(['written']);
+  });
+
+  it('passes every argument on, their count included (end(), end(cb) and end(chunk, enc, cb) differ)', () => {
+    class Counter {
+      end(...args: unknown[]): string {
+        return `${args.length}:${args.map(String).join(',')}`;
+      }
+    }
+    const seen: unknown[] = [];
+    const tap = new MethodTap<Counter, true>('end', (_w, _t, first, second) => seen.push(first, second));
+    const counter = new Counter();
+    tap.watch(counter, true);
+    expect([counter.end(), counter.end('a'), counter.end('a', 'utf8', 'cb', 'extra')]).toEqual(['0:', '1:a', '4:a,utf8,cb,extra']);
+    expect(seen).toEqual([undefined, undefined, 'a', undefined, 'a', 'utf8']);
   });
 
   it('keeps the call going when the observer throws, and wraps an inherited method once', () => {
