@@ -18,6 +18,12 @@ export function jsonStringEnd(text: string, start: number): number {
   }
 }
 
+/** Whether `text[start, end)` holds a raw control character, which no JSON string may (such contents do not decode). */
+export function hasControlCharacter(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (text.charCodeAt(i) < 0x20) return true;
+  return false;
+}
+
 /**
  * The value of the JSON string whose contents are `text[start, end)`, escapes decoded; `end` is
  * the closing quote or, for a string cut at the end of the text, the text's length (decoded up to

@@ -220,6 +220,7 @@ function valueChecks(text: string, start: number, end: number): number {
  * so a schema template (see schema-template.ts) can accept an array element's strings without
  * looking at them one by one. Each branch is one of valueChecks' early answers, made stricter
  * where that keeps the pattern simple; no backslash anywhere, so the raw text is the value.
+ * The branches overlap (`"ab"` fits three), so a template uses it inside a lookahead only.
  * Change it together with valueChecks: a unit test checks every branch against it.
  */
 export const NO_PII_LOOKS_STRING = [

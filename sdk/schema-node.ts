@@ -46,7 +46,8 @@ export interface SchemaNode {
    * False when different raw keys reach this node (keys that are values, `{key}`), so nothing
    * about the key may be cached on it, `key` included. Otherwise `info` is the key's name analysis,
    * `numberPii` the classes any number under it gets (a number matches by name only) and
-   * `stringPii` those of a string no value detector wants (by name only too), each -1 until known.
+   * `stringPii` those of a string that decodes and that no value detector wants (by name only
+   * too), each -1 until known.
    */
   stableKey: boolean;
   /**

@@ -7,8 +7,36 @@ const JSON_WHITESPACE = '[ \\t\\n\\r]*';
 const NUMBER_LITERAL = String.raw`-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?`;
 /** A whole JSON string literal, escapes included, captured for the classifier. */
 const CAPTURED_STRING = String.raw`("[^"\\]*(?:\\[^][^"\\]*)*")`;
-/** Past this a template costs more to compile than it saves (deeply nested schemas). */
-const MAX_SOURCE_CHARS = 64 * 1024;
+/**
+ * A string literal the value detectors rule out (NO_PII_LOOKS_STRING), read in one way only.
+ * That pattern's branches overlap ("ab" fits three of them); inside a lookahead, which JavaScript
+ * never backtracks into, they cannot multiply: otherwise a body that fails late would retry every
+ * combination over the strings before it (3^n steps). Every other piece of a template matches a
+ * given text in one way too, so a miss costs about one pass over the body.
+ */
+const PLAIN_STRING = `(?=${NO_PII_LOOKS_STRING})"[^"\\\\]*"`;
+/**
+ * V8 compiles an expression to ~15 bytes of machine code per source character (a 40-field
+ * schema ~1,500 characters, ~24 KB; 256 fields ~10,000, ~150 KB). One template stays under
+ * this, and all of a memo's under TEMPLATE_BUDGET_CHARS, so templates cost a service a few MB at
+ * most.
+ */
+const MAX_SOURCE_CHARS = 16 * 1024;
+const TEMPLATE_BUDGET_CHARS = 256 * 1024;
+
+/** The source characters the templates of one memo's trees may hold together (see MAX_SOURCE_CHARS). */
+export class TemplateBudget {
+  private used = 0;
+
+  constructor(private readonly limitChars = TEMPLATE_BUDGET_CHARS) {}
+
+  /** Swaps a template of `oldChars` for one of `newChars` if that fits; false (nothing changes) if not. */
+  swap(oldChars: number, newChars: number): boolean {
+    if (this.used - oldChars + newChars > this.limitChars) return false;
+    this.used += newChars - oldChars;
+    return true;
+  }
+}
 
 /**
  * A route's last body schema compiled into one regular expression, which V8 runs as native code
@@ -16,8 +44,7 @@ const MAX_SOURCE_CHARS = 64 * 1024;
  * schema of the body it was built from (same keys in the same order, same types, arrays empty
  * or not as before), so its fields are known without scanning it. What still depends on the
  * values is worked out from the match:
- * - a string outside arrays is captured and handed to the classifier, as a scan would, unless
- *   it looks like nothing the value detectors want and its field name hints at no class;
+ * - a string outside arrays is captured and handed to the classifier, as a scan would;
  * - a string inside an array must look like nothing the value detectors want
  *   (NO_PII_LOOKS_STRING) and sit under a field name that hints at no class, so it adds no class;
  * - a number's classes come from its field name alone (numberPii), known once per field.
@@ -63,10 +90,7 @@ export class SchemaTemplate {
     return new SchemaTemplate(source, new RegExp(source), builder.fields, builder.types, builder.captured);
   }
 
-  /**
-   * The match of `text`, or null. Group i + 1 holds the literal of `captured[i]`, or undefined
-   * when that string needs no classifier.
-   */
+  /** The match of `text`, or null. Group i + 1 holds the literal of `captured[i]`. */
   match(text: string): RegExpExecArray | null {
     return this.regex.exec(text);
   }
@@ -94,12 +118,10 @@ class TemplateBuilder {
       case STRING:
         if (!inArray) {
           this.captured.push(node);
-          // Without a hinting name, a string that looks like nothing has no class: only the
-          // others are captured (an unmatched group is undefined).
-          return this.hinted(node) ? CAPTURED_STRING : `(?:${NO_PII_LOOKS_STRING}|${CAPTURED_STRING})`;
+          return CAPTURED_STRING;
         }
         // An array's strings are not looked at one by one: a class must not be possible.
-        return node.pii === 0 && !this.hinted(node) ? NO_PII_LOOKS_STRING : undefined;
+        return node.pii === 0 && !this.hinted(node) ? PLAIN_STRING : undefined;
       case NUMBER:
         return node.numberPii === -1 ? undefined : NUMBER_LITERAL;
       case BOOLEAN:

@@ -1,9 +1,9 @@
 import { PII_CLASSES } from '../common/types.js';
 import { joinPath, pathSegment } from './field-path.js';
-import { jsonStringAt } from './json-string.js';
+import { hasControlCharacter, jsonStringAt } from './json-string.js';
 import { classifyValue, describeFieldName, fieldNameInfo, mayMatchByValue, type ClassifierOptions, type KeyInfo } from './pii-classifier.js';
 import { NUMBER, TYPE_NAMES, newNode, type SchemaNode } from './schema-node.js';
-import { SchemaTemplate } from './schema-template.js';
+import { SchemaTemplate, TemplateBudget } from './schema-template.js';
 
 /** Bounds on how much of one body is walked. */
 export interface ShapeLimits {
@@ -96,6 +96,8 @@ export class SchemaTree {
   constructor(
     private readonly limits: ShapeLimits,
     private readonly classifier: ClassifierOptions,
+    /** Shared by the trees of one memo (see TemplateBudget). */
+    private readonly templateBudget = new TemplateBudget(),
   ) {}
 
   /** Starts a body; returns its root, which holds the top-level value but is no field itself. */
@@ -105,6 +107,7 @@ export class SchemaTree {
       this.root = newNode('', '', true);
       this.nodes = 0;
       this.last = undefined;
+      this.templateBudget.swap(this.template?.source.length ?? 0, 0);
       this.template = undefined;
       this.lastTemplate = undefined;
     }
@@ -142,6 +145,7 @@ export class SchemaTree {
     }
     this.templateMisses = 0;
     this.templateHits++;
+    // rootType is not replayed: templates are learned from scans only.
     const { fields, types, captured } = template;
     const last = this.last;
     // When the last result is this template's schema, only the captured strings can change it:
@@ -280,8 +284,10 @@ export class SchemaTree {
     const looksLikeNothing = !escaped && this.classifier.custom.length === 0 && !mayMatchByValue(text, start, end);
     if (looksLikeNothing && !info.hint) return 0;
     // Such a value under a hinting name gets the name's class alone, the same for every value
-    // (a date of birth also needs the value to be a date): worked out once per named field.
-    const byNameOnly = looksLikeNothing && node.stableKey && end > start && info.hint?.[0] !== 'date_of_birth';
+    // that decodes (a date of birth also needs the value to be a date): worked out once per
+    // named field. Contents with a raw control character do not decode, and get no class.
+    const byNameOnly =
+      looksLikeNothing && node.stableKey && end > start && info.hint?.[0] !== 'date_of_birth' && !hasControlCharacter(text, start, end);
     if (byNameOnly && node.stringPii !== -1) return node.stringPii;
     const value = jsonStringAt(text, start, end);
     if (value === undefined) return 0;
@@ -395,10 +401,11 @@ export class SchemaTree {
 
   /**
    * After a scan that gave the last result again (the route's schema repeats): compiles it into
-   * a template, unless the one in use still matches (it did not miss twice in a row). A schema that cannot have one leaves
-   * the current template in place. Building one costs a few µs and its first matches a few
-   * hundred more (V8 compiles the expression), so past FREE_TEMPLATE_BUILDS a route whose schema
-   * keeps changing gets one try per SCANS_PER_TEMPLATE_BUILD scans.
+   * a template. Nothing is built while the template in use still matches (it has not missed
+   * twice in a row), and a schema no template can describe leaves the current one in place.
+   * Building one costs a few µs and its first matches a few hundred more (V8 compiles the
+   * expression), so past FREE_TEMPLATE_BUILDS a route whose schema keeps changing gets one try
+   * per SCANS_PER_TEMPLATE_BUILD scans; the shared budget bounds the compiled code.
    */
   private learnTemplate(spaced: boolean): void {
     if (this.template !== undefined && this.templateMisses < 2) return;
@@ -409,6 +416,7 @@ export class SchemaTree {
     const hinted = (node: SchemaNode): boolean => this.nameInfo(node, node.key).hint !== undefined;
     const template = SchemaTemplate.of(this.root, this.rootType, this.gen, this.lastCount, spaced, hinted);
     if (template === undefined || template.source === this.template?.source) return;
+    if (!this.templateBudget.swap(this.template?.source.length ?? 0, template.source.length)) return;
     this.template = template;
     // This scan gave the last result again, and the template was built from it.
     this.lastTemplate = template;

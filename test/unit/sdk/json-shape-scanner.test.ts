@@ -38,6 +38,17 @@ describe('scanJsonShape', () => {
     expect(answers[0]).not.toEqual(answers[1]);
   });
 
+  it('gives a raw control character (which no JSON string may hold) no class, also under a hinting name in a kept tree', () => {
+    const tree = new SchemaTree(limits, classifier);
+    const plain = '{"email":"hello world","tel":"usd"}';
+    // A raw vertical tab and a raw tab inside the strings, not the escapes `\u000b` and `\t`.
+    const raw = '{"email":"hello\u000bworld","tel":"\tusd"}';
+    const answers = [plain, plain, raw].map((text) => scanJsonShape(text, tree, false));
+    expect(answers[0]?.pii).toEqual(['email:email', 'tel:phone']);
+    expect(answers[2]).toEqual(scan(raw));
+    expect(answers[2]?.pii).toEqual([]);
+  });
+
   it('gives every field of a repeated array element, however its keys are ordered', () => {
     const shape = scan(JSON.stringify({ items: [{ a: 1, b: 'x' }, { b: 'y', a: 2, c: null }, { c: true }] }));
     expect(shape?.fields).toEqual(['items:array', 'items[]:object', 'items[].a:number', 'items[].b:string', 'items[].c:boolean', 'items[].c:null']);

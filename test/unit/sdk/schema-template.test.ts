@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { extractShape, type BodyShape, type ShapeLimits } from '../../../sdk/body-shape.js';
 import { mayMatchByValue, NO_PII_LOOKS_STRING, type ClassifierOptions } from '../../../sdk/pii-classifier.js';
+import { TemplateBudget } from '../../../sdk/schema-template.js';
 import { SchemaTree } from '../../../sdk/schema-tree.js';
 
 const limits: ShapeLimits = { maxFields: 256, maxDepth: 16 };
@@ -82,6 +83,33 @@ describe('schema templates', () => {
     expect(sorted(shape(named('Rosen')))).toEqual(fresh(JSON.stringify(named('Rosen'))));
     // Trailing garbage: the template is anchored, the scan marks the body truncated.
     expect(extractShape(`${JSON.stringify(base)} x`, 'json', false, limits, classifier, tree)?.truncated).toBe(true);
+  });
+
+  it('miss in one pass: a body that differs at its very end does not make them retry every string', () => {
+    // Patterns that read a string in several ways would retry each combination over the strings
+    // before the miss (3^12 here, seconds); unambiguous ones fail in one pass (well under a
+    // millisecond). The bound only tells those two apart.
+    const body = (last: unknown) => JSON.stringify({ ...Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`k${i}`, 'ab'])), tags: Array(12).fill('ab'), z: last });
+    const tree = new SchemaTree(limits, classifier);
+    for (let i = 0; i < 3; i++) extractShape(body(1), 'json', false, limits, classifier, tree);
+    expect(tree.templateHits).toBe(1);
+    const started = performance.now();
+    const shape = extractShape(body(true), 'json', false, limits, classifier, tree);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(sorted(shape)).toEqual(fresh(body(true)));
+  });
+
+  it('stay within the memory budget their trees share: past it, bodies are scanned', () => {
+    // Compiled expressions cost ~15 bytes of machine code per source character.
+    const budget = new TemplateBudget(2_000);
+    const [a, b] = [new SchemaTree(limits, classifier, budget), new SchemaTree(limits, classifier, budget)];
+    const body = (prefix: string) => JSON.stringify(Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`${prefix}${i}`, i])));
+    for (let i = 0; i < 4; i++) {
+      extractShape(body('a'), 'json', false, limits, classifier, a);
+      extractShape(body('b'), 'json', false, limits, classifier, b);
+    }
+    expect([a.templateHits, b.templateHits]).toEqual([2, 0]);
+    expect(sorted(extractShape(body('b'), 'json', false, limits, classifier, b))).toEqual(fresh(body('b')));
   });
 
   it('give every body of a drifting route what a fresh scan gives it (random bodies)', () => {
