@@ -415,7 +415,13 @@ export class SchemaTree {
     this.scansSinceBuild = 0;
     const hinted = (node: SchemaNode): boolean => this.nameInfo(node, node.key).hint !== undefined;
     const template = SchemaTemplate.of(this.root, this.rootType, this.gen, this.lastCount, spaced, hinted);
-    if (template === undefined || template.source === this.template?.source) return;
+    if (template === undefined) return;
+    if (template.source === this.template?.source) {
+      // The schema is the template's: its misses were values it cannot vouch for. Try it again.
+      this.templateMisses = 0;
+      this.templateSkip = 0;
+      return;
+    }
     if (!this.templateBudget.swap(this.template?.source.length ?? 0, template.source.length)) return;
     this.template = template;
     // This scan gave the last result again, and the template was built from it.
