@@ -91,12 +91,14 @@ const phoneMemo = new Map<string, number>();
 
 /** Phone: E.164 (`+…`) or a national number that libphonenumber validates for `defaultCountry`. */
 export function detectPhone(value: string, defaultCountry: string): number {
-  if (value.length < 7 || value.length > 24 || !PHONE_CHARS.test(value)) return 0;
-  const digitCount = value.replace(/\D/g, '').length;
-  if (digitCount < 7 || digitCount > 15) return 0;
+  if (value.length < 7 || value.length > 24) return 0;
+  // Only values that passed the checks below are memoised: a known one skips them.
   const key = `${defaultCountry}|${value}`;
   const known = phoneMemo.get(key);
   if (known !== undefined) return known;
+  if (!PHONE_CHARS.test(value)) return 0;
+  const digitCount = value.replace(/\D/g, '').length;
+  if (digitCount < 7 || digitCount > 15) return 0;
   const score = parsePhone(value, defaultCountry);
   if (phoneMemo.size >= PHONE_MEMO_MAX) phoneMemo.clear();
   phoneMemo.set(key, score);
