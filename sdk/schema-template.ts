@@ -169,3 +169,88 @@ class TemplateBuilder {
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
+
+/** Templates compiled per tree before rebuilding is rationed (a route whose schema keeps changing). */
+const FREE_TEMPLATE_BUILDS = 8;
+/** Once rationed, scans between two template builds. */
+const SCANS_PER_TEMPLATE_BUILD = 256;
+/** Most bodies a failing template is skipped for before it is tried again. */
+const MAX_TEMPLATE_SKIP = 64;
+
+/**
+ * A tree's current template and the policy around it: when to try it, when to build another.
+ * One miss is a value the template cannot vouch for (an email inside an array element); misses
+ * in a row are a schema that moved on, so the template is tried on fewer and fewer bodies (down
+ * to one in MAX_TEMPLATE_SKIP) and may be replaced. Building one costs a few µs and its first
+ * matches a few hundred more (V8 compiles the expression), so past FREE_TEMPLATE_BUILDS a route
+ * whose schema keeps changing gets one try per SCANS_PER_TEMPLATE_BUILD scans; the budget shared
+ * with the memo's other trees bounds the compiled code.
+ */
+export class TemplateSlot {
+  private template: SchemaTemplate | undefined;
+  private misses = 0;
+  private skip = 0;
+  private builds = 0;
+  private scansSinceBuild = 0;
+  /** Bodies the template answered: for tests and diagnostics. */
+  hits = 0;
+
+  constructor(private readonly budget: TemplateBudget) {}
+
+  /** The template and its match for `text`, or undefined: no template, skipped, or no match (then scan). */
+  match(text: string): { template: SchemaTemplate; match: RegExpExecArray } | undefined {
+    const template = this.template;
+    if (template === undefined) return undefined;
+    if (this.skip > 0) {
+      this.skip--;
+      return undefined;
+    }
+    const match = template.match(text);
+    if (match === null) {
+      this.misses = Math.min(this.misses + 1, 8);
+      if (this.misses >= 2) this.skip = Math.min(2 ** (this.misses - 1), MAX_TEMPLATE_SKIP);
+      return undefined;
+    }
+    this.misses = 0;
+    this.hits++;
+    return { template, match };
+  }
+
+  /** Counts a body that was scanned. */
+  scanned(): void {
+    this.scansSinceBuild++;
+  }
+
+  /**
+   * Whether a template should be built now, after a scan that repeated the last result: none
+   * yet, or the current one missed twice in a row; and the rebuild ration allows. Counts the build.
+   */
+  wantsBuild(): boolean {
+    if (this.template !== undefined && this.misses < 2) return false;
+    if (this.builds >= FREE_TEMPLATE_BUILDS && this.scansSinceBuild < SCANS_PER_TEMPLATE_BUILD) return false;
+    this.builds++;
+    this.scansSinceBuild = 0;
+    return true;
+  }
+
+  /**
+   * Takes a freshly built template if it is new and fits the budget; true when it is now the
+   * current one. The same template again means the misses were values: it is tried again at once.
+   */
+  offer(template: SchemaTemplate | undefined): boolean {
+    if (template === undefined) return false;
+    if (template.source !== this.template?.source) {
+      if (!this.budget.swap(this.template?.source.length ?? 0, template.source.length)) return false;
+      this.template = template;
+    }
+    this.misses = 0;
+    this.skip = 0;
+    return this.template === template;
+  }
+
+  /** Forgets the template (its tree started over). */
+  drop(): void {
+    this.budget.swap(this.template?.source.length ?? 0, 0);
+    this.template = undefined;
+  }
+}

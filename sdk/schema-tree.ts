@@ -3,7 +3,7 @@ import { joinPath, pathSegment } from './field-path.js';
 import { hasControlCharacter, jsonStringAt } from './json-string.js';
 import { classifyValue, describeFieldName, fieldNameInfo, mayMatchByValue, type ClassifierOptions, type KeyInfo } from './pii-classifier.js';
 import { NUMBER, TYPE_NAMES, newNode, type SchemaNode } from './schema-node.js';
-import { SchemaTemplate, TemplateBudget } from './schema-template.js';
+import { SchemaTemplate, TemplateBudget, TemplateSlot } from './schema-template.js';
 
 /** Bounds on how much of one body is walked. */
 export interface ShapeLimits {
@@ -41,12 +41,6 @@ function classBit(piiClass: string): number {
 }
 
 const QUOTE = 34;
-/** Templates compiled per tree before rebuilding is rationed (a route whose schema keeps changing). */
-const FREE_TEMPLATE_BUILDS = 8;
-/** Once rationed, scans between two template builds. */
-const SCANS_PER_TEMPLATE_BUILD = 256;
-/** Most bodies a failing template is skipped for before it is tried again. */
-const MAX_TEMPLATE_SKIP = 64;
 
 /**
  * Whether `text[start, end)` is `key`. Keys are short, and a loop the JIT inlines beats a
@@ -82,23 +76,24 @@ export class SchemaTree {
   lastHash: string | undefined;
   /** The top-level value's type bit in this walk (0 for a scalar). */
   private rootType = 0;
-  private template: SchemaTemplate | undefined;
+  private readonly templates: TemplateSlot;
   /** The template whose schema the last result is (its fields, types, and constant classes). */
   private lastTemplate: SchemaTemplate | undefined;
   private replaying = false;
-  private templateBuilds = 0;
-  private scansSinceBuild = 0;
-  private templateMisses = 0;
-  private templateSkip = 0;
-  /** Bodies answered by the template: for tests and diagnostics. */
-  templateHits = 0;
 
   constructor(
     private readonly limits: ShapeLimits,
     private readonly classifier: ClassifierOptions,
     /** Shared by the trees of one memo (see TemplateBudget). */
-    private readonly templateBudget = new TemplateBudget(),
-  ) {}
+    templateBudget = new TemplateBudget(),
+  ) {
+    this.templates = new TemplateSlot(templateBudget);
+  }
+
+  /** Bodies answered by a template: for tests and diagnostics. */
+  get templateHits(): number {
+    return this.templates.hits;
+  }
 
   /** Starts a body; returns its root, which holds the top-level value but is no field itself. */
   begin(): SchemaNode {
@@ -107,8 +102,7 @@ export class SchemaTree {
       this.root = newNode('', '', true);
       this.nodes = 0;
       this.last = undefined;
-      this.templateBudget.swap(this.template?.source.length ?? 0, 0);
-      this.template = undefined;
+      this.templates.drop();
       this.lastTemplate = undefined;
     }
     this.gen++;
@@ -126,25 +120,13 @@ export class SchemaTree {
 
   /**
    * The shape of `text` when the route's template matches it, without scanning it; undefined
-   * when there is no template yet or the body does not match (then scan it). A template that
-   * fails on bodies in a row is tried on fewer and fewer of them, down to one in MAX_TEMPLATE_SKIP.
+   * when there is no template yet or the body does not match (then scan it; see TemplateSlot).
    */
   fromTemplate(text: string): BodyShape | undefined {
-    const template = this.template;
-    if (template === undefined || this.overgrown()) return undefined;
-    if (this.templateSkip > 0) {
-      this.templateSkip--;
-      return undefined;
-    }
-    const match = template.match(text);
-    if (match === null) {
-      // One miss is a value the template cannot vouch for; misses in a row, a schema that moved on.
-      this.templateMisses = Math.min(this.templateMisses + 1, 8);
-      if (this.templateMisses >= 2) this.templateSkip = Math.min(2 ** (this.templateMisses - 1), MAX_TEMPLATE_SKIP);
-      return undefined;
-    }
-    this.templateMisses = 0;
-    this.templateHits++;
+    if (this.overgrown()) return undefined;
+    const hit = this.templates.match(text);
+    if (hit === undefined) return undefined;
+    const { template, match } = hit;
     // rootType is not replayed: templates are learned from scans only.
     const { fields, types, captured } = template;
     const last = this.last;
@@ -361,7 +343,7 @@ export class SchemaTree {
   finish(cut: boolean, spaced = false): BodyShape {
     const truncated = this.truncated || cut;
     const last = this.last;
-    if (!this.replaying) this.scansSinceBuild++;
+    if (!this.replaying) this.templates.scanned();
     if (last && !this.uncacheable && last.truncated === truncated && this.unchanged()) {
       if (!this.replaying && !truncated) this.learnTemplate(spaced);
       return { fields: last.fields.slice(), pii: last.pii.slice(), truncated };
@@ -401,33 +383,15 @@ export class SchemaTree {
 
   /**
    * After a scan that gave the last result again (the route's schema repeats): compiles it into
-   * a template. Nothing is built while the template in use still matches (it has not missed
-   * twice in a row), and a schema no template can describe leaves the current one in place.
-   * Building one costs a few µs and its first matches a few hundred more (V8 compiles the
-   * expression), so past FREE_TEMPLATE_BUILDS a route whose schema keeps changing gets one try
-   * per SCANS_PER_TEMPLATE_BUILD scans; the shared budget bounds the compiled code.
+   * a template when the slot wants one (see TemplateSlot). Not with custom classes, which may
+   * look at any value.
    */
   private learnTemplate(spaced: boolean): void {
-    if (this.template !== undefined && this.templateMisses < 2) return;
-    if (this.classifier.custom.length > 0) return;
-    if (this.templateBuilds >= FREE_TEMPLATE_BUILDS && this.scansSinceBuild < SCANS_PER_TEMPLATE_BUILD) return;
-    this.templateBuilds++;
-    this.scansSinceBuild = 0;
+    if (this.classifier.custom.length > 0 || !this.templates.wantsBuild()) return;
     const hinted = (node: SchemaNode): boolean => this.nameInfo(node, node.key).hint !== undefined;
     const template = SchemaTemplate.of(this.root, this.rootType, this.gen, this.lastCount, spaced, hinted);
-    if (template === undefined) return;
-    if (template.source === this.template?.source) {
-      // The schema is the template's: its misses were values it cannot vouch for. Try it again.
-      this.templateMisses = 0;
-      this.templateSkip = 0;
-      return;
-    }
-    if (!this.templateBudget.swap(this.template?.source.length ?? 0, template.source.length)) return;
-    this.template = template;
     // This scan gave the last result again, and the template was built from it.
-    this.lastTemplate = template;
-    this.templateMisses = 0;
-    this.templateSkip = 0;
+    if (this.templates.offer(template)) this.lastTemplate = template;
   }
 
   /** True when the node was in the last result with the types and classes this walk gave it. */
