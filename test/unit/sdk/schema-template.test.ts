@@ -60,6 +60,22 @@ describe('schema templates', () => {
     expect(tree.templateHits).toBe(3);
   });
 
+  it('follow a route whose schema changes: a few bodies after the change, the new schema has its template', () => {
+    const tree = new SchemaTree(limits, classifier);
+    const hitsOver = (bodies: string[]): number => {
+      const before = tree.templateHits;
+      for (const text of bodies) expect(sorted(extractShape(text, 'json', false, limits, classifier, tree))).toEqual(fresh(text));
+      return tree.templateHits - before;
+    };
+    const v1 = (i: number) => JSON.stringify({ id: `ch_${i}`, amount: i });
+    const v2 = (i: number) => JSON.stringify({ id: `ch_${i}`, amount: i, currency: 'usd' });
+    expect(hitsOver(Array.from({ length: 20 }, (_, i) => v1(i)))).toBe(18);
+    // The old template misses twice; the second of those scans repeats the first, so the new
+    // schema's template is built then, and every later body hits.
+    expect(hitsOver(Array.from({ length: 20 }, (_, i) => v2(i)))).toBe(18);
+    expect(hitsOver(Array.from({ length: 10 }, (_, i) => v2(i)))).toBe(10);
+  });
+
   it('decline what they cannot vouch for, and the scan answers', () => {
     const tree = new SchemaTree(limits, classifier);
     const shape = (value: unknown, space?: number) => extractShape(JSON.stringify(value, null, space), 'json', false, limits, classifier, tree);
