@@ -129,18 +129,18 @@ export class SchemaTree {
     const { template, match } = hit;
     // rootType is not replayed: templates are learned from scans only.
     const { fields, types, captured } = template;
+    // Only the captured strings' classes depend on this body; each is worked out once. (Without
+    // custom classes, which templates never have, classify touches no extraPii or uncacheable.)
+    const classes: number[] = [];
+    for (let i = 0; i < captured.length; i++) {
+      const node = captured[i] as SchemaNode;
+      const literal = match[i + 1] ?? '""';
+      classes.push(this.stringClasses(node, node.key, literal, 1, literal.length - 1, literal.includes('\\')));
+    }
+    // When the last result is this template's schema, those classes are all that can change it.
     const last = this.last;
-    // When the last result is this template's schema, only the captured strings can change it:
-    // their classes are compared with the last ones, and nothing else is looked at.
-    if (last !== undefined && this.lastTemplate === template) {
-      let same = true;
-      for (let i = 0; i < captured.length && same; i++) {
-        const node = captured[i] as SchemaNode;
-        const literal = match[i + 1];
-        const bits = literal === undefined ? 0 : this.stringClasses(node, node.key, literal, 1, literal.length - 1, literal.includes('\\'));
-        same = bits === node.shownPii;
-      }
-      if (same) return { fields: last.fields.slice(), pii: last.pii.slice(), truncated: false };
+    if (last !== undefined && this.lastTemplate === template && captured.every((node, i) => classes[i] === node.shownPii)) {
+      return { fields: last.fields.slice(), pii: last.pii.slice(), truncated: false };
     }
     this.begin();
     for (let i = 0; i < fields.length; i++) {
@@ -150,11 +150,7 @@ export class SchemaTree {
       this.addType(node, type);
       if (type === NUMBER) node.pii = node.numberPii;
     }
-    for (let i = 0; i < captured.length; i++) {
-      const node = captured[i] as SchemaNode;
-      const literal = match[i + 1];
-      if (literal !== undefined) this.string(node, node.key, literal, 1, literal.length - 1, literal.includes('\\'));
-    }
+    captured.forEach((node, i) => (node.pii |= classes[i] ?? 0));
     this.replaying = true;
     try {
       return this.finish(false);
