@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 
 /** One request as a fake vendor received it (bytes kept so tests can compare them). */
 export interface ReceivedRequest {
@@ -40,11 +41,11 @@ export async function startFakeVendors(host = '127.0.0.1'): Promise<FakeVendors>
     } catch {
       // A non-JSON body still gets an answer: fake vendors are for exercising clients.
     }
-    reply(res, req.url?.startsWith('/v1/') ? 200 : 404, charge);
+    reply(req, res, req.url?.startsWith('/v1/') ? 200 : 404, charge);
   });
   const messaging = await listen(host, (req, body, res) => {
     const form = new URLSearchParams(body.toString('utf8'));
-    reply(res, 201, { sid: 'SM2f0c8d7e4b1a4e5f9a3c6b8d0e1f2a3b', status: 'queued', to: form.get('To'), num_segments: '1' });
+    reply(req, res, 201, { sid: 'SM2f0c8d7e4b1a4e5f9a3c6b8d0e1f2a3b', status: 'queued', to: form.get('To'), num_segments: '1' });
   });
   return {
     payments: payments.vendor,
@@ -73,9 +74,16 @@ async function listen(host: string, handle: Handler): Promise<{ server: Server; 
   return { server, vendor: { url: `http://${host}:${port}`, hostPort: `${host}:${port}`, received } };
 }
 
-function reply(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
+/** JSON, gzipped when the client accepts it, as real APIs answer (fetch asks for it by default). */
+function reply(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
+  const json = JSON.stringify(body);
+  if (!/\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(json);
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+  res.end(gzipSync(json));
 }
 
 function close(server: Server): Promise<void> {

@@ -3,7 +3,7 @@ import type { HttpInstrumentationConfig } from '@opentelemetry/instrumentation-h
 import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { attachCapture, CallCapture, peekCapture, safely } from './call-capture.js';
 import { MethodTap } from './method-tap.js';
-import { isIgnoredDestination } from './request-filter.js';
+import { isIgnoredDestination, mayBeIgnored } from './request-filter.js';
 import { templatePath } from '../common/route-template.js';
 import type { ResolvedCaptureSettings } from './settings.js';
 import type { ShapeSampler } from './shape-sampler.js';
@@ -23,9 +23,10 @@ export function egressHttpHooks(
   return {
     ignoreOutgoingRequestHook: (options: RequestOptions) => {
       try {
+        const port = String(options.port ?? (options.protocol === 'https:' ? 443 : 80));
+        if (!mayBeIgnored(settings, port)) return false;
         const host = options.hostname ?? options.host?.replace(/:\d+$/, '') ?? 'localhost';
-        const port = options.port ?? (options.protocol === 'https:' ? 443 : 80);
-        return isIgnoredDestination(settings, host, String(port));
+        return isIgnoredDestination(settings, host, port);
       } catch {
         return false;
       }
@@ -37,8 +38,7 @@ export function egressHttpHooks(
         const shapes = settings.shapesEnabled && (sampler.capturesAll || sampler.shouldCapture(`${request.method} ${request.host}${templatePath(request.path)}`));
         const capture = new CallCapture(settings, shapes);
         attachCapture(span, capture);
-        requestWrites.watch(request, capture);
-        requestEnds.watch(request, capture);
+        requestBodies.watch(request, capture);
       });
     },
     responseHook: (span: Span, response: IncomingMessage | object) => {
@@ -46,8 +46,10 @@ export function egressHttpHooks(
         const capture = peekCapture(span);
         if (!capture || !('headers' in response) || typeof (response as IncomingMessage).push !== 'function') return;
         const res = response as IncomingMessage;
-        capture.responseContentType = headerText(res.headers['content-type']);
-        capture.responseEncoding = headerText(res.headers['content-encoding']);
+        // From rawHeaders: `res.headers` is built on first read, and the app may never read it.
+        const raw = res.rawHeaders;
+        capture.responseContentType = rawHeader(raw, 'content-type', false);
+        capture.responseEncoding = rawHeader(raw, 'content-encoding', true);
         responsePushes.watch(res, capture);
       });
     },
@@ -59,12 +61,14 @@ function isClientRequest(request: ClientRequest | IncomingMessage): request is C
 }
 
 // `write(chunk, encoding?, callback?)`, `end(chunk?, encoding?, callback?)` and `end(callback)`.
-const requestWrites = new MethodTap<ClientRequest, CallCapture>('write', observeRequest);
-const requestEnds = new MethodTap<ClientRequest, CallCapture>('end', (capture, request, chunk, encoding) => {
-  if (typeof chunk !== 'function') observeRequest(capture, request, chunk, encoding);
-  else noteRequestHeaders(capture, request);
+const requestBodies = new MethodTap<ClientRequest, CallCapture>({
+  write: observeRequest,
+  end: (capture, request, chunk, encoding) => {
+    if (typeof chunk !== 'function') observeRequest(capture, request, chunk, encoding);
+    else noteRequestHeaders(capture, request);
+  },
 });
-const responsePushes = new MethodTap<IncomingMessage, CallCapture>('push', (capture, _response, chunk, encoding) => capture.response.observe(chunk, encoding));
+const responsePushes = new MethodTap<IncomingMessage, CallCapture>({ push: (capture, _response, chunk, encoding) => capture.response.observe(chunk, encoding) });
 
 function observeRequest(capture: CallCapture, request: ClientRequest, chunk: unknown, encoding: unknown): void {
   noteRequestHeaders(capture, request);
@@ -76,6 +80,24 @@ function noteRequestHeaders(capture: CallCapture, request: ClientRequest): void 
   if (capture.requestContentType !== undefined) return;
   capture.requestContentType = headerText(request.getHeader('content-type')) ?? '';
   capture.requestEncoding = headerText(request.getHeader('content-encoding'));
+}
+
+/**
+ * A header's value from `rawHeaders` (`[name, value, …]`), as `headers` would give it: the first
+ * value, or with `joined` all of them joined by `, `.
+ */
+function rawHeader(raw: string[], name: string, joined: boolean): string | undefined {
+  let value: string | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const key = raw[i] as string;
+    // Most names differ in length: no lowercase copy for them.
+    if (key.length !== name.length || key.toLowerCase() !== name) continue;
+    const next = raw[i + 1] as string;
+    if (value === undefined) value = next;
+    else if (joined) value = `${value}, ${next}`;
+    else break;
+  }
+  return value;
 }
 
 function headerText(value: string | number | string[] | undefined): string | undefined {

@@ -2,7 +2,7 @@ import type { Span } from '@opentelemetry/api';
 import type { UndiciInstrumentationConfig, UndiciRequest, UndiciResponse } from '@opentelemetry/instrumentation-undici';
 import { attachCapture, CallCapture, peekCapture, safely } from './call-capture.js';
 import { MethodTap } from './method-tap.js';
-import { isIgnoredDestination } from './request-filter.js';
+import { isIgnoredDestination, mayBeIgnored } from './request-filter.js';
 import { templatePath } from '../common/route-template.js';
 import type { ResolvedCaptureSettings } from './settings.js';
 import type { ShapeSampler } from './shape-sampler.js';
@@ -22,7 +22,7 @@ export function egressUndiciHooks(
     ignoreRequestHook: (request: UndiciRequest) => {
       try {
         const { host, port } = originOf(request.origin);
-        return isIgnoredDestination(settings, host, port);
+        return mayBeIgnored(settings, port) && isIgnoredDestination(settings, host, port);
       } catch {
         return false;
       }
@@ -36,8 +36,7 @@ export function egressUndiciHooks(
         capture.requestContentType = request.contentType ?? headerValue(request.headers, 'content-type');
         capture.requestEncoding = headerValue(request.headers, 'content-encoding');
         attachCapture(span, capture);
-        bodyChunksSent.watch(request, capture);
-        bodyChunksReceived.watch(request, capture);
+        bodyChunks.watch(request, capture);
       });
     },
     responseHook: (span: Span, info: { request: UndiciRequest; response: UndiciResponse }) => {
@@ -51,8 +50,10 @@ export function egressUndiciHooks(
   };
 }
 
-const bodyChunksSent = new MethodTap<UndiciRequest, CallCapture>('onBodySent', (capture, _request, chunk) => capture.request.observe(chunk));
-const bodyChunksReceived = new MethodTap<UndiciRequest, CallCapture>('onData', (capture, _request, chunk) => capture.response.observe(chunk));
+const bodyChunks = new MethodTap<UndiciRequest, CallCapture>({
+  onBodySent: (capture, _request, chunk) => capture.request.observe(chunk),
+  onData: (capture, _request, chunk) => capture.response.observe(chunk),
+});
 
 // `new URL()` on every call's origin costs more than the rest of the ignore check; origins are few.
 const origins = new Map<string, { host: string; port: string }>();
@@ -79,7 +80,10 @@ function headerValue(headers: unknown, name: string): string | undefined {
   }
   if (!Array.isArray(headers)) return undefined;
   for (let i = 0; i + 1 < headers.length; i += 2) {
-    if (String(headers[i]).toLowerCase() === name) {
+    const key: unknown = headers[i];
+    // A name of another length cannot match: no string made from a Buffer, no lowercase copy.
+    if ((key as { length?: unknown } | null)?.length !== name.length) continue;
+    if (String(key).toLowerCase() === name) {
       const value: unknown = headers[i + 1];
       return Array.isArray(value) ? value.map(String).join(', ') : String(value);
     }

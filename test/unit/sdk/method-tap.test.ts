@@ -13,7 +13,7 @@ class LoudSink extends Sink {}
 describe('MethodTap', () => {
   it('sees the calls of watched objects only, and changes nothing about the call', () => {
     const seen: string[] = [];
-    const tap = new MethodTap<Sink, string>('write', (label, _sink, chunk) => seen.push(`${label}:${String(chunk)}`));
+    const tap = new MethodTap<Sink, string>({ write: (label, _sink, chunk) => seen.push(`${label}:${String(chunk)}`) });
     const watched = new Sink();
     const other = new Sink();
     tap.watch(watched, 'a');
@@ -30,7 +30,7 @@ describe('MethodTap', () => {
       }
     }
     const seen: unknown[] = [];
-    const tap = new MethodTap<Counter, true>('end', (_w, _t, first, second) => seen.push(first, second));
+    const tap = new MethodTap<Counter, true>({ end: (_w, _t, first, second) => seen.push(first, second) });
     const counter = new Counter();
     tap.watch(counter, true);
     expect([counter.end(), counter.end('a'), counter.end('a', 'utf8', 'cb', 'extra')]).toEqual(['0:', '1:a', '4:a,utf8,cb,extra']);
@@ -39,9 +39,11 @@ describe('MethodTap', () => {
 
   it('keeps the call going when the observer throws, and wraps an inherited method once', () => {
     let calls = 0;
-    const tap = new MethodTap<Sink, true>('write', () => {
-      calls++;
-      throw new Error('observer fault');
+    const tap = new MethodTap<Sink, true>({
+      write: () => {
+        calls++;
+        throw new Error('observer fault');
+      },
     });
     const base = new Sink();
     const loud = new LoudSink();
@@ -50,5 +52,25 @@ describe('MethodTap', () => {
     expect(loud.write('x')).toBe(true);
     expect(loud.written).toEqual(['x']);
     expect(calls).toBe(1);
+  });
+
+  it('reports several methods of one object from a single watch', () => {
+    class Request {
+      write(chunk: string): string {
+        return chunk;
+      }
+      end(chunk?: string): string {
+        return `end:${chunk}`;
+      }
+    }
+    const seen: string[] = [];
+    const tap = new MethodTap<Request, string>({
+      write: (label, _request, chunk) => seen.push(`${label} write ${String(chunk)}`),
+      end: (label, _request, chunk) => seen.push(`${label} end ${String(chunk)}`),
+    });
+    const request = new Request();
+    tap.watch(request, 'r');
+    expect([request.write('a'), request.end('b'), new Request().end('c')]).toEqual(['a', 'end:b', 'end:c']);
+    expect(seen).toEqual(['r write a', 'r end b']);
   });
 });
