@@ -23,6 +23,7 @@ import { createRequire } from 'node:module';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from '../common/seeded-random.js';
 
 const MODES = ['none', 'otel', 'egresswatch'] as const;
 /**
@@ -207,18 +208,6 @@ async function runRound(round: number, modes: Mode[], vendorUrl: string, sinkUrl
     for (const child of shuffled(children, random)) await child.run(BLOCK_CALLS);
   }
   return Promise.all(children.map((child) => child.finish()));
-}
-
-/** mulberry32: a small seeded generator, so a run's block orders can be reproduced. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Fisher–Yates. */

@@ -125,18 +125,6 @@ function gaussian(random: () => number): number {
   return Math.sqrt(-2 * Math.log(Math.max(1e-12, random()))) * Math.cos(2 * Math.PI * random());
 }
 
-/** mulberry32: a small seeded PRNG so that tests are reproducible. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Business-hours curve: weekdays 08–18 UTC full, nights 30%, weekends half. */
 export function businessCurve(t: number): number {
   const d = new Date(t);

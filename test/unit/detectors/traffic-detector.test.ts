@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DETECTION_CONFIG } from '../../../common/config/detection.js';
 import { detectTraffic } from '../../../detectors/traffic-detector.js';
-import { buildSeries, businessCurve, DAY, HOUR, MIN, poisson, seeded, type Point } from './series-fixture.js';
+import { buildSeries, businessCurve, DAY, HOUR, MIN, poisson, type Point } from './series-fixture.js';
+import { seededRandom } from '../../../common/seeded-random.js';
 
 const config = DEFAULT_DETECTION_CONFIG;
 /** Monday 2026-11-02 00:00 UTC; four weeks of history end on Monday 2026-11-30. */
@@ -13,7 +14,7 @@ function noisy(rate: (t: number) => number, extra: (t: number, p: Point) => Poin
   return (t) => {
     let p = memo.get(t);
     if (!p) {
-      const calls = poisson(rate(t), seeded(Math.floor(t / MIN) * 7919 + seed));
+      const calls = poisson(rate(t), seededRandom(Math.floor(t / MIN) * 7919 + seed));
       memo.set(t, (p = extra(t, { calls, requestBytes: calls * 400, errors: 0, latencyP95Ms: 100 })));
     }
     return p;

@@ -2,13 +2,13 @@ import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { describe, expect, it } from 'vitest';
 import { SortedWindow } from '../../../detectors/sorted-window.js';
 import { VolumeScorer } from '../../../detectors/volume-scorer.js';
-import { seeded } from './series-fixture.js';
+import { seededRandom } from '../../../common/seeded-random.js';
 
 const MIN = 60_000;
 
 describe('SortedWindow', () => {
   it('keeps the median and MAD of the last n values', () => {
-    const random = seeded(4);
+    const random = seededRandom(4);
     const w = new SortedWindow(101);
     const all: number[] = [];
     for (let i = 0; i < 500; i++) {
@@ -28,7 +28,7 @@ describe('VolumeScorer (the backtest and live scorer)', () => {
     return values.map((v, i) => scorer.update(i * 5 * MIN, v).score);
   }
   const noise = (n: number, seed = 1): number[] => {
-    const r = seeded(seed);
+    const r = seededRandom(seed);
     return Array.from({ length: n }, () => 100 + (r() - 0.5) * 20);
   };
 
@@ -67,7 +67,7 @@ describe('VolumeScorer (the backtest and live scorer)', () => {
   });
 
   it('judges a point against the recent local level too: a jump on a calm day after a noisy week', () => {
-    const r = seeded(3);
+    const r = seededRandom(3);
     const values = Array.from({ length: 3000 }, (_, i) => 100 + (r() - 0.5) * (i < 2000 ? 100 : 4));
     values[2800] = 115;
     const scores = run(values);
@@ -77,7 +77,7 @@ describe('VolumeScorer (the backtest and live scorer)', () => {
 
   it('with counts, needs more than Poisson noise and more than minDelta calls', () => {
     const scorer = new VolumeScorer({ counts: true, minDelta: 5, warmupPoints: 0, selfCalibrate: false });
-    const r = seeded(9);
+    const r = seededRandom(9);
     let max = 0;
     for (let i = 0; i < 2000; i++) max = Math.max(max, scorer.update(i * MIN, r() < 0.05 ? 1 : 0).level);
     expect(max).toBe(0);
