@@ -23,10 +23,10 @@ export function egressHttpHooks(
   return {
     ignoreOutgoingRequestHook: (options: RequestOptions) => {
       try {
-        const port = String(options.port ?? (options.protocol === 'https:' ? 443 : 80));
+        // As node:http reads them: an empty or zero port is the default one.
+        const port = String(options.port || (options.protocol === 'https:' ? 443 : 80));
         if (!mayBeIgnored(settings, port)) return false;
-        const host = options.hostname ?? options.host?.replace(/:\d+$/, '') ?? 'localhost';
-        return isIgnoredDestination(settings, host, port);
+        return isIgnoredDestination(settings, options.hostname || hostWithoutPort(options.host), port);
       } catch {
         return false;
       }
@@ -46,11 +46,16 @@ export function egressHttpHooks(
         const capture = peekCapture(span);
         if (!capture || !('headers' in response) || typeof (response as IncomingMessage).push !== 'function') return;
         const res = response as IncomingMessage;
-        // From rawHeaders: `res.headers` is built on first read, and the app may never read it.
-        const raw = res.rawHeaders;
-        capture.responseContentType = rawHeader(raw, 'content-type', false);
-        capture.responseEncoding = rawHeader(raw, 'content-encoding', true);
         responsePushes.watch(res, capture);
+        // From rawHeaders: `res.headers` is built on first read, and the app may never read it.
+        const raw: unknown = res.rawHeaders;
+        if (!Array.isArray(raw)) {
+          capture.responseContentType = headerText(res.headers['content-type']);
+          capture.responseEncoding = headerText(res.headers['content-encoding']);
+          return;
+        }
+        capture.responseContentType = rawHeader(raw as string[], 'content-type', (res as { joinDuplicateHeaders?: boolean }).joinDuplicateHeaders === true);
+        capture.responseEncoding = rawHeader(raw as string[], 'content-encoding', true);
       });
     },
   };
@@ -84,7 +89,8 @@ function noteRequestHeaders(capture: CallCapture, request: ClientRequest): void 
 
 /**
  * A header's value from `rawHeaders` (`[name, value, …]`), as `headers` would give it: the first
- * value, or with `joined` all of them joined by `, `.
+ * value, or with `joined` all of them joined by `, ` (content-encoding always, content-type
+ * under the request's `joinDuplicateHeaders`).
  */
 function rawHeader(raw: string[], name: string, joined: boolean): string | undefined {
   let value: string | undefined;
@@ -98,6 +104,14 @@ function rawHeader(raw: string[], name: string, joined: boolean): string | undef
     else break;
   }
   return value;
+}
+
+/** `host` of request options without its port: `api.example.com:8443` → `api.example.com`, `[::1]:4318` → `[::1]`, `::1` kept. */
+export function hostWithoutPort(host: string | null | undefined): string {
+  if (!host) return 'localhost';
+  if (host.startsWith('[')) return host.replace(/\]:\d+$/, ']');
+  // More than one colon and no brackets: a bare IPv6 address, which has no port.
+  return host.indexOf(':') === host.lastIndexOf(':') ? host.replace(/:\d+$/, '') : host;
 }
 
 function headerText(value: string | number | string[] | undefined): string | undefined {

@@ -10,7 +10,9 @@ export type TapObserver<Target, Watch> = (watch: Watch, target: Target, first: u
  *
  * The original runs exactly as before: same `this`, arguments and return value, exceptions
  * untouched. The observer runs first, with the call's first two arguments (all that chunk and
- * request methods need), and only for watched objects; whatever it throws is swallowed.
+ * request methods need), and only for watched objects; whatever it throws is swallowed. Tapped
+ * calls an object makes on itself while one is running (a subclass's override calling `super`)
+ * are not observed again.
  * Everything else (calls the SDK does not instrument, calls after shutdown) just pays a WeakMap
  * lookup.
  */
@@ -20,6 +22,8 @@ export class MethodTap<Target extends object, Watch> {
   private readonly seen = new WeakSet<object>();
   private readonly wrappers = new WeakSet<object>();
   private readonly observers: ReadonlyArray<readonly [method: string, observe: TapObserver<Target, Watch>]>;
+  /** The object whose tapped call is running: its nested tapped calls are not seen again. */
+  private readonly running: { target: Target | undefined } = { target: undefined };
 
   /** @param observers method name → what to do with each of its calls. */
   constructor(observers: Record<string, TapObserver<Target, Watch>>) {
@@ -41,21 +45,28 @@ export class MethodTap<Target extends object, Watch> {
     // A subclass inheriting the wrapper must not wrap it again: its calls would be seen twice.
     if (typeof method !== 'function' || this.wrappers.has(method)) return;
     const original = method as (this: Target, ...args: unknown[]) => unknown;
-    const { watched } = this;
+    const { watched, running } = this;
     // These wrappers run for every chunk and request of the process, watched or not: no closure
     // and no rest array per call. `apply` with `arguments` passes the call on as it came
     // (argument count included) without building an array.
     function tapped(this: Target, first?: unknown, second?: unknown): unknown {
       const watch = watched.get(this);
-      if (watch !== undefined) {
-        try {
-          observe(watch, this, first, second);
-        } catch {
-          // Deliberately silent, as in `safely`: SDK trouble must never reach the call.
-        }
-      }
+      // An override calling `super.write`, or `end` calling `this.write`, is one call of the object's.
       // eslint-disable-next-line prefer-rest-params
-      return original.apply(this, arguments as unknown as unknown[]);
+      if (watch === undefined || running.target === this) return original.apply(this, arguments as unknown as unknown[]);
+      try {
+        observe(watch, this, first, second);
+      } catch {
+        // Deliberately silent, as in `safely`: SDK trouble must never reach the call.
+      }
+      const outer = running.target;
+      running.target = this;
+      try {
+        // eslint-disable-next-line prefer-rest-params
+        return original.apply(this, arguments as unknown as unknown[]);
+      } finally {
+        running.target = outer;
+      }
     }
     this.wrappers.add(tapped);
     // Like the class method it replaces: not enumerable.

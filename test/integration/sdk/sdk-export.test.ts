@@ -94,6 +94,7 @@ describe('zero-code register (node --import)', () => {
     await withReceiver(async (r) => {
       const run = await runNode(['--import', build.register, join(fixtures, 'http-app.cjs')], zeroCodeEnv(r, 'http-app'));
       expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toEqual([expect.objectContaining({ status: 200 }), expect.objectContaining({ status: 201, encoding: 'gzip' })]);
       const spans = clientSpans(await r.waitForSpans(2));
       const byVendor = Object.fromEntries(spans.map((s) => [String(s.attributes['egress.vendor']), s.attributes]));
       expect(Object.keys(byVendor).sort()).toEqual(['messaging', 'payments']);

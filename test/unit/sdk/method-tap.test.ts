@@ -73,4 +73,41 @@ describe('MethodTap', () => {
     expect([request.write('a'), request.end('b'), new Request().end('c')]).toEqual(['a', 'end:b', 'end:c']);
     expect(seen).toEqual(['r write a', 'r end b']);
   });
+
+  it('sees a call once when an override calls super and both classes are tapped', () => {
+    class Base {
+      write(chunk: string): string {
+        return `base:${chunk}`;
+      }
+    }
+    class Sub extends Base {
+      override write(chunk: string): string {
+        return `sub:${super.write(chunk)}`;
+      }
+    }
+    const seen: string[] = [];
+    const tap = new MethodTap<Base, string>({ write: (label, _target, chunk) => seen.push(`${label}:${String(chunk)}`) });
+    const base = new Base();
+    const sub = new Sub();
+    tap.watch(base, 'b');
+    tap.watch(sub, 's');
+    expect([sub.write('x'), base.write('y'), sub.write('z')]).toEqual(['sub:base:x', 'base:y', 'sub:base:z']);
+    expect(seen).toEqual(['s:x', 'b:y', 's:z']);
+  });
+
+  it('lets an exception of the original through and still sees the next call', () => {
+    class Flaky {
+      write(chunk: string): string {
+        if (chunk === 'bad') throw new Error('EPIPE');
+        return chunk;
+      }
+    }
+    const seen: string[] = [];
+    const tap = new MethodTap<Flaky, true>({ write: (_w, _t, chunk) => seen.push(String(chunk)) });
+    const flaky = new Flaky();
+    tap.watch(flaky, true);
+    expect(() => flaky.write('bad')).toThrow('EPIPE');
+    expect(flaky.write('ok')).toBe('ok');
+    expect(seen).toEqual(['bad', 'ok']);
+  });
 });
