@@ -51,3 +51,13 @@ function parseLiteral(literal: string): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * Whether `text[start, end)` is `key`. Keys are short, and a loop the JIT inlines beats a
+ * `startsWith` builtin call at an offset, which is the commonest step of a scan.
+ */
+export function sameKey(key: string, text: string, start: number, end: number): boolean {
+  if (key.length !== end - start) return false;
+  for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) !== text.charCodeAt(start + i)) return false;
+  return true;
+}

@@ -1,7 +1,7 @@
-import { PII_CLASSES } from '../common/types.js';
+import { FieldClassifier, PII_CLASS_NAMES } from './field-classifier.js';
 import { joinPath, pathSegment } from './field-path.js';
-import { hasControlCharacter, jsonStringAt } from './json-string.js';
-import { classifyValue, describeFieldName, fieldNameInfo, mayMatchByValue, type ClassifierOptions, type KeyInfo } from './pii-classifier.js';
+import { jsonStringAt, sameKey } from './json-string.js';
+import type { ClassifierOptions } from './pii-classifier.js';
 import { NUMBER, TYPE_NAMES, newNode, type SchemaNode } from './schema-node.js';
 import { SchemaTemplate, TemplateBudget, TemplateSlot } from './schema-template.js';
 
@@ -21,36 +21,7 @@ export interface BodyShape {
   truncated: boolean;
 }
 
-// PII classes as bits, so a node's classes are one number that compares in one step. Classes
-// are the built-in ones plus configured custom ones, a fixed handful per process; past 31 the
-// walk still works but that body's result is not reused.
-const classBits = new Map<string, number>();
-const classNames: string[] = [];
-// The built-in classes always have a bit, whatever custom classes come along.
-for (const piiClass of PII_CLASSES) classBit(piiClass);
-
-function classBit(piiClass: string): number {
-  let index = classBits.get(piiClass);
-  if (index === undefined) {
-    if (classNames.length >= 31) return 0;
-    index = classNames.length;
-    classNames.push(piiClass);
-    classBits.set(piiClass, index);
-  }
-  return 1 << index;
-}
-
 const QUOTE = 34;
-
-/**
- * Whether `text[start, end)` is `key`. Keys are short, and a loop the JIT inlines beats a
- * `startsWith` builtin call at an offset, which is the commonest step of a scan.
- */
-function sameKey(key: string, text: string, start: number, end: number): boolean {
-  if (key.length !== end - start) return false;
-  for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) !== text.charCodeAt(start + i)) return false;
-  return true;
-}
 
 /**
  * A body schema tree, fresh per body or kept per route (see {@link ShapeMemo}). A scanner walks
@@ -81,12 +52,15 @@ export class SchemaTree {
   private lastTemplate: SchemaTemplate | undefined;
   private replaying = false;
 
+  private readonly classifier: FieldClassifier;
+
   constructor(
     private readonly limits: ShapeLimits,
-    private readonly classifier: ClassifierOptions,
+    classifierOptions: ClassifierOptions,
     /** Shared by the trees of one memo (see TemplateBudget). */
     templateBudget = new TemplateBudget(),
   ) {
+    this.classifier = new FieldClassifier(classifierOptions);
     this.templates = new TemplateSlot(templateBudget);
   }
 
@@ -130,12 +104,12 @@ export class SchemaTree {
     // rootType is not replayed: templates are learned from scans only.
     const { fields, types, captured } = template;
     // Only the captured strings' classes depend on this body; each is worked out once. (Without
-    // custom classes, which templates never have, classify touches no extraPii or uncacheable.)
+    // custom classes, which templates never have, no class lands in extraPii.)
     const classes: number[] = [];
     for (let i = 0; i < captured.length; i++) {
       const node = captured[i] as SchemaNode;
       const literal = match[i + 1] ?? '""';
-      classes.push(this.stringClasses(node, node.key, literal, 1, literal.length - 1, literal.includes('\\')));
+      classes.push(this.classifier.string(node, node.key, literal, 1, literal.length - 1, literal.includes('\\')));
     }
     // When the last result is this template's schema, those classes are all that can change it.
     const last = this.last;
@@ -249,43 +223,17 @@ export class SchemaTree {
 
   /**
    * A string value under `node`, found under field `key`: `text[start, end)` are its JSON string
-   * contents, `escaped` says whether they hold escapes. The value is decoded only when its field
-   * name, a custom class or its characters could make it PII, which most values cannot.
+   * contents, `escaped` says whether they hold escapes (see FieldClassifier.string).
    */
   string(node: SchemaNode, key: string, text: string, start: number, end: number, escaped: boolean): void {
-    node.pii |= this.stringClasses(node, key, text, start, end, escaped);
-  }
-
-  /** The class bits of a string value (see string); the node's own are left as they are. */
-  private stringClasses(node: SchemaNode, key: string, text: string, start: number, end: number, escaped: boolean): number {
-    const info = this.nameInfo(node, key);
-    const looksLikeNothing = !escaped && this.classifier.custom.length === 0 && !mayMatchByValue(text, start, end);
-    if (looksLikeNothing && !info.hint) return 0;
-    // Such a value under a hinting name gets the name's class alone, the same for every value
-    // that decodes (a date of birth also needs the value to be a date): worked out once per
-    // named field. Contents with a raw control character do not decode, and get no class.
-    const byNameOnly =
-      looksLikeNothing && node.stableKey && end > start && info.hint?.[0] !== 'date_of_birth' && !hasControlCharacter(text, start, end);
-    if (byNameOnly && node.stringPii !== -1) return node.stringPii;
-    const value = jsonStringAt(text, start, end);
-    if (value === undefined) return 0;
-    const bits = this.classify(node, value, key, info);
-    if (byNameOnly) node.stringPii = bits;
-    return bits;
+    node.pii |= this.classifier.string(node, key, text, start, end, escaped);
+    if (node.extraPii !== undefined) this.uncacheable = true;
   }
 
   /** A number value under `node`, found under field `key`, written as `text[start, end)`. */
   number(node: SchemaNode, key: string, text: string, start: number, end: number): void {
-    // Built-in classes match a number by its field name only; only custom classes look at its
-    // digits. Without them a named field's verdict is fixed, so it is worked out once.
-    const byNameOnly = node.stableKey && this.classifier.custom.length === 0;
-    if (byNameOnly && node.numberPii !== -1) {
-      node.pii |= node.numberPii;
-      return;
-    }
-    const bits = this.classify(node, Number(text.slice(start, end)), key, this.nameInfo(node, key));
-    node.pii |= bits;
-    if (byNameOnly) node.numberPii = bits;
+    node.pii |= this.classifier.number(node, key, text, start, end);
+    if (node.extraPii !== undefined) this.uncacheable = true;
   }
 
   private touch(node: SchemaNode): void {
@@ -294,30 +242,6 @@ export class SchemaTree {
     node.types = 0;
     node.pii = 0;
     node.extraPii = undefined;
-  }
-
-  /** A named field's own (owned) key; a key that is a value is only known to the walk. */
-  private keyOf(node: SchemaNode, key: string): string {
-    return node.stableKey ? node.key : key;
-  }
-
-  /** What the field name says: kept on the node for names, worked out afresh for keys that are values. */
-  private nameInfo(node: SchemaNode, key: string): KeyInfo {
-    return node.stableKey ? (node.info ??= fieldNameInfo(node.key)) : describeFieldName(key);
-  }
-
-  /** The value's class bits; classes past the bits go to the node's extraPii. */
-  private classify(node: SchemaNode, value: string | number, key: string, info: KeyInfo): number {
-    let bits = 0;
-    for (const m of classifyValue(value, this.keyOf(node, key), this.classifier, info)) {
-      const bit = classBit(m.piiClass);
-      if (bit !== 0) bits |= bit;
-      else {
-        (node.extraPii ??= new Set()).add(m.piiClass);
-        this.uncacheable = true;
-      }
-    }
-    return bits;
   }
 
   /** False once the field budget is spent; a type already known on the node is always fine. */
@@ -359,8 +283,8 @@ export class SchemaTree {
         }
         if (node.pii !== 0) {
           const piiText = (node.piiText ??= []);
-          for (let i = 0; i < classNames.length; i++) {
-            if ((node.pii & (1 << i)) !== 0) pii.push((piiText[i] ??= `${node.path}:${classNames[i]}`));
+          for (let i = 0; i < PII_CLASS_NAMES.length; i++) {
+            if ((node.pii & (1 << i)) !== 0) pii.push((piiText[i] ??= `${node.path}:${PII_CLASS_NAMES[i]}`));
           }
         }
         if (node.extraPii) for (const cls of node.extraPii) pii.push(`${node.path}:${cls}`);
@@ -383,9 +307,8 @@ export class SchemaTree {
    * look at any value.
    */
   private learnTemplate(spaced: boolean): void {
-    if (this.classifier.custom.length > 0 || !this.templates.wantsBuild()) return;
-    const hinted = (node: SchemaNode): boolean => this.nameInfo(node, node.key).hint !== undefined;
-    const template = SchemaTemplate.of(this.root, this.rootType, this.gen, this.lastCount, spaced, hinted);
+    if (this.classifier.hasCustomClasses || !this.templates.wantsBuild()) return;
+    const template = SchemaTemplate.of(this.root, this.rootType, this.gen, this.lastCount, spaced, (node) => this.classifier.hinted(node));
     // This scan gave the last result again, and the template was built from it.
     if (this.templates.offer(template)) this.lastTemplate = template;
   }

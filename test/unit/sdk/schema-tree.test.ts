@@ -8,6 +8,24 @@ const classifier: ClassifierOptions = { defaultPhoneCountry: 'US', minConfidence
 const fresh = (value: unknown) => extractShape(JSON.stringify(value), 'json', false, limits, classifier);
 const sorted = (shape: BodyShape | undefined) => ({ fields: [...(shape?.fields ?? [])].sort(), pii: [...(shape?.pii ?? [])].sort(), truncated: shape?.truncated });
 
+describe('PII classes past the 31 class bits', () => {
+  it('are reported, and a kept tree does not hand out a result holding them again', () => {
+    // Class bits are process-wide and handed out as classes are first found: 40 custom classes
+    // found in one body use up the rest, and the last ones have none.
+    const custom = Array.from({ length: 40 }, (_, i) => ({ name: `tag_${i}`, fieldNames: [`tag${i}`] }));
+    const options: ClassifierOptions = { ...classifier, custom };
+    const tree = new SchemaTree(limits, options);
+    const tagged = (last: string) => JSON.stringify(Object.fromEntries(custom.map((_, i) => [`tag${i}`, i === 39 ? last : 'x'])));
+    for (let i = 0; i < 3; i++) {
+      expect(extractShape(tagged('x'), 'json', false, limits, options, tree)?.pii).toContain('tag39:tag_39');
+    }
+    // The same schema, but an empty value: a name alone counts only for a value that is there.
+    const shape = extractShape(tagged(''), 'json', false, limits, options, tree);
+    expect(shape?.pii).toContain('tag38:tag_38');
+    expect(shape?.pii).not.toContain('tag39:tag_39');
+  });
+});
+
 describe('SchemaTree kept for a route', () => {
   // Each body goes through one kept tree and through a fresh one: the entries must be the same.
   const bodies: unknown[] = [
