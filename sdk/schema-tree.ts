@@ -293,7 +293,9 @@ export class SchemaTree {
       if (node.element && node.element.gen === this.gen) render(node.element);
     };
     render(this.root);
-    this.last = { fields, pii, truncated };
+    // A result holding classes past the bits is not kept: the marks the next walk is compared
+    // with do not show them, so that walk could get them back without having found them.
+    this.last = this.uncacheable ? undefined : { fields, pii, truncated };
     this.lastTemplate = undefined;
     this.lastGen = this.gen;
     this.lastCount = count;
