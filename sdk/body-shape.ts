@@ -42,7 +42,9 @@ export function extractShape(
  * Every value is a string on the wire.
  */
 function shapeOfForm(text: string, tree: SchemaTree, cut: boolean): BodyShape | undefined {
-  const nested: Record<string, unknown> = {};
+  // Objects without a prototype: a key such as `__proto__[x]` is data, and must stay in the
+  // body's own objects instead of reaching Object.prototype of the application.
+  const nested: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   let pairs: URLSearchParams;
   try {
     pairs = new URLSearchParams(text);
@@ -60,7 +62,7 @@ function shapeOfForm(text: string, tree: SchemaTree, cut: boolean): BodyShape | 
       if (Array.isArray(node)) {
         if (isLast) node.push(value);
         else {
-          if (typeof node[0] !== 'object' || node[0] === null) node[0] = nextIsArray ? [] : {};
+          if (typeof node[0] !== 'object' || node[0] === null) node[0] = nextIsArray ? [] : bare();
           node = node[0] as Record<string, unknown> | unknown[];
         }
         return;
@@ -68,12 +70,16 @@ function shapeOfForm(text: string, tree: SchemaTree, cut: boolean): BodyShape | 
       if (isLast) container[seg] = value;
       else {
         const child = container[seg];
-        if (typeof child !== 'object' || child === null) container[seg] = nextIsArray ? [] : {};
+        if (typeof child !== 'object' || child === null || !Object.prototype.hasOwnProperty.call(container, seg)) container[seg] = nextIsArray ? [] : bare();
         node = container[seg] as Record<string, unknown> | unknown[];
       }
     });
   }
   return scanJsonShape(JSON.stringify(nested), tree, cut);
+}
+
+function bare(): Record<string, unknown> {
+  return Object.create(null) as Record<string, unknown>;
 }
 
 /** `a[b][0][]` → `['a', 'b', '0', '']`; a key without brackets is one segment. */

@@ -69,6 +69,16 @@ describe('extractShape (JSON)', () => {
 });
 
 describe('extractShape (form)', () => {
+  it('keeps __proto__ and constructor keys as data: nothing reaches the application\'s prototypes', () => {
+    const body = '__proto__[polluted]=CANARY&constructor[prototype][polluted2]=x&a[__proto__][polluted3]=y';
+    const shape = extractShape(body, 'form', false, limits, classifier);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(({} as Record<string, unknown>)['polluted2']).toBeUndefined();
+    expect(({} as Record<string, unknown>)['polluted3']).toBeUndefined();
+    expect(shape?.fields).toEqual(expect.arrayContaining(['__proto__.polluted:string', 'constructor.prototype.polluted2:string', 'a.__proto__.polluted3:string']));
+    expect(JSON.stringify(shape)).not.toContain('CANARY');
+  });
+
   it('nests bracketed keys like Stripe and Rails do', () => {
     const body = 'amount=100&card[number]=4242424242424242&items[0][qty]=1&items[1][qty]=2&tags[]=a&tags[]=b&To=%2B14155552671';
     const shape = extractShape(body, 'form', false, limits, classifier);
