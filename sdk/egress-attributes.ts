@@ -34,7 +34,10 @@ export function egressAttributes(current: Attributes, capture: CallCapture | und
   const httpUrl = str(current['http.url']);
   const urlQuery = str(current['url.query']);
   const urlPath = str(current['url.path']);
+  const httpTarget = str(current['http.target']);
   if (urlFull) out['url.full'] = redactUrl(urlFull);
+  // Old semconv's path and query in one.
+  if (httpTarget) out['http.target'] = redactTarget(httpTarget);
   if (httpUrl) out['http.url'] = redactUrl(httpUrl);
   if (urlQuery) out['url.query'] = redactQuery(urlQuery).slice(1);
   const fullUrl = urlFull ?? httpUrl;
@@ -116,6 +119,15 @@ function vendorOf(host: string, port: number | string | undefined, settings: Res
 
 function str(value: AttributeValue | undefined): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** `/v1/users/42?token=x#y` → `/v1/users/{id}?token=REDACTED`. */
+function redactTarget(target: string): string {
+  const query = target.indexOf('?');
+  const fragment = target.indexOf('#');
+  const pathEnd = Math.min(query === -1 ? target.length : query, fragment === -1 ? target.length : fragment);
+  const search = query === -1 ? '' : target.slice(query, fragment > query ? fragment : target.length);
+  return `${templatePath(target.slice(0, pathEnd))}${redactQuery(search)}`;
 }
 
 /** The path of an absolute URL without building a URL object (this runs on every span). */

@@ -52,6 +52,14 @@ describe('EgressSpanProcessor', () => {
     expect(JSON.stringify(exported?.events)).not.toMatch(/abc123|pw@/);
   });
 
+  it('redacts old-semconv http.target like url.path and url.query', () => {
+    const { exporter, tracer } = setup();
+    tracer.startSpan('GET', { kind: SpanKind.CLIENT, attributes: { 'http.url': 'https://api.example.com/v1/reset/CANARY123secret?token=CANARY', 'http.target': '/v1/reset/CANARY123secret?token=CANARY#frag' } }).end();
+    const a = exporter.getFinishedSpans()[0]?.attributes ?? {};
+    expect(a['http.target']).toBe('/v1/reset/{id}?token=REDACTED');
+    expect(JSON.stringify(a)).not.toContain('CANARY');
+  });
+
   it('leaves spans of other kinds without egress attributes', () => {
     const { exporter, tracer } = setup();
     tracer.startSpan('work', { kind: SpanKind.INTERNAL, attributes: { 'server.address': 'api.stripe.com' } }).end();
