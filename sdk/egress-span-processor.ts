@@ -2,23 +2,29 @@ import { SpanKind } from '@opentelemetry/api';
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { takeCapture, safely } from './call-capture.js';
+import { templatePath } from '../common/route-template.js';
 import { egressAttributes } from './egress-attributes.js';
 import { resolveCaptureSettings, type EgressCaptureOptions, type ResolvedCaptureSettings } from './settings.js';
 
-/**
- * Adds the `egress.*` attributes to CLIENT spans in `onEnding`, the last moment a span is still
- * writable, so shapes are on the span before any exporter sees it. Also redacts `url.full`,
- * `url.query` and `url.path`, fills in `url.template`, and strips URL queries and credentials
- * quoted in exception events and the status message. Put it before the exporting processor
- * in `spanProcessors` (order does not matter for correctness: every `onEnding` runs before any
- * `onEnd`). Holds no spans and exports nothing; flush and shutdown are no-ops.
- */
-// A URL inside an error message (`Invalid URL: https://u:p@h/x?token=…`) keeps only scheme,
-// host and path.
-const URL_IN_TEXT = /\b(https?:\/\/)(?:[^\s/@]*@)?([^\s/?#]+)([^\s?#]*)(?:\?[^\s#]*)?(?:#\S*)?/g;
+// A URL inside an error message (`Invalid URL: https://u:p@h/x?token=…`) keeps only its scheme,
+// host and templated path: userinfo (up to the last `@`), query and fragment go. Any scheme, any
+// case; JSON-escaped slashes (`https:\/\/`) and percent-encoded URLs (`https%3A%2F%2F…`) too.
+const URL_IN_TEXT = /\b([a-z][a-z0-9+.-]{0,15}:\/\/)(?:[^\s/?#]*@)?([^\s/?#@]*)([^\s?#]*)(?:\?[^\s#]*)?(?:#\S*)?/gi;
+const ENCODED_URL = /\b[a-z][a-z0-9+.-]{0,15}%3A%2F%2F[^\s"'<>]*/gi;
+const HAS_URL = /:\/\/|:\\\/\\\/|%3A%2F%2F/i;
 
 function redactText(text: string): string {
-  return text.includes('://') ? text.replace(URL_IN_TEXT, '$1$2$3') : text;
+  if (!HAS_URL.test(text)) return text;
+  return text
+    .replace(/\\\//g, '/')
+    .replace(ENCODED_URL, (encoded) => {
+      try {
+        return decodeURIComponent(encoded);
+      } catch {
+        return '{url}';
+      }
+    })
+    .replace(URL_IN_TEXT, (_url, scheme: string, host: string, path: string) => `${scheme}${host}${path ? templatePath(path) : ''}`);
 }
 
 /**
@@ -38,6 +44,14 @@ function redactMessages(span: Span): void {
   }
 }
 
+/**
+ * Adds the `egress.*` attributes to CLIENT spans in `onEnding`, the last moment a span is still
+ * writable, so shapes are on the span before any exporter sees it. Also redacts `url.full`,
+ * `url.query` and `url.path`, fills in `url.template`, and strips URL queries and credentials
+ * quoted in exception events and the status message. Put it before the exporting processor
+ * in `spanProcessors` (order does not matter for correctness: every `onEnding` runs before any
+ * `onEnd`). Holds no spans and exports nothing; flush and shutdown are no-ops.
+ */
 export class EgressSpanProcessor implements SpanProcessor {
   private readonly settings: ResolvedCaptureSettings;
 

@@ -60,6 +60,27 @@ describe('EgressSpanProcessor', () => {
     expect(JSON.stringify(a)).not.toContain('CANARY');
   });
 
+  it('strips credentials and queries from URLs quoted in any form in errors', () => {
+    const { exporter, tracer } = setup();
+    const span = tracer.startSpan('GET', { kind: SpanKind.CLIENT });
+    const messages = [
+      'HTTPS://u:CANARYpw@api.example.com/v1/x?token=CANARY1 failed',
+      'ws://u:CANARYpw@stream.example.com/feed?key=CANARY2',
+      'https://user:p@ssCANARY@api.example.com/v1/y',
+      '{"url":"https:\\/\\/api.example.com\\/v1\\/z?token=CANARY3"}',
+      'redirect to https%3A%2F%2Fapi.example.com%2Fcb%3Fcode%3DCANARY4',
+      'GET https://api.example.com/users/leak@canary.example/cards/4111111111111111 failed',
+    ];
+    for (const message of messages) span.recordException(new Error(message));
+    span.setStatus({ code: 2, message: messages[0] });
+    span.end();
+    const [exported] = exporter.getFinishedSpans();
+    const text = JSON.stringify([exported?.status, exported?.events]);
+    for (const canary of ['CANARY', 'leak@canary', '4111111111111111']) expect(text).not.toContain(canary);
+    expect(exported?.status.message).toBe('HTTPS://api.example.com/v1/x failed');
+    expect(text).toContain('https://api.example.com/users/{id}/cards/{id} failed');
+  });
+
   it('leaves spans of other kinds without egress attributes', () => {
     const { exporter, tracer } = setup();
     tracer.startSpan('work', { kind: SpanKind.INTERNAL, attributes: { 'server.address': 'api.stripe.com' } }).end();
