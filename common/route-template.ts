@@ -36,7 +36,10 @@ const memo = new Map<string, string>();
 
 function templateSegment(segment: string): string {
   if (segment === '') return segment;
-  if (segment.includes('@') || segment.toLowerCase().includes('%40')) return '{id}';
+  // Matrix parameters (`;jsessionid=…`) are values.
+  const semicolon = segment.indexOf(';');
+  if (semicolon !== -1) return semicolon === 0 ? '{id}' : `${templateSegment(segment.slice(0, semicolon))};{id}`;
+  if (hasAtSign(segment)) return '{id}';
   const dot = segment.lastIndexOf('.');
   const ext = dot > 0 && /^\.[A-Za-z]{2,5}$/.test(segment.slice(dot)) ? segment.slice(dot) : '';
   const stem = ext ? segment.slice(0, dot) : segment;
@@ -46,9 +49,35 @@ function templateSegment(segment: string): string {
 export function isIdSegment(segment: string): boolean {
   if (API_VERSION_DATE.test(segment) || VERSION.test(segment)) return false;
   if (/^\d+$/.test(segment)) return true;
-  if (segment.includes('@') || segment.toLowerCase().includes('%40')) return true;
+  if (hasAtSign(segment)) return true;
   if (UUID.test(segment) || HEX_ID.test(segment)) return true;
-  return isMixedToken(segment) || segment.length > 64;
+  if (isMixedToken(segment) || segment.length > 64) return true;
+  // One long run of letters and digits is a key, not a word (webhook tokens without digits).
+  if (segment.length >= 24 && /^[A-Za-z0-9]+$/.test(segment)) return true;
+  // Numbers written with separators: cards, phones, SSNs (`4111-1111-…`, `123-45-6789`).
+  if (/^\d{6,}$/.test(segment.replace(/%20|[-_ .+()~]/g, ''))) return true;
+  // Base64 and JWT-like tokens, which mix letters and digits with `+/=.~`.
+  if (segment.length >= 16 && /^[A-Za-z0-9+/=._~-]+$/.test(segment) && /\d/.test(segment) && /[A-Za-z]/.test(segment)) return true;
+  // Percent-encoded, the decoded text counts (`leak%2540…`, `4111%201111…`).
+  if (segment.includes('%')) {
+    const decoded = decodedOnce(segment);
+    // Encoded spaces or URL syntax in one segment are data (`John%20Smith`, `a%3Dtoken`).
+    if (decoded !== segment) return /[\s=/?&#]/.test(decoded) || isIdSegment(decoded);
+  }
+  return false;
+}
+
+/** An `@` in any form: plain, fullwidth, or percent-encoded (once or twice). */
+function hasAtSign(segment: string): boolean {
+  return segment.includes('@') || segment.includes('\uFF20') || /%(?:25)?40|%EF%BC%A0/i.test(segment);
+}
+
+function decodedOnce(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 /** Long tokens mixing letters and digits (`cus_NffrFeUfNV2Hib`, API keys) are ids, not names. */

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { isMixedToken } from '../common/route-template.js';
 import { detectEmail, detectPhone } from './pii-detectors.js';
 
@@ -32,7 +33,22 @@ function computeSegment(key: string): string {
   if (key.length > MAX_KEY_LENGTH || ID_LIKE.test(key) || isMixedToken(key)) return '{key}';
   if (key.includes('@') && detectEmail(key) > 0) return '{key}';
   if (/^\+?[\d ().-]{7,}$/.test(key) && detectPhone(key, 'US') > 0) return '{key}';
+  if (looksLikeValue(key)) return '{key}';
   return key.replace(/[:,.[\]\s]/g, '_');
+}
+
+/**
+ * Keys that no schema would name a field: an `@` past the first character (an address in any
+ * spelling; JSON-LD's `@type` is a name), mostly digits (cards, phones, SSNs, IBANs, however
+ * separated), a run of 8 digits, an IP address, a base64 or JWT-like token, a bearer token or a URL.
+ */
+function looksLikeValue(key: string): boolean {
+  if (key.indexOf('@', 1) !== -1 || key.includes('\uFF20')) return true;
+  if (/\d{8}/.test(key) || /:\/\/|^bearer\s/i.test(key) || isIP(key) !== 0) return true;
+  const compact = key.replace(/[\s._:+()/-]/g, '');
+  const digits = compact.replace(/\D/g, '').length;
+  if (digits >= 6 && digits >= 0.6 * compact.length) return true;
+  return key.length >= 16 && /[+/=.~]/.test(key) && /^[A-Za-z0-9+/=._~-]+$/.test(key) && /\d/.test(key) && /[A-Za-z]/.test(key);
 }
 
 

@@ -68,6 +68,21 @@ describe('extractShape (JSON)', () => {
   });
 });
 
+describe('keys that are values', () => {
+  it('become {key} however they are spelled, while names stay', () => {
+    const values = [
+      '4111 1111 1111 1111', '4111-1111-1111-1111', '-4111111111111111', '+4111111111111111', '4111111111111111_0', 'x_4111111111111111',
+      '123-45-6789', 'DE89 3704 0044 0532 0130 00', '192.168.1.10', '2001:db8::1', 'Leak <leak@canary.example>', 'mailto:leak@canary.example',
+      'leak@canary.example ', 'leak@localhost', 'léak@canary.example', 'Q0FOQVJZMTIzc2VjcmU=', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.abc',
+      'Bearer abcdefghijklmnop', 'https://h.example/?token=CANARY123secret',
+    ];
+    const shape = json({ m: Object.fromEntries(values.map((k) => [k, 1])) });
+    expect(shape?.fields).toEqual(['m:object', 'm.{key}:number']);
+    const names = ['@context', 'first_name', 'address_line1', 'sha256', 'utm_source', '2fa_enabled', 'v2', 'x-request-id'];
+    expect(json(Object.fromEntries(names.map((k) => [k, 1])))?.fields).toEqual(names.map((k) => `${k}:number`));
+  });
+});
+
 describe('extractShape (form)', () => {
   it('keeps __proto__ and constructor keys as data: nothing reaches the application\'s prototypes', () => {
     const body = '__proto__[polluted]=CANARY&constructor[prototype][polluted2]=x&a[__proto__][polluted3]=y';
