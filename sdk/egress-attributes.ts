@@ -24,11 +24,10 @@ export const EGRESS_ATTR = {
 } as const;
 
 /**
- * The attributes to set on a CLIENT span as it ends: redacted URL attributes, `url.template`
- * when the instrumentation did not know one, `egress.vendor`, body sizes and shapes. `current`
- * is the span's attributes so far. Pure apart from the CPU spent decoding bodies.
+ * A span's URL attributes as they may leave the process, for spans of any kind: no userinfo,
+ * query values or fragment, paths templated (ids and secrets → `{id}`).
  */
-export function egressAttributes(current: Attributes, capture: CallCapture | undefined, settings: ResolvedCaptureSettings): Attributes {
+export function redactedUrlAttributes(current: Attributes): Attributes {
   const out: Attributes = {};
   const urlFull = str(current['url.full']);
   const httpUrl = str(current['http.url']);
@@ -36,18 +35,25 @@ export function egressAttributes(current: Attributes, capture: CallCapture | und
   const urlPath = str(current['url.path']);
   const httpTarget = str(current['http.target']);
   if (urlFull) out['url.full'] = redactUrl(urlFull);
+  if (httpUrl) out['http.url'] = redactUrl(httpUrl);
   // Old semconv's path and query in one.
   if (httpTarget) out['http.target'] = redactTarget(httpTarget);
-  if (httpUrl) out['http.url'] = redactUrl(httpUrl);
   if (urlQuery) out['url.query'] = redactQuery(urlQuery).slice(1);
-  const fullUrl = urlFull ?? httpUrl;
-  const path = urlPath ?? pathOf(fullUrl);
+  if (urlPath) out['url.path'] = templatePath(urlPath);
+  return out;
+}
+
+/**
+ * The attributes to set on a CLIENT span as it ends: redacted URL attributes, `url.template`
+ * when the instrumentation did not know one, `egress.vendor`, body sizes and shapes. `current`
+ * is the span's attributes so far. Pure apart from the CPU spent decoding bodies.
+ */
+export function egressAttributes(current: Attributes, capture: CallCapture | undefined, settings: ResolvedCaptureSettings): Attributes {
+  const out = redactedUrlAttributes(current);
+  const fullUrl = str(current['url.full']) ?? str(current['http.url']);
+  const path = str(current['url.path']) ?? pathOf(fullUrl);
   let template = str(current['url.template']);
-  if (path !== undefined) {
-    const templated = templatePath(path);
-    if (urlPath) out['url.path'] = templated;
-    if (!template) out['url.template'] = template = templated;
-  }
+  if (path !== undefined && !template) out['url.template'] = template = templatePath(path);
 
   const host = str(current['server.address']) ?? str(current['net.peer.name']) ?? parseUrl(fullUrl)?.hostname;
   if (host && !current['egress.vendor']) {

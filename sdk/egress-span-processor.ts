@@ -3,7 +3,7 @@ import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { takeCapture, safely } from './call-capture.js';
 import { templatePath } from '../common/route-template.js';
-import { egressAttributes } from './egress-attributes.js';
+import { egressAttributes, redactedUrlAttributes } from './egress-attributes.js';
 import { resolveCaptureSettings, type EgressCaptureOptions, type ResolvedCaptureSettings } from './settings.js';
 
 // A URL inside an error message (`Invalid URL: https://u:p@h/x?token=…`) keeps only its scheme,
@@ -47,8 +47,9 @@ function redactMessages(span: Span): void {
 /**
  * Adds the `egress.*` attributes to CLIENT spans in `onEnding`, the last moment a span is still
  * writable, so shapes are on the span before any exporter sees it. Also redacts `url.full`,
- * `url.query` and `url.path`, fills in `url.template`, and strips URL queries and credentials
- * quoted in exception events and the status message. Put it before the exporting processor
+ * `url.query`, `url.path`, `http.url` and `http.target` (on spans of every kind), fills in
+ * `url.template`, and strips URL queries and credentials quoted in exception events and the
+ * status message. Put it before the exporting processor
  * in `spanProcessors` (order does not matter for correctness: every `onEnding` runs before any
  * `onEnd`). Holds no spans and exports nothing; flush and shutdown are no-ops.
  */
@@ -65,6 +66,8 @@ export class EgressSpanProcessor implements SpanProcessor {
     safely(() => {
       const capture = takeCapture(span);
       if (span.kind === SpanKind.CLIENT) span.setAttributes(egressAttributes(span.attributes, capture, capture?.settings ?? this.settings));
+      // Incoming requests (traceIncoming) and other spans carry URLs too.
+      else span.setAttributes(redactedUrlAttributes(span.attributes));
       redactMessages(span);
     });
   }

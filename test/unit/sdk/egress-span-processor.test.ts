@@ -81,6 +81,17 @@ describe('EgressSpanProcessor', () => {
     expect(text).toContain('https://api.example.com/users/{id}/cards/{id} failed');
   });
 
+  it('redacts the URL of incoming requests and other spans too', () => {
+    const { exporter, tracer } = setup();
+    tracer
+      .startSpan('GET', { kind: SpanKind.SERVER, attributes: { 'url.path': '/reset/CANARY123secret', 'url.query': 'token=CANARY', 'http.target': '/reset/CANARY123secret?token=CANARY' } })
+      .end();
+    const a = exporter.getFinishedSpans()[0]?.attributes ?? {};
+    expect(a).toMatchObject({ 'url.path': '/reset/{id}', 'url.query': 'token=REDACTED', 'http.target': '/reset/{id}?token=REDACTED' });
+    expect(a['egress.vendor']).toBeUndefined();
+    expect(JSON.stringify(a)).not.toContain('CANARY');
+  });
+
   it('leaves spans of other kinds without egress attributes', () => {
     const { exporter, tracer } = setup();
     tracer.startSpan('work', { kind: SpanKind.INTERNAL, attributes: { 'server.address': 'api.stripe.com' } }).end();
