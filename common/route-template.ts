@@ -56,8 +56,7 @@ export function isIdSegment(segment: string): boolean {
   if (segment.length >= 24 && /^[A-Za-z0-9]+$/.test(segment)) return true;
   // Numbers written with separators: cards, phones, SSNs (`4111-1111-…`, `123-45-6789`).
   if (/^\d{6,}$/.test(segment.replace(/%20|[-_ .+()~]/g, ''))) return true;
-  // Base64 and JWT-like tokens, which mix letters and digits with `+/=.~`.
-  if (segment.length >= 16 && /^[A-Za-z0-9+/=._~-]+$/.test(segment) && /\d/.test(segment) && /[A-Za-z]/.test(segment)) return true;
+  if (isEncodedToken(segment)) return true;
   // Percent-encoded, the decoded text counts (`leak%2540…`, `4111%201111…`).
   if (segment.includes('%')) {
     const decoded = decodedOnce(segment);
@@ -78,6 +77,11 @@ function decodedOnce(segment: string): string {
   } catch {
     return segment;
   }
+}
+
+/** Base64 and JWT-like tokens: 16+ characters mixing letters and digits, `+/=._~-` allowed. */
+export function isEncodedToken(value: string): boolean {
+  return value.length >= 16 && /^[A-Za-z0-9+/=._~-]+$/.test(value) && /\d/.test(value) && /[A-Za-z]/.test(value);
 }
 
 /** Long tokens mixing letters and digits (`cus_NffrFeUfNV2Hib`, API keys) are ids, not names. */

@@ -44,7 +44,7 @@ export function extractShape(
 function shapeOfForm(text: string, tree: SchemaTree, cut: boolean): BodyShape | undefined {
   // Objects without a prototype: a key such as `__proto__[x]` is data, and must stay in the
   // body's own objects instead of reaching Object.prototype of the application.
-  const nested: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  const nested = bare();
   let pairs: URLSearchParams;
   try {
     pairs = new URLSearchParams(text);
@@ -70,7 +70,7 @@ function shapeOfForm(text: string, tree: SchemaTree, cut: boolean): BodyShape | 
       if (isLast) container[seg] = value;
       else {
         const child = container[seg];
-        if (typeof child !== 'object' || child === null || !Object.prototype.hasOwnProperty.call(container, seg)) container[seg] = nextIsArray ? [] : bare();
+        if (typeof child !== 'object' || child === null) container[seg] = nextIsArray ? [] : bare();
         node = container[seg] as Record<string, unknown> | unknown[];
       }
     });

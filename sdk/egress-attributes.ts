@@ -8,7 +8,7 @@ import type { CallCapture } from './call-capture.js';
 import { templatePath } from '../common/route-template.js';
 import { parseUrl } from '../common/url.js';
 import { shapeHash } from './shape-hash.js';
-import { redactQuery, redactUrl } from './url-redact.js';
+import { redactQuery, redactTarget, redactUrl } from './url-redact.js';
 import type { ResolvedCaptureSettings } from './settings.js';
 
 /** Attribute names of the wire contract (DESIGN.md) that egresswatch adds. */
@@ -125,15 +125,6 @@ function vendorOf(host: string, port: number | string | undefined, settings: Res
 
 function str(value: AttributeValue | undefined): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-/** `/v1/users/42?token=x#y` → `/v1/users/{id}?token=REDACTED`. */
-function redactTarget(target: string): string {
-  const query = target.indexOf('?');
-  const fragment = target.indexOf('#');
-  const pathEnd = Math.min(query === -1 ? target.length : query, fragment === -1 ? target.length : fragment);
-  const search = query === -1 ? '' : target.slice(query, fragment > query ? fragment : target.length);
-  return `${templatePath(target.slice(0, pathEnd))}${redactQuery(search)}`;
 }
 
 /** The path of an absolute URL without building a URL object (this runs on every span). */

@@ -49,9 +49,9 @@ function redactMessages(span: Span): void {
  * writable, so shapes are on the span before any exporter sees it. Also redacts `url.full`,
  * `url.query`, `url.path`, `http.url` and `http.target` (on spans of every kind), fills in
  * `url.template`, and strips URL queries and credentials quoted in exception events and the
- * status message. Put it before the exporting processor
- * in `spanProcessors` (order does not matter for correctness: every `onEnding` runs before any
- * `onEnd`). Holds no spans and exports nothing; flush and shutdown are no-ops.
+ * status message. Put it before the exporting processor in `spanProcessors` (order does not
+ * matter for correctness: every `onEnding` runs before any `onEnd`). Holds no spans and exports
+ * nothing; flush and shutdown are no-ops.
  */
 export class EgressSpanProcessor implements SpanProcessor {
   private readonly settings: ResolvedCaptureSettings;

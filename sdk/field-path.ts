@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { isMixedToken } from '../common/route-template.js';
+import { isEncodedToken, isMixedToken } from '../common/route-template.js';
 import { detectEmail, detectPhone } from './pii-detectors.js';
 
 /** Longest key kept verbatim; longer keys are almost always data (hashes, documents) used as keys. */
@@ -48,9 +48,8 @@ function looksLikeValue(key: string): boolean {
   const compact = key.replace(/[\s._:+()/-]/g, '');
   const digits = compact.replace(/\D/g, '').length;
   if (digits >= 6 && digits >= 0.6 * compact.length) return true;
-  return key.length >= 16 && /[+/=.~]/.test(key) && /^[A-Za-z0-9+/=._~-]+$/.test(key) && /\d/.test(key) && /[A-Za-z]/.test(key);
+  return isEncodedToken(key);
 }
-
 
 export function joinPath(parent: string, segment: string): string {
   return parent === '' ? segment : `${parent}.${segment}`;

@@ -53,6 +53,15 @@ function unparsable(url: string): string {
   return `${parts[1]}${host}${parts[3] ? templatePath(parts[3]) : ''}`;
 }
 
+/** `/v1/users/42?token=x#y` → `/v1/users/{id}?token=REDACTED`. */
+export function redactTarget(target: string): string {
+  const query = target.indexOf('?');
+  const fragment = target.indexOf('#');
+  const pathEnd = Math.min(query === -1 ? target.length : query, fragment === -1 ? target.length : fragment);
+  const search = query === -1 ? '' : target.slice(query, fragment > query ? fragment : target.length);
+  return `${templatePath(target.slice(0, pathEnd))}${redactQuery(search)}`;
+}
+
 /** `?a=1&b=2` → `?a=REDACTED&b=REDACTED`; keys that look like values become `{key}`. */
 export function redactQuery(search: string): string {
   if (search === '' || search === '?') return '';
