@@ -1,4 +1,5 @@
 import type { Config } from '../common/config/index.js';
+import { ownEntry } from '../common/config/own-entry.js';
 import type { AlertKind } from '../common/types.js';
 
 /** Where an alert's links point. */
@@ -19,7 +20,7 @@ export function alertLinks(config: Pick<Config, 'alerts' | 'vendors' | 'collecto
   const base = trimSlash(config.alerts.runbook_base_url ?? `http://${host.includes(':') ? `[${host}]` : host}:${config.collector.port}`);
   const template = config.alerts.dashboard_url_template;
   return {
-    runbookUrl: (vendor, kind) => config.vendors[vendor]?.runbooks[kind] ?? `${base}/runbooks/${kind}`,
+    runbookUrl: (vendor, kind) => (ownEntry(config.vendors, vendor)?.runbooks ?? {})[kind] ?? `${base}/runbooks/${kind}`,
     dashboardUrl: (vendor, service) =>
       template ? template.replaceAll('{vendor}', encodeURIComponent(vendor)).replaceAll('{service}', encodeURIComponent(service)) : undefined,
     externalUrl: trimSlash(config.alerts.external_url ?? base),

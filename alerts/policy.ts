@@ -1,4 +1,5 @@
 import type { Config } from '../common/config/index.js';
+import { ownEntry } from '../common/config/own-entry.js';
 import { selectRequestPiiFlows, type PiiFlow } from '../storage/alert-policy-store.js';
 import type { Store } from '../storage/store.js';
 
@@ -31,7 +32,7 @@ export interface PolicyReport {
 export function findViolations(flows: readonly PiiFlow[], vendors: Config['vendors']): PolicyViolation[] {
   const merged = new Map<string, PolicyViolation>();
   for (const flow of flows) {
-    const allowed = vendors[flow.vendor]?.allow_pii ?? [];
+    const allowed = ownEntry(vendors, flow.vendor)?.allow_pii ?? [];
     if ((allowed as readonly string[]).includes(flow.pii)) continue;
     const key = JSON.stringify([flow.vendor, flow.route, flow.field, flow.pii]);
     const seen = merged.get(key);

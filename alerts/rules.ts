@@ -1,5 +1,6 @@
 import type { AlertsConfig } from '../common/config/alerts.js';
 import type { AlertKind, Severity } from '../common/types.js';
+import { ownEntry } from '../common/config/own-entry.js';
 
 /** The resolved alert rule of one (vendor, kind). */
 export interface AlertRule {
@@ -26,6 +27,9 @@ export const DEFAULT_RULES: Readonly<Record<AlertKind, AlertRule>> = {
   pii_new: { forSteps: 1, resolveAfterSteps: 60, severity: undefined },
   pii_violation: { forSteps: 1, resolveAfterSteps: 60, severity: undefined },
   new_destination: { forSteps: 1, resolveAfterSteps: 60, severity: undefined },
+  // A budget hit is a fact about the pipeline, not about traffic: it stays open for an hour after
+  // the last hit, so a sender that keeps inventing names is one alert, not one a minute.
+  cardinality_budget: { forSteps: 1, resolveAfterSteps: 60, severity: undefined },
 };
 
 /** A rule lookup: per vendor and kind, then per kind, then the defaults above. */
@@ -36,7 +40,7 @@ export function ruleBook(config: Pick<AlertsConfig, 'rules' | 'vendor_rules'>): 
   return (vendor, kind) => {
     const base = DEFAULT_RULES[kind];
     const byKind = config.rules[kind] ?? {};
-    const byVendor = config.vendor_rules[vendor]?.[kind] ?? {};
+    const byVendor = ownEntry(config.vendor_rules, vendor)?.[kind] ?? {};
     return {
       forSteps: byVendor.for_steps ?? byKind.for_steps ?? base.forSteps,
       resolveAfterSteps: byVendor.resolve_after_steps ?? byKind.resolve_after_steps ?? base.resolveAfterSteps,
