@@ -2,7 +2,8 @@ import type { Config } from '../common/config/index.js';
 import type { Alert, Finding } from '../common/types.js';
 import { loadFiringAlerts, recordAlerts } from '../storage/alert-store.js';
 import type { Store } from '../storage/store.js';
-import { advance, statesFromAlerts, type AlertStates, type LifecycleOptions } from './lifecycle.js';
+import { advance, statesFromAlerts, type AdvanceResult, type AlertStates, type LifecycleOptions } from './lifecycle.js';
+import { reportVendorFailure } from '../detectors/vendor-isolation.js';
 import { alertLinks } from './links.js';
 import type { Notifier } from './notifier.js';
 import { ruleBook } from './rules.js';
@@ -52,7 +53,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
   let queue: Promise<unknown> = Promise.resolve();
   const run = async (findings: readonly Finding[], stepEndMs: number, vendors?: readonly string[]): Promise<StepResult> => {
     if (!states) states = statesFromAlerts(await loadFiringAlerts(options.store));
-    const result = advance(states, findings, stepEndMs, lifecycle, vendors);
+    const result = advanceIsolated(states, findings, stepEndMs, lifecycle, vendors);
     // Stored before the state moves on: if the write fails, the step can be retried as a whole.
     await recordAlerts(options.store, result.transitions, stepEndMs);
     states = result.states;
@@ -70,4 +71,28 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     },
     states: () => states ?? {},
   };
+}
+
+/**
+ * `advance` over every vendor at once; if that throws, vendor by vendor, so one vendor whose
+ * alert cannot be built (hostile data) never stops the others' alerts in a replay.
+ */
+function advanceIsolated(states: AlertStates, findings: readonly Finding[], stepEndMs: number, lifecycle: LifecycleOptions, vendors?: readonly string[]): AdvanceResult {
+  try {
+    return advance(states, findings, stepEndMs, lifecycle, vendors);
+  } catch {
+    let current = states;
+    const transitions: Alert[] = [];
+    const all = vendors ?? [...new Set([...findings.map((f) => f.vendor), ...Object.values(states).map((st) => st.vendor)])];
+    for (const vendor of all) {
+      try {
+        const one = advance(current, findings.filter((f) => f.vendor === vendor), stepEndMs, lifecycle, [vendor]);
+        current = one.states;
+        transitions.push(...one.transitions);
+      } catch (err) {
+        reportVendorFailure('alerts', vendor, err);
+      }
+    }
+    return { states: current, transitions };
+  }
 }

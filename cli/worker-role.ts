@@ -5,6 +5,7 @@ import { lifecycleOptions } from '../alerts/alert-engine.js';
 import { advance, statesFromAlerts, type AlertStates } from '../alerts/lifecycle.js';
 import { createNotifier, type Notifier } from '../alerts/notifier.js';
 import { DetectionCache, evaluateStep } from '../detectors/evaluate-step.js';
+import { reportVendorFailure } from '../detectors/vendor-isolation.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { QueueRuntime } from '../queue/backend.js';
 import { MemoryStepStateStore, RedisStepStateStore, type StepStateStore } from '../queue/step-state.js';
@@ -88,10 +89,19 @@ export async function startWorkerRole(config: Config, store: Store, queue: Queue
     log.debug({ vendors: vendors.length, stepEnd: new Date(stepEnd).toISOString(), findings: findings.length }, 'detection shard evaluated');
     let firingAlerts: Promise<StoredAlert[]> | undefined;
     const firing = (): Promise<StoredAlert[]> => (firingAlerts ??= loadFiringAlerts(store));
+    // A vendor that fails is logged and counted and the others go on; the job then fails so the
+    // queue retries it, and the retry redoes only the vendors whose step is not recorded.
+    const failed: string[] = [];
     for (const vendor of vendors) {
       const own = findings.filter((f) => f.vendor === vendor);
-      await states.withLock(vendor, () => evaluateVendor(vendor, stepEnd, own, firing));
+      try {
+        await states.withLock(vendor, () => evaluateVendor(vendor, stepEnd, own, firing));
+      } catch (err) {
+        reportVendorFailure('alerts', vendor, err);
+        failed.push(vendor);
+      }
     }
+    if (failed.length > 0) throw new Error(`${failed.length} of ${vendors.length} vendors of this shard failed (see the log); the others were evaluated`);
   };
   const vendorQueue: JobQueue<VendorJob> = queue.backend.queue<VendorJob>(VENDOR_QUEUE, (job) => runShard(job), { attempts: 5, backoffMs: 2_000, concurrency: 2 });
 

@@ -1,6 +1,7 @@
 import type { Config } from '../common/config/index.js';
 import type { Finding, MinuteRollup } from '../common/types.js';
 import {
+  readBudgetRouteHits,
   readDestinations,
   readFieldMap,
   readRecentHours,
@@ -12,12 +13,14 @@ import {
   type SlotRow,
 } from '../storage/detection-queries.js';
 import type { Store } from '../storage/store.js';
+import { detectBudgetHits } from './budget-detector.js';
 import { detectNewDestinations } from './destination-detector.js';
 import type { Destination, SeriesBaseline, SlotStats, TrafficSeries } from '../common/history.js';
 import { detectPii } from './pii-detector.js';
 import { detectSchemaDrift, type Window } from './schema-detector.js';
 import { hourOfDay, hourOfWeek } from './seasonal-baseline.js';
 import { detectTraffic } from './traffic-detector.js';
+import { isolatePerVendor, reportVendorFailure } from './vendor-isolation.js';
 
 const MINUTE_MS = 60_000;
 /** Baselines kept by a DetectionCache (about seven per vendor). */
@@ -178,7 +181,7 @@ export async function evaluateStep(store: Store, options: EvaluateStepOptions, s
   };
   // The cycle's own reads are issued first: an embedded engine runs one query at a time, and a
   // baseline refresh in the background must queue behind them, not in front.
-  const [minutes, recentHours, fields, routes, known, fresh, baselines] = await Promise.all([
+  const [minutes, recentHours, fields, routes, known, fresh, baselines, budgetHits] = await Promise.all([
     readRecentMinutes(store, recentFrom, window.to, vendors),
     readRecentHours(store, baselineEnd, levelTo, vendors),
     readFieldMap(store, vendors),
@@ -191,29 +194,52 @@ export async function evaluateStep(store: Store, options: EvaluateStepOptions, s
     }),
     readDestinations(store, levelTo, window.to),
     c.get(`baselines|${scope}`, `${baselineEnd}|${[...hours].join(',')}`, loadBaselines),
+    readBudgetRouteHits(store, window.from, window.to, vendors),
   ]);
 
   const series = assembleSeries({ minutes, recentHours, baselines, recentFrom, to: window.to });
   const findings: Finding[] = [];
   const serviceKinds = new Set<string>();
+  // One series failing (its vendor's data trips a detector) costs that series only.
+  const traffic = (s: TrafficSeries): Finding[] => {
+    try {
+      return detectTraffic(s, evaluate, d);
+    } catch (err) {
+      reportVendorFailure('traffic', s.vendor, err);
+      return [];
+    }
+  };
   for (const s of series.filter((x) => x.service !== '')) {
-    for (const f of detectTraffic(s, evaluate, d)) {
+    for (const f of traffic(s)) {
       findings.push(f);
       serviceKinds.add(`${f.vendor}\u0000${f.kind}\u0000${f.at}`);
     }
   }
   // The vendor as a whole speaks only where no single service already did (one incident, one finding).
   for (const s of series.filter((x) => x.service === '')) {
-    for (const f of detectTraffic(s, evaluate, d)) if (!serviceKinds.has(`${f.vendor}\u0000${f.kind}\u0000${f.at}`)) findings.push(f);
+    for (const f of traffic(s)) if (!serviceKinds.has(`${f.vendor}\u0000${f.kind}\u0000${f.at}`)) findings.push(f);
   }
 
-  findings.push(...detectSchemaDrift(fields, routes, window, d));
+  const own = <T extends { vendor: string }>(list: readonly T[], vendor: string): T[] => list.filter((x) => x.vendor === vendor);
+  const mapVendors = fields.map((f) => f.vendor);
+  findings.push(
+    ...isolatePerVendor('schema', mapVendors, () => detectSchemaDrift(fields, routes, window, d), (v) => detectSchemaDrift(own(fields, v), own(routes, v), window, d)),
+  );
   const policies = new Map(Object.entries(settings.vendors).map(([id, v]) => [id, v.allow_pii as readonly string[]]));
-  findings.push(...detectPii(fields, routes, policies, window, d));
+  findings.push(...isolatePerVendor('pii', mapVendors, () => detectPii(fields, routes, policies, window, d), (v) => detectPii(own(fields, v), own(routes, v), policies, window, d)));
+
+  findings.push(...detectBudgetHits(budgetHits, fields, window));
 
   const destinations = mergeDestinations(known, fresh).filter((x) => !vendors || vendors.includes(x.vendor));
   const installedSince = Math.min(...known.map((x) => x.firstSeen), ...fresh.map((x) => x.firstSeen));
-  findings.push(...detectNewDestinations(destinations, installedSince, window, d));
+  findings.push(
+    ...isolatePerVendor(
+      'destinations',
+      destinations.map((x) => x.vendor),
+      () => detectNewDestinations(destinations, installedSince, window, d),
+      (v) => detectNewDestinations(own(destinations, v), installedSince, window, d),
+    ),
+  );
   return findings;
 }
 
