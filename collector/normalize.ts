@@ -2,13 +2,15 @@ import { createHash } from 'node:crypto';
 import { BoundedCache } from '../common/bounded-cache.js';
 import { FIELD_TYPES } from '../common/types.js';
 import { templatePath } from '../common/route-template.js';
-import { destinationVendor } from '../common/destination-vendor.js';
+import { destinationVendor, honouredClaim } from '../common/destination-vendor.js';
 import { parseUrl } from '../common/url.js';
 import { matchVendor, type VendorPattern } from '../common/vendor-catalog.js';
 import type { EgressSpanRow } from '../storage/span-writer.js';
 import { SPAN_KIND_CLIENT, STATUS_CODE_ERROR } from './otlp-schema.js';
 import type { AttrValue, Attributes, DecodedSpan } from '../common/otlp-spans.js';
+import type { CardinalityBudget } from './cardinality-budget.js';
 import { redactAttributes, redactFieldPath } from './redact.js';
+import { cleanErrorType, cleanFieldPath, cleanHost, cleanName, cleanRoute, TEXT_LIMITS } from './span-text.js';
 
 /** What the normaliser needs from config. */
 export interface NormalizeOptions {
@@ -21,6 +23,8 @@ export interface NormalizeOptions {
    * a request spread over months would touch too many partitions and fail a shared batch).
    */
   maxAgeMs: number;
+  /** Caps on distinct routes per vendor and field entries per route; none when absent. */
+  budget?: CardinalityBudget | undefined;
 }
 
 /**
@@ -42,7 +46,7 @@ const MAX_FUTURE_MS = 3_600_000;
 
 /** Why a span did not become a row. `not_egress` and `ignored_host` are not errors. */
 export type SkipReason = 'not_egress' | 'ignored_host';
-export type RejectReason = 'invalid_ids' | 'invalid_time' | 'out_of_range' | 'no_host';
+export type RejectReason = 'invalid_ids' | 'invalid_time' | 'out_of_range' | 'no_host' | 'invalid_host';
 
 export type NormalizeResult = { row: EgressSpanRow } | { skip: SkipReason } | { reject: RejectReason };
 
@@ -50,7 +54,6 @@ const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT'
 const TYPE_SET = new Set<string>(FIELD_TYPES);
 const PII_CLASS = /^[a-z][a-z0-9_]{0,63}$/;
 const MAX_FIELDS = 512;
-const MAX_PATH_CHARS = 512;
 
 function str(attrs: Attributes, ...keys: string[]): string | undefined {
   for (const key of keys) {
@@ -81,7 +84,9 @@ function entries(value: AttrValue | undefined, suffixOk: (suffix: string) => boo
   const known = validatedLists.get(value);
   if (known) return known;
   const cache = suffixOk === isFieldType ? fieldCache : piiCache;
-  const validated = cache.get(value.join('\u0001'), () => validateEntries(value, suffixOk));
+  // JSON keeps the list's boundaries: a separator character inside an entry cannot make two
+  // lists share a key (one sender hiding another's `card` behind a crafted entry).
+  const validated = cache.get(JSON.stringify(value), () => validateEntries(value, suffixOk));
   validatedLists.set(value, validated);
   return validated;
 }
@@ -95,12 +100,13 @@ const piiCache = new BoundedCache<string, readonly string[]>(10_000);
 function validateEntries(value: AttrValue[], suffixOk: (suffix: string) => boolean): readonly string[] {
   const out = new Set<string>();
   for (const item of value) {
-    if (typeof item !== 'string' || out.size >= MAX_FIELDS) continue;
+    if (out.size >= MAX_FIELDS) break;
+    if (typeof item !== 'string') continue;
     const colon = item.lastIndexOf(':');
     if (colon <= 0) continue;
     const suffix = item.slice(colon + 1);
     if (!suffixOk(suffix)) continue;
-    const path = redactFieldPath(item.slice(0, colon).slice(0, MAX_PATH_CHARS));
+    const path = redactFieldPath(cleanFieldPath(item.slice(0, colon)));
     out.add(`${path}:${suffix}`);
   }
   // Frozen: every span of this shape shares the list (the writer then encodes it once).
@@ -124,7 +130,10 @@ function shapeHashOf(fields: readonly string[]): string {
 const IGNORED = Symbol('ignored host');
 const vendorCaches = new WeakMap<NormalizeOptions, BoundedCache<string, string | typeof IGNORED>>();
 
-/** The vendor of a destination, or IGNORED. Hosts repeat: each is resolved once per options object. */
+/**
+ * The vendor of a destination, or IGNORED. Hosts repeat: each is resolved once per options
+ * object. The key is unambiguous: a clean host holds no NUL, and the claim comes last.
+ */
 function vendorOf(host: string, port: number | undefined, sdkVendor: string | undefined, options: NormalizeOptions): string | typeof IGNORED {
   let cache = vendorCaches.get(options);
   if (!cache) vendorCaches.set(options, (cache = new BoundedCache(10_000)));
@@ -155,10 +164,14 @@ export function normalizeSpan(span: DecodedSpan, resource: Attributes, options: 
     }
     return url;
   };
-  const host = (str(a, 'server.address', 'net.peer.name') ?? parsedUrl()?.hostname ?? str(a, 'http.host')?.replace(/:\d+$/, ''))?.toLowerCase().replace(/^\[|\]$/g, '');
-  if (!host) return { reject: 'no_host' };
-  const port = num(a, 'server.port', 'net.peer.port') ?? (parsedUrl()?.port ? Number(parsedUrl()!.port) : undefined);
-  const vendor = vendorOf(host, port, str(a, 'egress.vendor'), options);
+  const rawHost = str(a, 'server.address', 'net.peer.name') ?? parsedUrl()?.hostname ?? str(a, 'http.host')?.replace(/:\d+$/, '');
+  if (!rawHost) return { reject: 'no_host' };
+  const host = cleanHost(rawHost);
+  if (!host) return { reject: 'invalid_host' };
+  const rawPort = num(a, 'server.port', 'net.peer.port') ?? (parsedUrl()?.port ? Number(parsedUrl()!.port) : undefined);
+  const port = rawPort !== undefined && Number.isInteger(rawPort) && rawPort > 0 && rawPort < 65536 ? rawPort : undefined;
+  const claim = str(a, 'egress.vendor')?.slice(0, 64);
+  const vendor = vendorOf(host.ascii, port, claim, options);
   if (vendor === IGNORED) return { skip: 'ignored_host' };
 
   // Both decoders hand out ids as lowercase hex: what is left to check is their length.
@@ -171,17 +184,23 @@ export function normalizeSpan(span: DecodedSpan, resource: Attributes, options: 
 
   const method = rawMethod.toUpperCase();
   const template = str(a, 'url.template', 'http.route');
-  const route = (template && template.startsWith('/') ? template : templatePath(parsedUrl()?.pathname ?? str(a, 'url.path', 'http.target') ?? '/')).slice(0, 256);
+  const route = cleanRoute(template && template.startsWith('/') ? template : templatePath(parsedUrl()?.pathname ?? str(a, 'url.path', 'http.target') ?? '/'));
 
   const statusRaw = num(a, 'http.response.status_code', 'http.status_code') ?? 0;
   const statusCode = Number.isInteger(statusRaw) && statusRaw >= 0 && statusRaw < 1000 ? statusRaw : 0;
-  let errorType = str(a, 'error.type')?.slice(0, 128) ?? '';
+  const rawErrorType = str(a, 'error.type');
+  let errorType = rawErrorType === undefined ? '' : cleanErrorType(rawErrorType);
   if (errorType === '' && span.statusCode === STATUS_CODE_ERROR && statusCode === 0) errorType = '_OTHER';
 
-  const requestFields = entries(a.get('egress.request.fields'), isFieldType);
-  const requestPii = entries(a.get('egress.request.pii'), isPiiClass);
+  const sent = {
+    requestFields: entries(a.get('egress.request.fields'), isFieldType),
+    requestPii: entries(a.get('egress.request.pii'), isPiiClass),
+    responseFields: entries(a.get('egress.response.fields'), isFieldType),
+    responsePii: entries(a.get('egress.response.pii'), isPiiClass),
+  };
+  const shape = options.budget ? options.budget.admit(vendor, route, sent) : { route, lists: sent };
   const sentHash = str(a, 'egress.request.shape_hash');
-  const shapeHash = sentHash && /^[\w-]{1,64}$/.test(sentHash) ? sentHash : shapeHashOf(requestFields);
+  const shapeHash = sentHash && /^[\w-]{1,64}$/.test(sentHash) ? sentHash : shapeHashOf(shape.lists.requestFields);
 
   const durationNs = span.endNs - span.startNs;
   return {
@@ -189,23 +208,36 @@ export function normalizeSpan(span: DecodedSpan, resource: Attributes, options: 
       timestamp_ns: span.startNs,
       trace_id: span.traceId,
       span_id: span.spanId,
-      service: (str(resource, 'service.name') ?? 'unknown_service').slice(0, 128),
-      environment: (str(resource, 'deployment.environment.name', 'deployment.environment') ?? '').slice(0, 64),
+      service: cleanName(str(resource, 'service.name') ?? 'unknown_service', TEXT_LIMITS.serviceChars) || 'unknown_service',
+      environment: cleanName(str(resource, 'deployment.environment.name', 'deployment.environment') ?? '', TEXT_LIMITS.environmentChars),
       vendor,
-      host,
+      host: host.stored,
       method: KNOWN_METHODS.has(method) ? method : '_OTHER',
-      route,
+      route: shape.route,
       status_code: statusCode,
       error_type: errorType,
       duration_ns: durationNs > MAX_COUNT_NS ? MAX_COUNT : Number(durationNs),
       request_bytes: count(num(a, 'http.request.body.size', 'http.request_content_length')),
       response_bytes: count(num(a, 'http.response.body.size', 'http.response_content_length')),
-      request_fields: requestFields,
-      request_pii: requestPii,
-      response_fields: entries(a.get('egress.response.fields'), isFieldType),
-      response_pii: entries(a.get('egress.response.pii'), isPiiClass),
+      request_fields: shape.lists.requestFields,
+      request_pii: shape.lists.requestPii,
+      response_fields: shape.lists.responseFields,
+      response_pii: shape.lists.responsePii,
       shape_hash: shapeHash,
-      attributes: redactAttributes(a, resource),
+      attributes: withClaim(redactAttributes(a, resource), claim, vendor, host.ascii, options),
     },
   };
+}
+
+/**
+ * A claim the collector did not follow (`egress.vendor=stripe` on a host stripe's patterns do not
+ * match) is kept beside the row as `egress.vendor_claim`, so the data map shows what the span
+ * pretended to be; the row's vendor is what the host says.
+ */
+function withClaim(attributes: Record<string, string>, claim: string | undefined, vendor: string, host: string, options: NormalizeOptions): Record<string, string> {
+  const id = claim?.toLowerCase();
+  if (id === undefined || id === vendor || !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(id)) return attributes;
+  if (honouredClaim(host, id, options.configVendors) === id) return attributes;
+  attributes['egress.vendor_claim'] = id;
+  return attributes;
 }

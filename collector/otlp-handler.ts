@@ -57,6 +57,7 @@ const REJECT_SENTENCES: Record<RejectReason, string> = {
   invalid_time: 'start/end time missing or end before start',
   out_of_range: 'start time older than the retention or more than an hour in the future',
   no_host: 'no server.address, net.peer.name or url.full to tell the destination',
+  invalid_host: 'server.address / url.full is not a host name or IP address',
 };
 
 /** Decodes a body and normalises its spans: rows to store, and counts of what was rejected. */

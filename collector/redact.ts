@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { BoundedCache } from '../common/bounded-cache.js';
 import { luhnValid } from '../common/luhn.js';
+import { hasUnsafeChar } from '../common/text.js';
 import type { AttrValue, Attributes } from '../common/otlp-spans.js';
 
 /**
@@ -71,13 +72,16 @@ function safeValue(key: string, value: AttrValue): string | undefined {
 const stringVerdicts = new BoundedCache<string, string | undefined>(20_000);
 
 function checkString(value: string): string | undefined {
-  if (URL_QUERY.test(value) || looksSensitive(value)) return undefined;
+  if (URL_QUERY.test(value) || hasUnsafeChar(value) || looksSensitive(value)) return undefined;
   return value.slice(0, MAX_VALUE_CHARS);
 }
 
+/** Attribute keys are names (`http.response.status_code`, `k8s.pod.name`), nothing else is stored. */
+const ATTRIBUTE_KEY = /^[A-Za-z0-9_.\-/:@]{1,128}$/;
+
 const keyVerdicts = new BoundedCache<string, boolean>(10_000);
 const keyAllowed = (key: string): boolean =>
-  keyVerdicts.get(key, (k) => !(COLUMN_KEYS.has(k) || k.startsWith('egress.') || HEADER_KEY.test(k) || SECRET_KEY.test(k)));
+  keyVerdicts.get(key, (k) => ATTRIBUTE_KEY.test(k) && !(COLUMN_KEYS.has(k) || k.startsWith('egress.') || HEADER_KEY.test(k) || SECRET_KEY.test(k)));
 
 /** A resource is shared by every span of a request: redact it once. */
 const resourceParts = new WeakMap<Attributes, [string, string][]>();
@@ -96,9 +100,12 @@ function redactResource(resource: Attributes): [string, string][] {
   return part;
 }
 
-/** The attributes (span's, then resource's under `resource.`) that are safe to store. */
+/**
+ * The attributes (span's, then resource's under `resource.`) that are safe to store. Keys come
+ * from the sender: the object has no prototype, so `__proto__` is a key like any other.
+ */
 export function redactAttributes(span: Attributes, resource: Attributes): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = Object.create(null) as Record<string, string>;
   let n = 0;
   for (const [key, value] of span) {
     if (n >= MAX_ATTRIBUTES) return out;

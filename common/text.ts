@@ -26,3 +26,14 @@ export function closest(value: string, candidates: readonly string[]): string | 
   }
   return bestDistance <= Math.max(2, Math.floor(value.length / 2)) ? best : undefined;
 }
+
+/**
+ * Control, format (bidi overrides, zero-width), surrogate and private-use characters, and line or
+ * paragraph separators: terminals, Slack and log viewers act on them, so nothing stored holds one.
+ */
+export const UNSAFE_CHAR = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Zl}\p{Zp}]/u;
+
+/** Whether `text` holds a character that must never be stored (see UNSAFE_CHAR). */
+export function hasUnsafeChar(text: string): boolean {
+  return UNSAFE_CHAR.test(text);
+}
