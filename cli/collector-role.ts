@@ -1,3 +1,4 @@
+import { CardinalityBudget } from '../collector/cardinality-budget.js';
 import { setFlagsFromString } from 'node:v8';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../common/config/index.js';
@@ -61,7 +62,12 @@ export async function startCollectorRole(
         return writer.queueDepth;
       },
     },
-    normalize: { configVendors, maxAgeMs: config.retention_days * 86_400_000, ignoreHosts: c.ignore_hosts.length > 0 ? [{ vendor: 'ignored', hosts: c.ignore_hosts }] : [] },
+    normalize: {
+      configVendors,
+      maxAgeMs: config.retention_days * 86_400_000,
+      ignoreHosts: c.ignore_hosts.length > 0 ? [{ vendor: 'ignored', hosts: c.ignore_hosts }] : [],
+      budget: new CardinalityBudget({ maxRoutesPerVendor: config.budgets.routes_per_vendor, maxFieldsPerRoute: config.budgets.fields_per_route }),
+    },
     isReady: () => !draining && writer.queueDepth < Math.max(c.max_queue_spans, c.max_batch_spans) * 0.9,
     routes: overrides.routes ?? ((app) => registerRunbookRoutes(app)),
   });

@@ -40,8 +40,15 @@ export const ALERT_KINDS = [
   'pii_new',
   'pii_violation',
   'new_destination',
+  'cardinality_budget',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/**
+ * The stored name of a route or field past its cardinality budget (`budgets:` in the config):
+ * the call and its PII classes are kept, its made-up name is not.
+ */
+export const OVER_BUDGET_NAME = '{over_budget}';
 
 export const SEVERITIES = ['critical', 'warning', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];

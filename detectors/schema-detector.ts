@@ -1,5 +1,5 @@
 import type { DetectionConfig } from '../common/config/detection.js';
-import type { Finding } from '../common/types.js';
+import { OVER_BUDGET_NAME, type Finding } from '../common/types.js';
 import type { MapField, RouteActivity } from '../common/history.js';
 
 /** The window being evaluated: [from, to) in epoch ms. */
@@ -64,6 +64,8 @@ export function detectSchemaDrift(fields: readonly MapField[], routes: readonly 
     return d;
   };
   for (const p of groupPaths(fields, window).values()) {
+    // Names past a cardinality budget are the budget alert's news, not a schema change.
+    if (p.field === OVER_BUDGET_NAME || p.route === OVER_BUDGET_NAME) continue;
     const route = routeInfo.get(`${p.vendor}\u0000${p.route}`);
     if (!route || route.firstSeen > window.from - minAge) continue;
     const types = [...p.types.entries()];

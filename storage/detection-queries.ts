@@ -1,4 +1,4 @@
-import type { MinuteRollup } from '../common/types.js';
+import { OVER_BUDGET_NAME, type MinuteRollup } from '../common/types.js';
 import type { Destination, MapField, RouteActivity, SlotQuantiles, SlotStats } from '../common/history.js';
 import { logger } from '../common/logger.js';
 import { wrapStoreError, type Store } from './store.js';
@@ -246,4 +246,17 @@ export async function readDestinations(store: Store, from: number, to: number): 
     'destinations',
   );
   return data.map((r) => ({ service: r.service, vendor: r.vendor, host: r.host, firstSeen: Number(r.fs), lastSeen: Number(r.ls) }));
+}
+
+/** Calls per vendor stored under the `{over_budget}` route (cardinality budget) in [from, to). */
+export async function readBudgetRouteHits(store: Store, from: number, to: number, vendors?: readonly string[]): Promise<{ vendor: string; calls: number }[]> {
+  const data = await rows<{ vendor: string; calls: number }>(
+    store,
+    `SELECT vendor, sum(calls) AS calls FROM egress_minute
+     WHERE minute >= {from:DateTime} AND minute < {to:DateTime} AND route = {route:String} ${vendorFilter(vendors)}
+     GROUP BY vendor`,
+    { from: dt(from), to: dt(to), route: OVER_BUDGET_NAME, vendors: vendors ?? [] },
+    'budget hits',
+  );
+  return data.map((r) => ({ vendor: r.vendor, calls: Number(r.calls) }));
 }

@@ -83,6 +83,18 @@ const configSchema = z
         insert_timeout_ms: z.number().int().min(100).max(600_000).default(30_000),
         /** Hosts whose calls are not egress (internal services), same patterns as vendors. */
         ignore_hosts: z.array(z.string().min(1)).default([]),
+        /** Request bodies held in memory at once, in bytes; beyond it requests get 429 before their body is read. */
+        max_inflight_bytes: z.number().int().min(1024).default(64 * 1024 * 1024),
+        /** Open connections at most; more are closed as they arrive (keep it below `ulimit -n`). */
+        max_connections: z.number().int().min(1).max(1_000_000).default(512),
+        /** Headers and body must arrive within this; slower senders get 408 and are disconnected. */
+        request_timeout_ms: z.number().int().min(100).max(3_600_000).default(30_000),
+        /** Headers must arrive within this; at most request_timeout_ms. */
+        headers_timeout_ms: z.number().int().min(100).max(3_600_000).default(10_000),
+        /** An idle keep-alive connection is closed after this. */
+        keep_alive_timeout_ms: z.number().int().min(100).max(3_600_000).default(72_000),
+        /** A connection silent both ways this long is closed; above insert_timeout_ms. */
+        connection_timeout_ms: z.number().int().min(1000).max(3_600_000).default(120_000),
       })
       .strict()
       .default({
@@ -96,6 +108,12 @@ const configSchema = z
         max_queue_spans: 200_000,
         insert_timeout_ms: 30_000,
         ignore_hosts: [],
+        max_inflight_bytes: 64 * 1024 * 1024,
+        max_connections: 512,
+        request_timeout_ms: 30_000,
+        headers_timeout_ms: 10_000,
+        keep_alive_timeout_ms: 72_000,
+        connection_timeout_ms: 120_000,
       }),
     redis: z
       .object({
@@ -104,6 +122,20 @@ const configSchema = z
       })
       .strict()
       .default({}),
+    /**
+     * Cardinality budgets: what one collector process stores at most, whatever is sent. Past them
+     * a route or field name is stored as `{over_budget}` (calls and PII classes still count) and a
+     * `cardinality_budget` alert fires for the vendor.
+     */
+    budgets: z
+      .object({
+        /** Distinct routes per vendor. */
+        routes_per_vendor: z.number().int().min(1).max(100_000).default(500),
+        /** Distinct field and PII entries per (vendor, route), request and response together. */
+        fields_per_route: z.number().int().min(1).max(100_000).default(1_000),
+      })
+      .strict()
+      .default({ routes_per_vendor: 500, fields_per_route: 1_000 }),
     vendors: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'vendor ids are lowercase: a-z 0-9 . _ -'), vendorSchema).default({}),
     detection: detectionConfigSchema,
     alerts: alertsConfigSchema,

@@ -1,0 +1,137 @@
+import { Counter } from 'prom-client';
+import { OVER_BUDGET_NAME } from '../common/types.js';
+
+/**
+ * What a route or a field entry becomes once its budget is spent. The call is still stored (its
+ * volume, bytes, errors and latency count), and so is every PII class it carried: only the name
+ * is generalised, so a flood of made-up names can neither grow the data map without bound nor
+ * push a real PII class out of it.
+ */
+const OVER_BUDGET = OVER_BUDGET_NAME;
+
+/** Options of a CardinalityBudget; defaults in `budgetOptions` of the config. */
+export interface CardinalityBudgetOptions {
+  /** Distinct routes kept per vendor; later new routes are stored as `{over_budget}`. */
+  maxRoutesPerVendor: number;
+  /** Distinct field and PII entries kept per (vendor, route), both directions together. */
+  maxFieldsPerRoute: number;
+  /**
+   * Vendors whose names are remembered, least recently seen forgotten first: memory stays bounded
+   * (vendors × routes × fields) whatever is sent. A forgotten vendor starts a fresh budget.
+   */
+  maxTrackedVendors?: number;
+}
+
+/** Budget hits by budget (`routes`, `fields`). */
+export const budgetHitsTotal = new Counter({
+  name: 'egresswatch_cardinality_budget_hits_total',
+  help: 'Spans whose route or field names were generalised to {over_budget} because a cardinality budget was spent.',
+  labelNames: ['budget'] as const,
+});
+
+/** The four `path:suffix` lists of a span. */
+export interface ShapeLists {
+  requestFields: readonly string[];
+  requestPii: readonly string[];
+  responseFields: readonly string[];
+  responsePii: readonly string[];
+}
+
+function mapLists(lists: ShapeLists, f: (list: readonly string[], part: string) => readonly string[]): ShapeLists {
+  return {
+    requestFields: f(lists.requestFields, 'qf'),
+    requestPii: f(lists.requestPii, 'qp'),
+    responseFields: f(lists.responseFields, 'sf'),
+    responsePii: f(lists.responsePii, 'sp'),
+  };
+}
+
+interface RouteState {
+  entries: Set<string>;
+  /** Lists already checked and entirely within the budget (the decoder shares repeated lists). */
+  settled: WeakSet<readonly string[]>;
+}
+
+interface VendorState {
+  routes: Map<string, RouteState>;
+}
+
+/**
+ * Caps the distinct routes per vendor and field entries per route that one collector process
+ * stores. Each process counts what it has seen since it started, so with N collectors (or after a
+ * restart) the store may hold up to N budgets; the point is a bound, not an exact count.
+ */
+export class CardinalityBudget {
+  private readonly vendors = new Map<string, VendorState>();
+  private readonly maxTrackedVendors: number;
+
+  constructor(private readonly options: CardinalityBudgetOptions) {
+    this.maxTrackedVendors = options.maxTrackedVendors ?? 10_000;
+  }
+
+  /**
+   * The route and field lists to store for one span: the route, or OVER_BUDGET once the vendor's
+   * route budget is spent; list entries past the route's budget as `{over_budget}:suffix` (the
+   * type or PII class is kept). Lists within the budget are returned as they are.
+   */
+  admit(vendor: string, route: string, lists: ShapeLists): { route: string; lists: ShapeLists } {
+    const routes = this.vendor(vendor).routes;
+    let state = routes.get(route);
+    if (!state) {
+      if (routes.size >= this.options.maxRoutesPerVendor) {
+        budgetHitsTotal.inc({ budget: 'routes' });
+        return { route: OVER_BUDGET, lists: mapLists(lists, generalise) };
+      }
+      state = { entries: new Set(), settled: new WeakSet() };
+      routes.set(route, state);
+    }
+    const tracked = state;
+    let hit = false;
+    const admitted = mapLists(lists, (list, part) => {
+      const out = this.entries(tracked, part, list);
+      if (out !== list) hit = true;
+      return out;
+    });
+    if (hit) budgetHitsTotal.inc({ budget: 'fields' });
+    return { route, lists: admitted };
+  }
+
+  private entries(state: RouteState, part: string, list: readonly string[]): readonly string[] {
+    if (list.length === 0 || state.settled.has(list)) return list;
+    let over = false;
+    for (const entry of list) {
+      const key = `${part}\u0000${entry}`;
+      if (state.entries.has(key)) continue;
+      if (state.entries.size < this.options.maxFieldsPerRoute) state.entries.add(key);
+      else over = true;
+    }
+    if (!over) {
+      state.settled.add(list);
+      return list;
+    }
+    const kept = new Set<string>();
+    for (const entry of list) kept.add(state.entries.has(`${part}\u0000${entry}`) ? entry : overBudget(entry));
+    return Object.freeze([...kept]);
+  }
+
+  private vendor(vendor: string): VendorState {
+    let state = this.vendors.get(vendor);
+    if (state) {
+      // Map order is insertion order: re-inserting marks the vendor as recently seen.
+      this.vendors.delete(vendor);
+    } else {
+      state = { routes: new Map() };
+      if (this.vendors.size >= this.maxTrackedVendors) this.vendors.delete(this.vendors.keys().next().value!);
+    }
+    this.vendors.set(vendor, state);
+    return state;
+  }
+}
+
+function overBudget(entry: string): string {
+  return `${OVER_BUDGET}${entry.slice(entry.lastIndexOf(':'))}`;
+}
+
+function generalise(list: readonly string[]): readonly string[] {
+  return list.length === 0 ? list : Object.freeze([...new Set(list.map(overBudget))]);
+}
