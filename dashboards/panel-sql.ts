@@ -179,7 +179,9 @@ function applyConditionalAll(sql: string, variables: Readonly<Record<string, Var
     if (value === undefined) throw new Error(`$__conditionalAll: no value given for variable '${name}'`);
     const all = typeof value === 'object' && 'all' in value;
     const empty = value === '' || (Array.isArray(value) && value.length === 0);
-    sql = sql.slice(0, at) + (all || empty ? '1=1' : condition) + sql.slice(call.end);
+    // String.replace with a string pattern, as the plugin does: the first occurrence of the same
+    // text, and `$&`, `$'`, `$$`… in the condition act as replacement patterns there too.
+    sql = sql.replace(`${macro}${condition},${variableArg})`, all || empty ? '1=1' : condition);
     at = sql.lastIndexOf(macro);
   }
   return sql;
@@ -209,18 +211,21 @@ function interpolateVariables(sql: string, variables: Readonly<Record<string, Va
     if (name in builtins) return builtins[name]!;
     const value = variables[name];
     if (value === undefined) throw new Error(`no value given for template variable '${name}' (in '${match}')`);
-    const values = typeof value === 'string' ? undefined : 'all' in value ? value.all : value;
-    return formatVariable(values ?? (value as string), format, name);
+    return formatVariable(value, format, name);
   });
 }
 
 // The plugin's default format quotes arrays ('a','b') and leaves a single value raw; the
-// explicit formats follow Grafana's (sqlstring escapes ' by doubling it).
-function formatVariable(value: string | readonly string[], format: string | undefined, name: string): string {
-  const list = typeof value === 'string' ? [value] : value;
+// explicit formats follow Grafana's formatRegistry (@grafana/scenes, which Grafana 11's
+// templateSrv uses for every dashboard). sqlstring only doubles `'`: ClickHouse also reads `\'`
+// as an escaped quote, so a value ending in a backslash breaks out of the literal. The panels
+// therefore use percentencode and queryparam, whose output has no quote and no backslash.
+function formatVariable(value: VariableValue, format: string | undefined, name: string): string {
+  const selected = typeof value === 'string' ? value : 'all' in value ? value.all : value;
+  const list = typeof selected === 'string' ? [selected] : selected;
   switch (format) {
     case undefined:
-      return typeof value === 'string' ? value : `'${value.join("','")}'`;
+      return typeof selected === 'string' ? selected : `'${selected.join("','")}'`;
     case 'sqlstring':
       return list.map((v) => `'${v.replace(/'/g, "''")}'`).join(',');
     case 'singlequote':
@@ -231,9 +236,38 @@ function formatVariable(value: string | readonly string[], format: string | unde
       return list.join(',');
     case 'raw':
       return list.join(',');
+    case 'percentencode':
+      // Like glob ({a,b}), then percent-encoded as a whole.
+      return encodeURIComponentStrict(typeof selected === 'string' ? selected : `{${selected.join(',')}}`);
+    case 'queryparam':
+      return queryParam(name, value);
     default:
       throw new Error(`unsupported format '${format}' for variable '${name}'`);
   }
+}
+
+/** Grafana's encodeURIComponentStrict: RFC 3986, so `!'()*` are encoded too. */
+function encodeURIComponentStrict(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+// A dashboard variable has URL sync, so Grafana's queryparam format is the variable's URL state
+// (`var-name=a&var-name=b`) through urlUtil.toUrlParams, which encodes each value like AngularJS
+// did: encodeURIComponent, then `@ : $ , ;` left readable and `!'()*` encoded. "All" is the
+// state `$__all`, not the list of options.
+function queryParam(name: string, value: VariableValue): string {
+  const values = typeof value === 'string' ? [value] : 'all' in value ? ['$__all'] : value;
+  return values.map((v) => `${encodeAsAngularJs(`var-${name}`)}=${encodeAsAngularJs(v)}`).join('&');
+}
+
+function encodeAsAngularJs(text: string): string {
+  return encodeURIComponent(text)
+    .replace(/%40/gi, '@')
+    .replace(/%3A/gi, ':')
+    .replace(/%24/g, '$')
+    .replace(/%2C/gi, ',')
+    .replace(/%3B/gi, ';')
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 function formatGrafanaInterval(ms: number): string {

@@ -4,6 +4,7 @@ import { dashboardQueries, expandPanelSql, type DashboardQuery, type VariableVal
 import { migrate } from '../../../storage/migrate.js';
 import { openStore, type Store } from '../../../storage/store.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { alertRow, span } from './rows.js';
 
 // Every panel of every dashboard runs against the embedded store with the plugin's macros
 // expanded; the key panels must show the numbers inserted here.
@@ -15,31 +16,9 @@ const variablesByDashboard: Record<string, Record<string, VariableValue>> = {
   'egresswatch-data-map': { vendor: { all: ['openai', 'stripe', 'twilio'] }, pii: { all: ['email', 'phone', 'ssn'] } },
 };
 
-function span(ts: string, o: Partial<Record<string, unknown>>): Record<string, unknown> {
-  return {
-    timestamp: ts,
-    trace_id: 'a'.repeat(32),
-    span_id: 'b'.repeat(16),
-    environment: 'prod',
-    status_code: 200,
-    error_type: '',
-    request_fields: [],
-    request_pii: [],
-    response_fields: [],
-    response_pii: [],
-    shape_hash: '',
-    attributes: {},
-    ...o,
-  };
-}
-
 const stripe = { service: 'checkout', vendor: 'stripe', host: 'api.stripe.com', method: 'POST', route: '/v1/charges', request_bytes: 100, response_bytes: 400, shape_hash: 'h1', request_fields: ['amount:number', 'customer.email:string'], request_pii: ['customer.email:email'], response_fields: ['id:string'] };
 const twilio = { service: 'signup', vendor: 'twilio', host: 'api.twilio.com', method: 'POST', route: '/2010-04-01/Accounts/{id}/Messages.json', request_bytes: 200, response_bytes: 50, request_fields: ['to:string', 'body:string'], request_pii: ['to:phone'] };
 const openai = { service: 'support', vendor: 'openai', host: 'api.openai.com', method: 'POST', route: '/v1/chat/completions', request_bytes: 500, response_bytes: 900, request_fields: ['model:string'] };
-
-function alertRow(o: Record<string, unknown>): Record<string, unknown> {
-  return { kind: 'volume_spike', severity: 'warning', service: 'checkout', route: '', field: '', summary: 's', value: 10, expected: 2, labels: {}, annotations: {}, ends_at: null, ...o };
-}
 
 describe('dashboard panels on the embedded store', () => {
   const dir = tempDir();
