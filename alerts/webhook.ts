@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Alert } from '../common/types.js';
+import { alertmanagerGroupKey } from './group-key.js';
 import { postJson, statusError } from './http-delivery.js';
 import type { NotificationJob } from './routing.js';
 
@@ -34,13 +35,18 @@ export interface AlertmanagerPayload {
   }[];
 }
 
-/** The Alertmanager v4 payload of one notification (inhibited duplicates are listed too). */
+/**
+ * The Alertmanager v4 payload of one notification (inhibited duplicates are listed too). Label
+ * values are carried exactly as spans gave them; receivers parse JSON, and the payload is only
+ * ever serialised by JSON.stringify. The group key is rebuilt here with Go-style quoting so that
+ * a vendor name holding `"` or `\` cannot make two groups share a key.
+ */
 export function alertmanagerPayload(job: NotificationJob, externalUrl: string): AlertmanagerPayload {
   const all = [...job.alerts, ...job.inhibited];
   const shown = all.slice(0, MAX_ALERTS);
   return {
     version: '4',
-    groupKey: job.groupKey,
+    groupKey: alertmanagerGroupKey(job.groupLabels),
     truncatedAlerts: all.length - shown.length,
     status: job.status,
     receiver: job.receiver,
@@ -61,7 +67,7 @@ export function alertmanagerPayload(job: NotificationJob, externalUrl: string): 
 }
 
 function generatorUrl(externalUrl: string, alert: Alert): string {
-  return `${externalUrl}/api/alerts?fingerprint=${alert.fingerprint}`;
+  return `${externalUrl}/api/alerts?fingerprint=${encodeURIComponent(alert.fingerprint)}`;
 }
 
 /** Key/value pairs shared by every set (Alertmanager's commonLabels/commonAnnotations). */
