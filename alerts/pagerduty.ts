@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { visibleText } from '../common/display-text.js';
 import { PermanentDeliveryError } from '../common/errors.js';
 import type { Alert } from '../common/types.js';
 import { postJson, statusError } from './http-delivery.js';
@@ -7,6 +8,20 @@ import type { NotificationJob } from './routing.js';
 
 /** PagerDuty Events API v2 limits `payload.summary` to 1024 characters. */
 const SUMMARY_MAX = 1024;
+/**
+ * source/component/group/class have no documented limit, but they are short identifiers
+ * (hostnames are at most 253) shown in PagerDuty's lists; a span-chosen name may not fill them.
+ */
+const FIELD_MAX = 255;
+/**
+ * Events API payloads are limited to 512 KB, and an event over it is refused with 400 — the page
+ * would never be sent. Every span-supplied string in custom_details is capped and so is the
+ * number of `also_firing` lines, so an event stays far below the limit whatever the names hold.
+ */
+const DETAIL_MAX = 1024;
+const ALSO_FIRING_MAX = 20;
+/** Longer links are dropped rather than cut: a cut URL points somewhere else. */
+const LINK_URL_MAX = 2048;
 
 /** One Events API v2 event. */
 export interface PagerDutyEvent {
@@ -31,38 +46,43 @@ export interface PagerDutyEvent {
 /** The body PagerDuty answers with 202 (docs: "Event processed"). */
 const acceptedSchema = z.object({ status: z.literal('success'), dedup_key: z.string().optional(), message: z.string().optional() });
 
-/** Events for one notification: one per alert, `dedup_key` = fingerprint so PagerDuty dedups retries. */
+/**
+ * Events for one notification: one per alert, `dedup_key` = fingerprint so PagerDuty dedups
+ * retries. Span-supplied text is made visible (no control or bidi characters) and capped.
+ */
 export function pagerDutyEvents(job: NotificationJob, routingKey: string, externalUrl: string): PagerDutyEvent[] {
   return job.alerts.map((alert) => {
     if (job.status === 'resolved') return { routing_key: routingKey, event_action: 'resolve', dedup_key: alert.fingerprint };
     const also = job.inhibited.filter((a) => a.vendor === alert.vendor && a.service === alert.service);
+    const alsoLines = also.slice(0, ALSO_FIRING_MAX).map((a) => detail(oneLine(a)));
+    if (also.length > ALSO_FIRING_MAX) alsoLines.push(`…and ${also.length - ALSO_FIRING_MAX} more`);
     const details: Record<string, unknown> = {
       kind: alert.kind,
-      vendor: alert.vendor,
-      service: alert.service,
-      ...(alert.route ? { route: alert.route } : {}),
-      ...(alert.field ? { field: alert.field } : {}),
+      vendor: detail(alert.vendor),
+      service: detail(alert.service),
+      ...(alert.route ? { route: detail(alert.route) } : {}),
+      ...(alert.field ? { field: detail(alert.field) } : {}),
       ...(alert.value !== undefined ? { value: alert.value } : {}),
       ...(alert.expected !== undefined ? { expected: alert.expected } : {}),
       starts_at: alert.startsAt,
       fingerprint: alert.fingerprint,
-      ...Object.fromEntries(detailPairs(alert)),
-      ...(also.length > 0 ? { also_firing: also.map(oneLine) } : {}),
+      ...Object.fromEntries(detailPairs(alert).map(([k, v]) => [truncate(k, FIELD_MAX), truncate(v, DETAIL_MAX)])),
+      ...(also.length > 0 ? { also_firing: alsoLines } : {}),
     };
     const links = [{ href: alert.runbook_url, text: `Runbook: ${alert.kind}` }];
     const dashboard = alert.annotations['dashboard_url'];
-    if (dashboard) links.push({ href: dashboard, text: `Dashboard: ${alert.vendor}` });
+    if (dashboard && dashboard.length <= LINK_URL_MAX) links.push({ href: dashboard, text: field(`Dashboard: ${alert.vendor}`) });
     return {
       routing_key: routingKey,
       event_action: 'trigger',
       dedup_key: alert.fingerprint,
       payload: {
-        summary: truncate(`[${alert.vendor}] ${alert.summary}`, SUMMARY_MAX),
-        source: alert.service ? `${alert.service} → ${alert.vendor}` : alert.vendor,
+        summary: truncate(visibleText(`[${alert.vendor}] ${alert.summary}`), SUMMARY_MAX),
+        source: field(alert.service ? `${alert.service} → ${alert.vendor}` : alert.vendor),
         severity: pagerDutySeverity(alert.severity),
         timestamp: alert.startsAt,
-        component: alert.vendor,
-        group: alert.service || alert.vendor,
+        component: field(alert.vendor),
+        group: field(alert.service || alert.vendor),
         class: alert.kind,
         custom_details: details,
       },
@@ -71,6 +91,16 @@ export function pagerDutyEvents(job: NotificationJob, routingKey: string, extern
       client_url: externalUrl,
     };
   });
+}
+
+/** A short PagerDuty field from span-supplied text. */
+function field(text: string): string {
+  return truncate(visibleText(text), FIELD_MAX);
+}
+
+/** A custom_details value from span-supplied text. */
+function detail(text: string): string {
+  return truncate(visibleText(text), DETAIL_MAX);
 }
 
 /** PagerDuty's severities are critical|error|warning|info; egresswatch has no `error`. */
