@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Config } from '../../common/config/index.js';
+import { terminalJson, visible } from '../../common/display-text.js';
 import { ConfigError } from '../../common/errors.js';
 import type { AlertStatus } from '../../common/types.js';
 import { policyViolations } from '../../alerts/policy.js';
@@ -25,12 +26,13 @@ function designObject(a: StoredAlert): Omit<StoredAlert, 'updatedAt'> {
   return alert;
 }
 
-function render(alerts: StoredAlert[], status: AlertStatus | undefined): string {
+/** The text listing; every substituted value goes through `visible` (an ESC in a vendor name shows as `\x1b`). */
+export function renderAlerts(alerts: StoredAlert[], status: AlertStatus | undefined): string {
   if (alerts.length === 0) return status ? `no ${status} alerts\n` : 'no alerts yet\n';
   const lines = alerts.map((a) => {
     const where = [a.service || '*', a.route, a.field].filter(Boolean).join(' ');
     const when = a.status === 'resolved' && a.endsAt ? `${a.startsAt} → ${a.endsAt}` : `since ${a.startsAt}`;
-    return `${a.status.padEnd(8)} ${a.severity.padEnd(8)} ${a.kind.padEnd(15)} ${a.vendor}  ${where}\n         ${a.summary}\n         ${when}  fingerprint ${a.fingerprint}  runbook ${a.runbook_url}`;
+    return visible`${a.status.padEnd(8)} ${a.severity.padEnd(8)} ${a.kind.padEnd(15)} ${a.vendor}  ${where}\n         ${a.summary}\n         ${when}  fingerprint ${a.fingerprint}  runbook ${a.runbook_url}`;
   });
   return lines.join('\n') + '\n';
 }
@@ -50,7 +52,7 @@ export const alertsCommand: Command = {
       local: (store) => listAlerts(store, { status, sinceMs }),
       api: { method: 'GET', path: `/api/alerts${query ? `?${query}` : ''}` },
     });
-    process.stdout.write(boolFlag(args, 'json') ? JSON.stringify(alerts.map(designObject), null, 2) + '\n' : render(alerts, status));
+    process.stdout.write(boolFlag(args, 'json') ? terminalJson(alerts.map(designObject)) + '\n' : renderAlerts(alerts, status));
     return 0;
   },
 };

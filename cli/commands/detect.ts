@@ -1,3 +1,4 @@
+import { terminalJson, visible } from '../../common/display-text.js';
 import type { Alert } from '../../common/types.js';
 import { ConfigError } from '../../common/errors.js';
 import { createNotifier } from '../../alerts/notifier.js';
@@ -27,11 +28,12 @@ export function detectRequest(args: { from?: string | undefined; to?: string | u
   return { from, to, step, notify: args.notify === true };
 }
 
-function render(result: ReplayResult): string {
+/** The text listing; every substituted value goes through `visible` (an ESC in a vendor name shows as `\x1b`). */
+export function renderDetect(result: Pick<ReplayResult, 'alerts' | 'deliveries'>): string {
   if (result.alerts.length === 0) return 'no alerts in that window\n';
   const lines = result.alerts.map((a: Alert) => {
     const when = a.status === 'resolved' ? `${a.startsAt} → ${a.endsAt ?? ''}` : a.startsAt;
-    return `${a.status.padEnd(8)} ${a.severity.padEnd(8)} ${a.kind.padEnd(15)} ${a.vendor}${a.service ? ` ← ${a.service}` : ''}  ${when}\n         ${a.summary}\n         runbook: ${a.runbook_url}`;
+    return visible`${a.status.padEnd(8)} ${a.severity.padEnd(8)} ${a.kind.padEnd(15)} ${a.vendor}${a.service ? ` ← ${a.service}` : ''}  ${when}\n         ${a.summary}\n         runbook: ${a.runbook_url}`;
   });
   const outcomes = Object.values(result.deliveries);
   if (outcomes.length > 0) {
@@ -63,7 +65,7 @@ export const detectCommand: Command = {
       // A long replay with --notify waits for deliveries (up to 10 min) on the server side.
       api: { method: 'POST', path: '/api/detect', body: request, timeoutMs: 30 * 60_000 },
     });
-    process.stdout.write(boolFlag(args, 'json') ? JSON.stringify(result.alerts, null, 2) + '\n' : render(result));
+    process.stdout.write(boolFlag(args, 'json') ? terminalJson(result.alerts) + '\n' : renderDetect(result));
     return Object.values(result.deliveries).includes('failed') ? 1 : 0;
   },
 };

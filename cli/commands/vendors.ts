@@ -1,20 +1,25 @@
+import { terminalJson, visible } from '../../common/display-text.js';
 import type { InventoryVendor } from '../../storage/inventory.js';
 import { readInventory } from '../../storage/inventory.js';
 import { boolFlag, parseDurationMs, stringFlag, type Command } from '../command.js';
 import { configFromArgs, configOption } from '../config-flags.js';
 import { withStoreOrApi } from '../store-access.js';
 
-function render(vendors: InventoryVendor[]): string {
+/**
+ * The text listing. Every stored name came from spans, so every substituted value goes through
+ * `visible`: an ESC or a bidi override in a route shows as `\x1b` / `\u202e` instead of acting.
+ */
+export function renderVendors(vendors: InventoryVendor[]): string {
   if (vendors.length === 0) return 'no egress seen yet: point an OpenTelemetry exporter at the collector (see README)\n';
   const out: string[] = [];
   for (const v of vendors) {
-    out.push(`${v.vendor}  ${v.calls} calls, ${v.errors} errors  hosts: ${v.hosts.join(', ')}  services: ${v.services.join(', ')}`);
-    out.push(`  PII: ${v.pii.length > 0 ? v.pii.join(', ') : 'none'}   first seen ${v.first_seen}, last seen ${v.last_seen}`);
+    out.push(visible`${v.vendor}  ${v.calls} calls, ${v.errors} errors  hosts: ${v.hosts.join(', ')}  services: ${v.services.join(', ')}`);
+    out.push(visible`  PII: ${v.pii.length > 0 ? v.pii.join(', ') : 'none'}   first seen ${v.first_seen}, last seen ${v.last_seen}`);
     for (const r of v.routes) {
-      out.push(`  ${r.methods.join('|')} ${r.route}  ${r.calls} calls`);
+      out.push(visible`  ${r.methods.join('|')} ${r.route}  ${r.calls} calls`);
       for (const f of r.fields) {
         const pii = f.pii.length > 0 ? `  [PII: ${f.pii.join(', ')}]` : '';
-        out.push(`    ${f.direction === 'request' ? '→' : '←'} ${f.field}: ${f.types.join('|') || '?'}${pii}`);
+        out.push(visible`    ${f.direction === 'request' ? '→' : '←'} ${f.field}: ${f.types.join('|') || '?'}${pii}`);
       }
     }
   }
@@ -36,7 +41,7 @@ export const vendorsCommand: Command = {
       local: (store) => readInventory(store, { vendor, sinceMs }),
       api: { method: 'GET', path: `/api/vendors${query ? `?${query}` : ''}` },
     });
-    process.stdout.write(boolFlag(args, 'json') ? JSON.stringify(vendors, null, 2) + '\n' : render(vendors));
+    process.stdout.write(boolFlag(args, 'json') ? terminalJson(vendors) + '\n' : renderVendors(vendors));
     return 0;
   },
 };
