@@ -22,11 +22,16 @@ export function alertLinks(config: Pick<Config, 'alerts' | 'vendors' | 'collecto
   return {
     runbookUrl: (vendor, kind) => (ownEntry(config.vendors, vendor)?.runbooks ?? {})[kind] ?? `${base}/runbooks/${kind}`,
     dashboardUrl: (vendor, service) =>
-      template ? template.replaceAll('{vendor}', encodeURIComponent(vendor)).replaceAll('{service}', encodeURIComponent(service)) : undefined,
+      template ? template.replaceAll('{vendor}', uriComponent(vendor)).replaceAll('{service}', uriComponent(service)) : undefined,
     externalUrl: trimSlash(config.alerts.external_url ?? base),
   };
 }
 
 function trimSlash(url: string): string {
   return url.replace(/\/+$/, '');
+}
+
+/** encodeURIComponent throws on a lone surrogate, which OTLP/JSON can carry: such a name is written with U+FFFD. */
+function uriComponent(text: string): string {
+  return encodeURIComponent(text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD'));
 }

@@ -1,3 +1,4 @@
+import { alertmanagerGroupKey } from './group-key.js';
 import { createHash } from 'node:crypto';
 import type { RouteConfig } from '../common/config/alerts.js';
 import type { Alert, AlertKind } from '../common/types.js';
@@ -95,7 +96,7 @@ export function planNotifications(transitions: readonly Alert[], atMs: number, o
     const alerts = sorted.filter((a) => !inhibited.includes(a));
     // Only duplicates of a volume spike that was notified already: nothing new to say.
     if (alerts.length === 0) continue;
-    const groupKey = `{}:{kind="${g.kind}",vendor="${g.vendor}"}`;
+    const groupKey = alertmanagerGroupKey({ kind: g.kind, vendor: g.vendor });
     const digest = createHash('sha256')
       .update(JSON.stringify([g.receiver, groupKey, g.status, windowStartMs, sorted.map((a) => [a.fingerprint, a.severity, a.startsAt])]))
       .digest('hex')
