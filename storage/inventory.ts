@@ -39,6 +39,16 @@ export interface InventoryFilter {
   vendor?: string | undefined;
   /** Only traffic at or after this time (epoch ms). */
   sinceMs?: number | undefined;
+  /** Vendors per page, in vendor order; all when absent. */
+  limit?: number | undefined;
+  /** Vendors to skip before the page. Default 0. */
+  offset?: number | undefined;
+}
+
+/** One page of the inventory; `next_offset` is where the next page starts, absent on the last. */
+export interface InventoryPage {
+  vendors: InventoryVendor[];
+  next_offset?: number;
 }
 
 interface RouteRow {
@@ -71,77 +81,110 @@ const iso = (s: string): string => (s.includes('T') ? s : s.replace(' ', 'T') + 
  * volumes; egress_fields gives the fields with their types and PII classes.
  */
 export async function readInventory(store: Store, filter: InventoryFilter = {}): Promise<InventoryVendor[]> {
-  const params = { vendor: filter.vendor ?? '', since: Math.floor((filter.sinceMs ?? 0) / 1000) };
-  try {
-    const routeRows = await (
-      await store.client.query({
-        query: `SELECT vendor, route, groupUniqArray(method) AS methods, groupUniqArray(service) AS services,
-                       groupUniqArray(host) AS hosts, sum(calls) AS calls, sum(errors) AS errors,
-                       min(minute) AS first_seen, max(minute) + 59 AS last_seen
-                FROM egress_minute
-                WHERE ({vendor:String} = '' OR vendor = {vendor:String}) AND minute >= toDateTime({since:UInt32})
-                GROUP BY vendor, route ORDER BY vendor, calls DESC, route`,
-        query_params: params,
-        format: 'JSONEachRow',
-      })
-    ).json<RouteRow>();
-    const fieldRows = await (
-      await store.client.query({
-        query: `SELECT vendor, route, direction, field, arraySort(groupUniqArrayIf(type, type != '')) AS types,
-                       arraySort(groupUniqArrayIf(pii, pii != '')) AS pii, sum(calls) AS calls,
-                       min(first_seen) AS first_at, max(last_seen) AS last_at
-                FROM egress_fields
-                WHERE ({vendor:String} = '' OR vendor = {vendor:String})
-                GROUP BY vendor, route, direction, field
-                HAVING last_at >= toDateTime64({since:UInt32}, 3)
-                ORDER BY vendor, route, direction, field`,
-        query_params: params,
-        format: 'JSONEachRow',
-      })
-    ).json<FieldRow>();
+  return (await readInventoryPage(store, filter)).vendors;
+}
 
-    const fieldsByRoute = new Map<string, InventoryField[]>();
-    for (const f of fieldRows) {
-      const key = `${f.vendor}\u0000${f.route}`;
-      const list = fieldsByRoute.get(key) ?? [];
-      list.push({ direction: f.direction, field: f.field, types: f.types, pii: f.pii, calls: Number(f.calls), first_seen: iso(f.first_at), last_seen: iso(f.last_at) });
-      fieldsByRoute.set(key, list);
+/**
+ * A page of the inventory: the page's vendors are chosen first (by name), then only their routes
+ * and fields are read, so a page costs the same however many vendors the store holds.
+ */
+export async function readInventoryPage(store: Store, filter: InventoryFilter = {}): Promise<InventoryPage> {
+  const since = Math.floor((filter.sinceMs ?? 0) / 1000);
+  const offset = filter.offset ?? 0;
+  try {
+    let page: string[] | undefined;
+    let nextOffset: number | undefined;
+    if (filter.limit !== undefined) {
+      // One more than the page: whether there is a next page without counting them all.
+      const names = await (
+        await store.client.query({
+          query: `SELECT DISTINCT vendor FROM egress_minute
+                  WHERE ({vendor:String} = '' OR vendor = {vendor:String}) AND minute >= toDateTime({since:UInt32})
+                  ORDER BY vendor LIMIT {limit:UInt32} OFFSET {offset:UInt64}`,
+          query_params: { vendor: filter.vendor ?? '', since, limit: filter.limit + 1, offset },
+          format: 'JSONEachRow',
+        })
+      ).json<{ vendor: string }>();
+      page = names.slice(0, filter.limit).map((r) => r.vendor);
+      if (names.length > filter.limit) nextOffset = offset + filter.limit;
+      if (page.length === 0) return { vendors: [] };
     }
-    const vendors = new Map<string, InventoryVendor & { hostSet: Set<string>; serviceSet: Set<string>; piiSet: Set<string> }>();
-    for (const r of routeRows) {
-      let v = vendors.get(r.vendor);
-      if (!v) {
-        v = { vendor: r.vendor, hosts: [], services: [], pii: [], calls: 0, errors: 0, first_seen: iso(r.first_seen), last_seen: iso(r.last_seen), routes: [], hostSet: new Set(), serviceSet: new Set(), piiSet: new Set() };
-        vendors.set(r.vendor, v);
-      }
-      const fields = fieldsByRoute.get(`${r.vendor}\u0000${r.route}`) ?? [];
-      for (const f of fields) for (const p of f.pii) v.piiSet.add(p);
-      r.hosts.forEach((h) => v.hostSet.add(h));
-      r.services.forEach((s) => v.serviceSet.add(s));
-      v.calls += Number(r.calls);
-      v.errors += Number(r.errors);
-      if (iso(r.first_seen) < v.first_seen) v.first_seen = iso(r.first_seen);
-      if (iso(r.last_seen) > v.last_seen) v.last_seen = iso(r.last_seen);
-      v.routes.push({
-        route: r.route,
-        methods: [...r.methods].sort(),
-        services: [...r.services].sort(),
-        calls: Number(r.calls),
-        errors: Number(r.errors),
-        first_seen: iso(r.first_seen),
-        last_seen: iso(r.last_seen),
-        fields,
-      });
-    }
-    return [...vendors.values()].map(({ hostSet, serviceSet, piiSet, ...v }) => ({
-      ...v,
-      hosts: [...hostSet].sort(),
-      services: [...serviceSet].sort(),
-      pii: [...piiSet].sort(),
-    }));
+    const vendors = await readVendors(store, filter.vendor ?? '', since, page);
+    return nextOffset === undefined ? { vendors } : { vendors, next_offset: nextOffset };
   } catch (err) {
     throw wrapStoreError(err, 'reading the inventory failed');
   }
+}
+
+async function readVendors(store: Store, vendor: string, since: number, page: readonly string[] | undefined): Promise<InventoryVendor[]> {
+  const params = { vendor, since, page: page ?? [] };
+  const inPage = page ? 'AND vendor IN {page:Array(String)}' : '';
+  const routeRows = await (
+    await store.client.query({
+      query: `SELECT vendor, route, groupUniqArray(method) AS methods, groupUniqArray(service) AS services,
+                     groupUniqArray(host) AS hosts, sum(calls) AS calls, sum(errors) AS errors,
+                     min(minute) AS first_seen, max(minute) + 59 AS last_seen
+              FROM egress_minute
+              WHERE ({vendor:String} = '' OR vendor = {vendor:String}) AND minute >= toDateTime({since:UInt32}) ${inPage}
+              GROUP BY vendor, route ORDER BY vendor, calls DESC, route`,
+      query_params: params,
+      format: 'JSONEachRow',
+    })
+  ).json<RouteRow>();
+  const fieldRows = await (
+    await store.client.query({
+      query: `SELECT vendor, route, direction, field, arraySort(groupUniqArrayIf(type, type != '')) AS types,
+                     arraySort(groupUniqArrayIf(pii, pii != '')) AS pii, sum(calls) AS calls,
+                     min(first_seen) AS first_at, max(last_seen) AS last_at
+              FROM egress_fields
+              WHERE ({vendor:String} = '' OR vendor = {vendor:String}) ${inPage}
+              GROUP BY vendor, route, direction, field
+              HAVING last_at >= toDateTime64({since:UInt32}, 3)
+              ORDER BY vendor, route, direction, field`,
+      query_params: params,
+      format: 'JSONEachRow',
+    })
+  ).json<FieldRow>();
+
+  const fieldsByRoute = new Map<string, InventoryField[]>();
+  for (const f of fieldRows) {
+    const key = `${f.vendor}\u0000${f.route}`;
+    const list = fieldsByRoute.get(key) ?? [];
+    list.push({ direction: f.direction, field: f.field, types: f.types, pii: f.pii, calls: Number(f.calls), first_seen: iso(f.first_at), last_seen: iso(f.last_at) });
+    fieldsByRoute.set(key, list);
+  }
+  const vendors = new Map<string, InventoryVendor & { hostSet: Set<string>; serviceSet: Set<string>; piiSet: Set<string> }>();
+  for (const r of routeRows) {
+    let v = vendors.get(r.vendor);
+    if (!v) {
+      v = { vendor: r.vendor, hosts: [], services: [], pii: [], calls: 0, errors: 0, first_seen: iso(r.first_seen), last_seen: iso(r.last_seen), routes: [], hostSet: new Set(), serviceSet: new Set(), piiSet: new Set() };
+      vendors.set(r.vendor, v);
+    }
+    const fields = fieldsByRoute.get(`${r.vendor}\u0000${r.route}`) ?? [];
+    for (const f of fields) for (const p of f.pii) v.piiSet.add(p);
+    r.hosts.forEach((h) => v.hostSet.add(h));
+    r.services.forEach((s) => v.serviceSet.add(s));
+    v.calls += Number(r.calls);
+    v.errors += Number(r.errors);
+    if (iso(r.first_seen) < v.first_seen) v.first_seen = iso(r.first_seen);
+    if (iso(r.last_seen) > v.last_seen) v.last_seen = iso(r.last_seen);
+    v.routes.push({
+      route: r.route,
+      methods: [...r.methods].sort(),
+      services: [...r.services].sort(),
+      calls: Number(r.calls),
+      errors: Number(r.errors),
+      first_seen: iso(r.first_seen),
+      last_seen: iso(r.last_seen),
+      fields,
+    });
+  }
+  return [...vendors.values()].map(({ hostSet, serviceSet, piiSet, ...v }) => ({
+    ...v,
+    hosts: [...hostSet].sort(),
+    services: [...serviceSet].sort(),
+    pii: [...piiSet].sort(),
+  }));
 }
 
 /** Vendors with any traffic at or after `sinceMs`: the ones a detection step evaluates. */
