@@ -157,6 +157,8 @@ describe('compose.yaml', () => {
     const prefix = /private readonly prefix = '(\w+)'/.exec(readFileSync(join(root, 'queue/bullmq-queue.ts'), 'utf8'))?.[1];
     expect(check).toContain(`'${prefix}:' + Buffer.from('${VENDOR_QUEUE}').toString('base64')`);
     expect(check).toContain("redis.client('LIST')");
+    // Alive, not only connected: an idle BullMQ worker re-issues BZPOPMIN every few seconds.
+    expect(check).toMatch(/ idle=\(\\d\+\) .*\) < \d+\)/);
     expect(check).toContain('process.env.REDIS_URL');
     expect(check, 'compose would interpolate a $ in the script').not.toContain('$');
   });
