@@ -1,3 +1,4 @@
+import { terminalJson, visible } from '../../common/display-text.js';
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../../common/config/index.js';
 import { ConfigError } from '../../common/errors.js';
@@ -11,7 +12,7 @@ function render(report: PolicyReport, source: string): string {
   if (report.ok) return `policy check passed: no PII sent to a vendor outside its allow_pii (${report.flowsChecked} PII flows checked, ${source})\n`;
   const lines = [`policy check FAILED: ${report.violations.length} PII flow(s) not allowed by the vendor's allow_pii (${source}):`];
   for (const v of report.violations) {
-    lines.push(`  ${v.vendor}  ${v.route || '(no route)'}  ${v.field}  ${v.pii}   from ${v.services.join(', ')}  (${v.calls} calls)`);
+    lines.push(visible`  ${v.vendor}  ${v.route || '(no route)'}  ${v.field}  ${v.pii}   from ${v.services.join(', ')}  (${v.calls} calls)`);
   }
   lines.push('', "fix: stop sending the field, or if the vendor may receive it, add the class to vendors.<id>.allow_pii in the policy file");
   return lines.join('\n') + '\n';
@@ -51,7 +52,7 @@ export const policyCommand: Command = {
       report = { ...policyReport(flows, config), sinceMs };
       source = `data map, last ${since}`;
     }
-    process.stdout.write(boolFlag(args, 'json') ? JSON.stringify(report, null, 2) + '\n' : render(report, source));
+    process.stdout.write(boolFlag(args, 'json') ? terminalJson(report) + '\n' : render(report, source));
     return report.ok ? 0 : 1;
   },
 };

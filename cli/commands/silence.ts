@@ -1,3 +1,4 @@
+import { terminalJson, visible } from '../../common/display-text.js';
 import { ConfigError } from '../../common/errors.js';
 import { addSilence, expireSilence, listSilences, type SilenceView } from '../../alerts/silence-service.js';
 import { boolFlag, parseDurationMs, stringFlag, type Command } from '../command.js';
@@ -12,7 +13,7 @@ function render(silences: SilenceView[]): string {
   if (silences.length === 0) return 'no silences\n';
   return (
     silences
-      .map((s) => `${s.id}  ${s.state.padEnd(7)}  ${s.matchers.join(', ')}\n  ${s.startsAt} → ${s.endsAt}  by ${s.createdBy}: ${s.comment}`)
+      .map((s) => visible`${s.id}  ${s.state.padEnd(7)}  ${s.matchers.join(', ')}\n  ${s.startsAt} → ${s.endsAt}  by ${s.createdBy}: ${s.comment}`)
       .join('\n') + '\n'
   );
 }
@@ -46,12 +47,12 @@ export const silenceCommand: Command = {
         local: (store) => addSilence(store, { matchers, durationMs, comment, createdBy }),
         api: { method: 'POST', path: '/api/silences', body: { matchers, duration, comment, createdBy } },
       });
-      process.stdout.write(json ? JSON.stringify(silence, null, 2) + '\n' : `silence ${silence.id} until ${silence.endsAt}\n`);
+      process.stdout.write(json ? terminalJson(silence) + '\n' : `silence ${silence.id} until ${silence.endsAt}\n`);
       return 0;
     }
     if (action === 'list') {
       const silences = await withStoreOrApi<SilenceView[]>(config, { local: (store) => listSilences(store), api: { method: 'GET', path: '/api/silences' } });
-      process.stdout.write(json ? JSON.stringify(silences, null, 2) + '\n' : render(silences));
+      process.stdout.write(json ? terminalJson(silences) + '\n' : render(silences));
       return 0;
     }
     if (action === 'expire') {
@@ -61,7 +62,7 @@ export const silenceCommand: Command = {
         local: (store) => expireSilence(store, id),
         api: { method: 'POST', path: `/api/silences/${encodeURIComponent(id)}/expire` },
       });
-      process.stdout.write(json ? JSON.stringify(silence, null, 2) + '\n' : `silence ${silence.id} expired at ${silence.endsAt}\n`);
+      process.stdout.write(json ? terminalJson(silence) + '\n' : `silence ${silence.id} expired at ${silence.endsAt}\n`);
       return 0;
     }
     throw new ConfigError(`silence: ${action ? `unknown action '${action}'` : 'missing action'}; usage: egresswatch silence ${USAGE}`);
