@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { logger } from '../common/logger.js';
@@ -8,6 +9,7 @@ const log = logger('redis');
 
 /** A redis-server this process started and owns. */
 export interface OwnedRedis {
+  /** `redis://:<password>@127.0.0.1:<port>`: a secret; print it only without its userinfo. */
   url: string;
   stop(): Promise<void>;
 }
@@ -34,19 +36,31 @@ export async function freePort(): Promise<number> {
 /**
  * Starts a private redis-server on 127.0.0.1 with its data (AOF, so queued jobs survive a
  * restart) under `dir`. Resolves once it accepts connections.
+ *
+ * Any local user can connect to a port on 127.0.0.1, and Redis holds the alert step state and
+ * the notification jobs, so it gets a fresh random password each start (`requirepass`). The
+ * password goes in a 0600 config file in the 0700 data dir, never on the command line, which
+ * every user sees in `ps`; the 0700 dir also keeps the AOF (job payloads) and the log private.
  */
 export async function startRedisServer(dir: string): Promise<OwnedRedis> {
   const dataDir = resolve(dir);
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // mkdir's mode applies only to a dir it creates; one from an older version may be 0755.
+  chmodSync(dataDir, 0o700);
   await stopOrphan(join(dataDir, 'owner.pid'));
   const port = await freePort();
+  const password = randomBytes(32).toString('hex');
+  const configFile = join(dataDir, 'redis.conf');
+  rmSync(configFile, { force: true });
+  writeFileSync(configFile, `# written by egresswatch at each start; the password changes every time\nrequirepass ${password}\n`, { mode: 0o600, flag: 'wx' });
   const child: ChildProcess = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dataDir, '--appendonly', 'yes', '--save', '', '--protected-mode', 'yes', '--logfile', join(dataDir, 'redis.log')],
+    [configFile, '--port', String(port), '--bind', '127.0.0.1', '--dir', dataDir, '--appendonly', 'yes', '--save', '', '--protected-mode', 'yes', '--logfile', join(dataDir, 'redis.log')],
     { stdio: 'ignore' },
   );
   if (child.pid !== undefined) writeFileSync(join(dataDir, 'owner.pid'), String(child.pid));
-  const url = `redis://127.0.0.1:${port}`;
+  // The empty user name means `AUTH <password>`, which ioredis and BullMQ send from the URL.
+  const url = `redis://:${password}@127.0.0.1:${port}`;
   await new Promise<void>((ready, fail) => {
     const deadline = Date.now() + 10_000;
     const exitEarly = (code: number | null): void => fail(new Error(`redis-server exited with code ${code}; see ${join(dataDir, 'redis.log')}`));
