@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { EgressWatchError } from '../common/errors.js';
+import { isSameOrigin, type ConsoleSessions } from '../dashboards/console-sessions.js';
 import type { Store } from '../storage/store.js';
 import { readInventory } from '../storage/inventory.js';
 import { parseDurationMs } from './command.js';
@@ -17,20 +18,36 @@ const vendorsQuery = z.object({ vendor: z.string().optional(), since: z.string()
 
 type Handler = (req: FastifyRequest, res: FastifyReply) => Promise<unknown>;
 
+/** How else than by the API token a caller may be let in. */
+export interface ApiAuthOptions {
+  /** Console logins: a live session cookie opens the API too (state-changing calls from the console's own origin only). */
+  sessions?: ConsoleSessions | undefined;
+}
+
+const UNAUTHORIZED =
+  'not logged in: the CLI sends the API token from instance.json in the data dir (Authorization: Bearer <token>); in a browser, open the one-time login link that `egresswatch start` printed, or get a new one with `egresswatch console-link`';
+
 /**
  * The local JSON API (`/api/…`) that the CLI and the console use while `start` owns the
- * embedded store. Every call needs the instance's API token.
+ * embedded store. Every call needs the instance's API token (the CLI) or a console session
+ * cookie (the browser), checked before the body is read.
  */
-export function registerApiRoutes(app: FastifyInstance, store: Store, apiToken: string, extra: readonly ApiRoute[] = []): void {
+export function registerApiRoutes(app: FastifyInstance, store: Store, apiToken: string, extra: readonly ApiRoute[] = [], auth: ApiAuthOptions = {}): void {
   const expected = createHash('sha256').update(apiToken).digest();
-  const authorized = (req: FastifyRequest): boolean => {
+  const refusal = (req: FastifyRequest): { status: number; message: string } | undefined => {
     const presented = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    return presented !== undefined && timingSafeEqual(createHash('sha256').update(presented).digest(), expected);
+    if (presented !== undefined) {
+      return timingSafeEqual(createHash('sha256').update(presented).digest(), expected) ? undefined : { status: 401, message: 'wrong API token (see instance.json in the data dir)' };
+    }
+    if (!auth.sessions?.fromRequest(req)) return { status: 401, message: UNAUTHORIZED };
+    // The cookie goes with every request the browser sends here, whoever's page started it;
+    // reading is safe (another origin cannot see the answer), changing state is not.
+    if (req.method === 'GET' || req.method === 'HEAD' || isSameOrigin(req)) return undefined;
+    return { status: 403, message: 'a console session changes state only from the console itself: Origin does not name this instance' };
   };
   const wrap =
     (handler: (req: FastifyRequest) => Promise<unknown>): Handler =>
     async (req, res) => {
-      if (!authorized(req)) return res.code(401).send({ message: 'missing or wrong API token (see instance.json in the data dir)' });
       try {
         return await handler(req);
       } catch (err) {
@@ -54,6 +71,10 @@ export function registerApiRoutes(app: FastifyInstance, store: Store, apiToken: 
   // The OTLP endpoint takes raw bytes; the API speaks JSON. An encapsulated scope gives the API
   // its own parser without touching /v1/traces.
   void app.register(async (api) => {
+    api.addHook('onRequest', async (req, res) => {
+      const refused = refusal(req);
+      if (refused) return res.code(refused.status).header('Cache-Control', 'no-store').send({ message: refused.message });
+    });
     api.removeAllContentTypeParsers();
     api.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 1024 * 1024 }, (_req, body, done) => {
       try {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** What a running `start` leaves in its data dir so that other commands can reach it. */
@@ -13,9 +13,17 @@ export function instanceFilePath(dataDir: string): string {
   return join(dataDir, 'instance.json');
 }
 
-/** Written with mode 0600: the API token is the key to the running instance's store. */
+/**
+ * Written with mode 0600: the API token is the key to the running instance's store (and to new
+ * console login links). Written beside and renamed into place, so the mode holds even over an
+ * older file that had another, and a reader never sees half of it.
+ */
 export function writeInstanceFile(dataDir: string, info: InstanceInfo): void {
-  writeFileSync(instanceFilePath(dataDir), JSON.stringify(info, null, 2) + '\n', { mode: 0o600 });
+  const path = instanceFilePath(dataDir);
+  const next = `${path}.${process.pid}.tmp`;
+  rmSync(next, { force: true });
+  writeFileSync(next, JSON.stringify(info, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+  renameSync(next, path);
 }
 
 export function removeInstanceFile(dataDir: string, pid = process.pid): void {

@@ -2,7 +2,7 @@ import { ConfigError, EgressWatchError } from '../common/errors.js';
 import type { Config } from '../common/config/index.js';
 import { migrate } from '../storage/migrate.js';
 import { openStore, type Store } from '../storage/store.js';
-import { processAlive, readInstanceFile } from './instance-file.js';
+import { processAlive, readInstanceFile, type InstanceInfo } from './instance-file.js';
 
 /** A call of the running instance's JSON API. */
 export interface ApiCall {
@@ -43,10 +43,8 @@ export async function openConfiguredStore(config: Config): Promise<Store> {
  * no owner, so the store is always opened directly.
  */
 export async function withStoreOrApi<T>(config: Config, how: { local: (store: Store) => Promise<T>; api: ApiCall }): Promise<T> {
-  const instance = config.clickhouse.url ? undefined : readInstanceFile(config.data_dir);
-  if (instance && instance.pid !== process.pid && processAlive(instance.pid)) {
-    return callApi<T>(instance.url, instance.apiToken, how.api);
-  }
+  const instance = config.clickhouse.url ? undefined : runningInstance(config);
+  if (instance) return callApi<T>(instance.url, instance.apiToken, how.api);
   const store = await openConfiguredStore(config);
   try {
     return await how.local(store);
@@ -55,7 +53,14 @@ export async function withStoreOrApi<T>(config: Config, how: { local: (store: St
   }
 }
 
-async function callApi<T>(baseUrl: string, token: string, call: ApiCall): Promise<T> {
+/** The `start` running on this config's data dir (not this process), if any. */
+export function runningInstance(config: Pick<Config, 'data_dir'>): InstanceInfo | undefined {
+  const instance = readInstanceFile(config.data_dir);
+  return instance && instance.pid !== process.pid && processAlive(instance.pid) ? instance : undefined;
+}
+
+/** One call of a running instance's JSON API with its API token; its 400 becomes a ConfigError. */
+export async function callApi<T>(baseUrl: string, token: string, call: ApiCall): Promise<T> {
   let res: Response;
   try {
     res = await fetch(new URL(call.path, baseUrl), {

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { packageRoot } from '../common/package-root.js';
+import { sessionCookie, type ConsoleSessions } from './console-sessions.js';
 
 /** Options of the built-in console. */
 export interface ConsoleOptions {
-  /** The instance's API token; injected into the page so its scripts can call `/api/…`. */
-  apiToken: string;
+  /** Logins: `/login?code=…` trades a code for the session cookie that opens `/api/…`. */
+  sessions: ConsoleSessions;
 }
 
 const ASSETS: Record<string, string> = {
@@ -27,25 +28,19 @@ const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-// The page carries the API token, so it is handed only to a browser on this machine that asked
-// for this machine by name. The Host check stops DNS rebinding: a web page whose domain
-// resolves to 127.0.0.1 would otherwise be same-origin with the console and could read it.
-const LOOPBACK_ADDRESS = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
-const LOOPBACK_HOST = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/i;
-
-/** Whether the request comes from and is addressed to this machine's loopback interface. */
-export function isLoopbackRequest(req: Pick<FastifyRequest, 'headers' | 'socket'>): boolean {
-  return LOOPBACK_ADDRESS.test(req.socket.remoteAddress ?? '') && LOOPBACK_HOST.test(req.headers.host ?? '');
-}
+const LOGIN_REFUSED =
+  'This login link is unknown, already used or expired: a link works once, within 10 minutes. Run `egresswatch console-link` on this machine for a new one (or restart `egresswatch start`, which prints one).\n';
 
 /**
  * Serves the built-in console (dashboards/console: inventory/data map and firing alerts over
- * the JSON API) at `/`, its assets under `/console/`. The token goes into a `<meta>` tag of
- * the page, which is served to loopback clients only; others get 403 and no token.
+ * the JSON API) at `/`, its assets under `/console/`, and `/login?code=…`, where a one-time
+ * code becomes a session cookie. The page holds no secret: its scripts call `/api/…` with the
+ * cookie, and without one the API answers 401 and the page says how to log in. (The collector
+ * listener refuses requests not addressed to this machine by name: see collector/access-guard.ts.)
  */
 export function registerConsoleRoutes(app: FastifyInstance, options: ConsoleOptions): void {
   const dir = join(packageRoot(), 'dashboards', 'console');
-  const page = injectToken(readFileSync(join(dir, 'index.html'), 'utf8'), options.apiToken);
+  const page = readFileSync(join(dir, 'index.html'));
   const assets = new Map(Object.entries(ASSETS).map(([file, type]) => [file, { type, body: readFileSync(join(dir, file)) }]));
 
   const secure = (res: FastifyReply): FastifyReply =>
@@ -55,15 +50,16 @@ export function registerConsoleRoutes(app: FastifyInstance, options: ConsoleOpti
       .header('Referrer-Policy', 'no-referrer')
       .header('X-Frame-Options', 'DENY');
 
-  app.get('/', async (req, res) => {
-    if (!isLoopbackRequest(req)) {
-      return secure(res)
-        .code(403)
-        .type('text/plain; charset=utf-8')
-        .send('The egresswatch console is served to this machine only (open it as http://127.0.0.1:<port>/ or http://localhost:<port>/). Use the JSON API with the token from instance.json elsewhere.\n');
-    }
-    // The page holds the token: never cached, never stored by a proxy.
-    return secure(res).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(page);
+  app.get('/', async (_req, res) => secure(res).header('Cache-Control', 'no-cache').type('text/html; charset=utf-8').send(page));
+
+  // A GET, so that the link opens from a terminal; it is used once, and the redirect takes the
+  // code out of the address bar and the history.
+  app.get<{ Querystring: { code?: string } }>('/login', async (req, res) => {
+    const code = typeof req.query.code === 'string' ? req.query.code : '';
+    const session = code ? options.sessions.redeem(code) : undefined;
+    secure(res).header('Cache-Control', 'no-store');
+    if (!session) return res.code(403).type('text/plain; charset=utf-8').send(LOGIN_REFUSED);
+    return res.code(303).header('Set-Cookie', sessionCookie(req, session)).header('Location', '/').send();
   });
 
   app.get<{ Params: { file: string } }>('/console/:file', async (req, res) => {
@@ -71,14 +67,4 @@ export function registerConsoleRoutes(app: FastifyInstance, options: ConsoleOpti
     if (!asset) return res.code(404).type('text/plain; charset=utf-8').send('not found\n');
     return secure(res).header('Cache-Control', 'no-cache').type(asset.type).send(asset.body);
   });
-}
-
-function injectToken(html: string, token: string): string {
-  const tag = '<meta name="egresswatch-api-token" content="">';
-  if (!html.includes(tag)) throw new Error('dashboards/console/index.html lost its egresswatch-api-token meta tag');
-  return html.replace(tag, `<meta name="egresswatch-api-token" content="${escapeAttribute(token)}">`);
-}
-
-function escapeAttribute(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

@@ -5,6 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ConfigError } from '../../common/errors.js';
 import { registerConsoleRoutes } from '../../dashboards/console-routes.js';
+import { ConsoleSessions } from '../../dashboards/console-sessions.js';
 import { openQueueRuntime } from '../../queue/backend.js';
 import { intFlag, stringFlag, type Command } from '../command.js';
 import { registerApiRoutes, type ApiRoute } from '../api-routes.js';
@@ -17,6 +18,7 @@ import { registerRunbookRoutes } from '../runbook-routes.js';
 import { openConfiguredStore } from '../store-access.js';
 import { startWorkerRole, type WorkerRole } from '../worker-role.js';
 import { alertApiRoutes } from './alerts.js';
+import { consoleLinkRoute } from './console-link.js';
 import { detectRequest } from './detect.js';
 
 const detectBody = z.object({ from: z.number(), to: z.number(), step: z.number(), notify: z.boolean() }).strict();
@@ -40,6 +42,7 @@ export const startCommand: Command = {
     const store = await openConfiguredStore(loaded);
     const queue = await openQueueRuntime({ redisUrl: loaded.redis.url, dataDir, embedded: true });
     const apiToken = randomBytes(24).toString('hex');
+    const sessions = new ConsoleSessions();
     // The worker needs the collector's real address for runbook links, so it starts after
     // the listener; routes that need it look it up when called.
     const live: { worker?: WorkerRole } = {};
@@ -48,6 +51,9 @@ export const startCommand: Command = {
       method: 'POST',
       path: '/api/detect',
       handler: async (req: FastifyRequest, s) => {
+        // A replay over weeks runs for minutes with no byte on the socket; the listener's idle
+        // timeout (collector.connection_timeout_ms) would cut it. The CLI bounds the wait itself.
+        req.raw.setTimeout(0);
         const body = detectBody.parse(req.body);
         const request = detectRequest({ from: new Date(body.from).toISOString(), to: new Date(body.to).toISOString(), step: `${body.step}ms`, notify: body.notify });
         return replayDetection(s, config, { fromMs: request.from, toMs: request.to, stepMs: request.step, notifier: request.notify ? live.worker?.notifier : undefined });
@@ -59,9 +65,9 @@ export const startCommand: Command = {
         host,
         port,
         routes: (app) => {
-          registerApiRoutes(app, store, apiToken, [...alertApiRoutes(loaded), detectRoute]);
+          registerApiRoutes(app, store, apiToken, [...alertApiRoutes(loaded), detectRoute, consoleLinkRoute(sessions)], { sessions });
           registerRunbookRoutes(app);
-          registerConsoleRoutes(app, { apiToken });
+          registerConsoleRoutes(app, { sessions });
         },
       });
     } catch (err) {
@@ -82,12 +88,16 @@ export const startCommand: Command = {
     }
     live.worker = worker;
     writeInstanceFile(dataDir, { url: collector.url, pid: process.pid, apiToken, startedAt: new Date().toISOString() });
+    // The console's way in: a link that works once, for 10 minutes; `egresswatch console-link`
+    // asks this instance for another. The page itself holds no secret.
+    const login = sessions.mintCode();
 
     process.stdout.write(
       [
         'egresswatch is running',
         `  OTLP/HTTP  ${collector.url}/v1/traces   (point OTEL_EXPORTER_OTLP_ENDPOINT at ${collector.url})`,
-        `  console    ${collector.url}/`,
+        `  console    ${collector.url}/login?code=${login.code}`,
+        '             (one-time login link, valid 10 min; `egresswatch console-link` prints a new one)',
         `  runbooks   ${collector.url}/runbooks`,
         `  health     ${collector.url}/healthz  ${collector.url}/readyz  ${collector.url}/metrics`,
         `  store      ${store.transport === 'embedded' ? `embedded ClickHouse (chDB) in ${store.enginePath}` : 'ClickHouse server'}`,

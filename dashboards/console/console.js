@@ -4,7 +4,6 @@
 import { filterInventory, formatAge, formatCount, safeHttpUrl, sortAlerts, summarize } from './model.js';
 
 const REFRESH_MS = 30_000;
-const token = document.querySelector('meta[name="egresswatch-api-token"]')?.getAttribute('content') ?? '';
 const $ = (id) => document.getElementById(id);
 
 const state = { vendors: [], alerts: [], alertsAvailable: true, loadedAt: 0 };
@@ -28,8 +27,11 @@ const badge = (text, kind) => el('span', { class: `badge ${kind}` }, text);
 const piiBadges = (classes) => (classes.length ? classes.map((c) => badge(c, 'pii')) : el('span', { class: 'empty' }, '—'));
 
 async function api(path) {
-  const res = await fetch(path, { headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' }, cache: 'no-store' });
-  if (res.status === 401) throw new Error('the API token was refused: egresswatch was probably restarted, reload the page');
+  // The page holds no token: the session cookie from the login link goes with same-origin calls.
+  const res = await fetch(path, { credentials: 'same-origin', headers: { Accept: 'application/json' }, cache: 'no-store' });
+  if (res.status === 401) {
+    throw new Error('Not logged in (or egresswatch was restarted): open the one-time login link that `egresswatch start` printed, or run `egresswatch console-link` for a new one.');
+  }
   if (!res.ok) {
     const body = await res.json().catch(() => ({}));
     const error = new Error(`${path}: HTTP ${res.status}${body.message ? ` — ${body.message}` : ''}`);

@@ -6,12 +6,14 @@ import { registerApiRoutes } from '../../../cli/api-routes.js';
 import { alertApiRoutes } from '../../../cli/commands/alerts.js';
 import { recordAlerts } from '../../../storage/alert-store.js';
 import { registerConsoleRoutes } from '../../../dashboards/console-routes.js';
+import { ConsoleSessions } from '../../../dashboards/console-sessions.js';
 import { migrate } from '../../../storage/migrate.js';
 import { openStore, type Store } from '../../../storage/store.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 // The console as `start` serves it: a real fastify on 127.0.0.1 with the JSON API next to it,
-// on a migrated embedded store holding one vendor.
+// on a migrated embedded store holding one vendor. (The Host-header guard of the collector
+// listener in front of both is tested in test/integration/collector/access.test.ts.)
 const TOKEN = 'test-token-0123456789abcdef';
 
 function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
@@ -76,11 +78,12 @@ describe('built-in console', () => {
   // The same console on an instance without the alerts API (older instance, or its routes off).
   let bare: FastifyInstance;
   let bareBase: string;
+  const sessions = new ConsoleSessions();
 
   async function listen(withAlerts: boolean): Promise<[FastifyInstance, string]> {
     const instance = Fastify({ logger: false });
-    registerApiRoutes(instance, store, TOKEN, withAlerts ? alertApiRoutes({ vendors: {} }) : []);
-    registerConsoleRoutes(instance, { apiToken: TOKEN });
+    registerApiRoutes(instance, store, TOKEN, withAlerts ? alertApiRoutes({ vendors: {} }) : [], { sessions });
+    registerConsoleRoutes(instance, { sessions });
     await instance.listen({ host: '127.0.0.1', port: 0 });
     const address = instance.server.address();
     return [instance, `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`];
@@ -135,12 +138,20 @@ describe('built-in console', () => {
     dir.remove();
   });
 
-  it('serves the page at / with the API token in a meta tag, uncached', async () => {
+  /** Logs in with a fresh one-time code as a browser following the link would; the cookie to send. */
+  async function logIn(url: string): Promise<string> {
+    const res = await get(`${url}/login?code=${sessions.mintCode().code}`);
+    expect(res.status).toBe(303);
+    return String(res.headers['set-cookie']).split(';')[0]!;
+  }
+
+  it('serves the page at / without any token in it', async () => {
     const res = await get(`${base}/`);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
-    expect(res.headers['cache-control']).toBe('no-store');
-    expect(res.body).toContain(`<meta name="egresswatch-api-token" content="${TOKEN}">`);
+    expect(res.headers['cache-control']).toBe('no-cache');
+    expect(res.body).not.toContain(TOKEN);
+    expect(res.body).not.toMatch(/api-token/i);
     expect(res.headers['content-security-policy']).toContain("script-src 'self'");
     // No inline script or style: the CSP above would block them.
     expect(res.body).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
@@ -169,39 +180,46 @@ describe('built-in console', () => {
     expect((await get(`${base}/console/index.html`)).status).toBe(404);
   });
 
-  it('the token from the page opens the JSON API the console reads', async () => {
-    const page = (await get(`${base}/`)).body;
-    const token = /name="egresswatch-api-token" content="([^"]*)"/.exec(page)?.[1];
-    const unauthorized = await fetch(`${base}/api/vendors`);
-    expect(unauthorized.status).toBe(401);
-    const res = await fetch(`${base}/api/vendors?since=7d`, { headers: { Authorization: `Bearer ${token}` } });
+  it('trades a one-time login code for an HttpOnly, SameSite=Strict session cookie that opens the JSON API', async () => {
+    expect((await fetch(`${base}/api/vendors`)).status).toBe(401);
+    const { code } = sessions.mintCode();
+    const login = await get(`${base}/login?code=${code}`);
+    expect(login.status).toBe(303);
+    expect(login.headers['location']).toBe('/');
+    expect(login.headers['cache-control']).toBe('no-store');
+    const setCookie = String(login.headers['set-cookie']);
+    expect(setCookie).toMatch(/^egresswatch_session_\d+=[\w-]{40,}; HttpOnly; SameSite=Strict; Path=\/$/);
+    const cookie = setCookie.split(';')[0]!;
+    const res = await get(`${base}/api/vendors?since=7d`, { cookie });
     expect(res.status).toBe(200);
-    const vendors = (await res.json()) as Array<{ vendor: string; pii: string[]; routes: Array<{ fields: Array<{ field: string; pii: string[] }> }> }>;
+    const vendors = JSON.parse(res.body) as Array<{ vendor: string; pii: string[]; routes: Array<{ fields: Array<{ field: string; pii: string[] }> }> }>;
     expect(vendors.map((v) => [v.vendor, v.pii, v.routes[0]?.fields.map((f) => [f.field, f.pii])])).toEqual([['stripe', ['email'], [['email', ['email']]]]]);
+
+    const reused = await get(`${base}/login?code=${code}`);
+    expect(reused.status).toBe(403);
+    expect(reused.headers['set-cookie']).toBeUndefined();
+    expect((await get(`${base}/api/vendors`, { cookie: `${cookie.split('=')[0]}=made-up-session` })).status).toBe(401);
   });
 
-  it('refuses the page to a request addressed by another name (DNS rebinding) or from another machine', async () => {
-    const rebound = await get(`${base}/`, { Host: 'attacker.example:80' });
-    expect(rebound.status).toBe(403);
-    expect(rebound.body).not.toContain(TOKEN);
-    const localhost = await get(`${base}/`, { Host: 'localhost:4318' });
-    expect(localhost.status).toBe(200);
-    const remote = await app.inject({ method: 'GET', url: '/', remoteAddress: '10.1.2.3', headers: { host: '127.0.0.1:4318' } });
-    expect(remote.statusCode).toBe(403);
-    expect(remote.body).not.toContain(TOKEN);
+  it('refuses a login code that expired, one never issued, and none', async () => {
+    const expired = sessions.mintCode(Date.now() - 11 * 60_000);
+    expect((await get(`${base}/login?code=${expired.code}`)).status).toBe(403);
+    expect((await get(`${base}/login?code=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`)).status).toBe(403);
+    expect((await get(`${base}/login`)).status).toBe(403);
   });
 
-  /** Runs the page's script against the instance at `url` and returns its elements once loaded. */
-  async function runConsole(url: string): Promise<Map<string, FakeNode>> {
+  /**
+   * Runs the page's script against the instance at `url` and returns its elements once loaded.
+   * `cookie` stands in for the browser's cookie jar on the page's same-origin calls.
+   */
+  async function runConsole(url: string, cookie: string | undefined): Promise<Map<string, FakeNode>> {
     const page = (await get(`${url}/`)).body;
     const ids = [...page.matchAll(/ id="([\w-]+)"/g)].map((m) => m[1]!);
     const elements = new Map(ids.map((id) => [id, new FakeNode('div')]));
     elements.get('filter-since')!.value = '7d';
-    const meta = new FakeNode('meta');
-    meta.setAttribute('content', /name="egresswatch-api-token" content="([^"]*)"/.exec(page)![1]!);
     const document = {
       getElementById: (id: string) => elements.get(id) ?? null,
-      querySelector: (sel: string) => (sel === 'meta[name="egresswatch-api-token"]' ? meta : null),
+      querySelector: () => null,
       createElement: (tag: string) => new FakeNode(tag),
       createTextNode: (text: string) => new FakeNode('#text', text),
     };
@@ -210,7 +228,10 @@ describe('built-in console', () => {
     const context = createContext({
       document,
       Node: FakeNode,
-      fetch: (path: string, init: RequestInit) => fetch(url + path, init),
+      fetch: (path: string, init: RequestInit & { headers: Record<string, string> }) => {
+        expect(init.credentials).toBe('same-origin');
+        return fetch(url + path, { ...init, headers: { ...init.headers, ...(cookie ? { cookie } : {}) } });
+      },
       setInterval: () => 0,
       clearInterval: () => undefined,
       Date,
@@ -219,13 +240,13 @@ describe('built-in console', () => {
     });
     runInContext(`${model}\n${script}`, context);
     const status = elements.get('status')!;
-    for (let i = 0; i < 100 && !/^updated |API/.test(status.textContent); i++) await new Promise((r) => setTimeout(r, 20));
-    expect(status.textContent).toMatch(/^updated /);
+    for (let i = 0; i < 100 && !/^updated |API|logged in/.test(status.textContent); i++) await new Promise((r) => setTimeout(r, 20));
+    if (cookie) expect(status.textContent).toMatch(/^updated /);
     return elements;
   }
 
   it('the page script renders the inventory with PII badges and the firing alert with its runbook, and filters', async () => {
-    const elements = await runConsole(base);
+    const elements = await runConsole(base, await logIn(base));
     const inventory = elements.get('inventory')!;
     expect(inventory.textContent).toContain('stripe');
     expect(inventory.textContent).toContain('POST /v1/customers');
@@ -245,8 +266,14 @@ describe('built-in console', () => {
   });
 
   it('still shows the inventory on an instance without the alerts API', async () => {
-    const elements = await runConsole(bareBase);
+    const elements = await runConsole(bareBase, await logIn(bareBase));
     expect(elements.get('inventory')!.textContent).toContain('POST /v1/customers');
     expect(elements.get('alerts')!.textContent).toContain('no alerts API');
+  });
+
+  it('tells a visitor without a session to open the login link from `start`', async () => {
+    const elements = await runConsole(base, undefined);
+    expect(elements.get('status')!.textContent).toMatch(/Not logged in .*login link that `egresswatch start` printed.*egresswatch console-link/);
+    expect(elements.get('inventory')!.textContent).toBe('');
   });
 });
