@@ -1,8 +1,9 @@
-import { CardinalityBudget } from '../collector/cardinality-budget.js';
 import { setFlagsFromString } from 'node:v8';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../common/config/index.js';
+import { hostnameOf } from '../collector/access-guard.js';
 import { BatchWriter } from '../collector/batch-writer.js';
+import { CardinalityBudget } from '../collector/cardinality-budget.js';
 import { batchInsertSeconds, batchRows } from '../collector/metrics.js';
 import { createCollectorServer } from '../collector/server.js';
 import { registerRunbookRoutes } from './runbook-routes.js';
@@ -41,6 +42,7 @@ export async function startCollectorRole(
     },
   });
   const configVendors = Object.entries(config.vendors).map(([vendor, v]) => ({ vendor, hosts: v.hosts }));
+  const budget = new CardinalityBudget({ maxRoutesPerVendor: config.budgets.routes_per_vendor, maxFieldsPerRoute: config.budgets.fields_per_route });
   let draining = false;
   const server = await createCollectorServer({
     host: overrides.host ?? c.host,
@@ -48,9 +50,18 @@ export async function startCollectorRole(
     ingestTokens: c.ingest_tokens,
     maxBodyBytes: c.max_body_bytes,
     maxDecompressedBytes: c.max_decompressed_bytes,
+    maxInflightBytes: c.max_inflight_bytes,
+    maxConnections: c.max_connections,
+    requestTimeoutMs: c.request_timeout_ms,
+    headersTimeoutMs: c.headers_timeout_ms,
+    keepAliveTimeoutMs: c.keep_alive_timeout_ms,
+    connectionTimeoutMs: c.connection_timeout_ms,
+    allowedHostnames: hostnameOf(config.alerts.external_url),
     spans: {
       write: (rows) => {
         if (rows.length === 0) return Promise.resolve();
+        // On this thread, wherever the rows were decoded: one budget state per process.
+        for (const row of rows) budget.admit(row);
         const chunk = encodeSpans(store, rows);
         // Refused (queue full, shutting down) or its batch failed: its memory goes back either way.
         return writer.enqueue([chunk]).catch((err: unknown) => {
@@ -66,7 +77,6 @@ export async function startCollectorRole(
       configVendors,
       maxAgeMs: config.retention_days * 86_400_000,
       ignoreHosts: c.ignore_hosts.length > 0 ? [{ vendor: 'ignored', hosts: c.ignore_hosts }] : [],
-      budget: new CardinalityBudget({ maxRoutesPerVendor: config.budgets.routes_per_vendor, maxFieldsPerRoute: config.budgets.fields_per_route }),
     },
     isReady: () => !draining && writer.queueDepth < Math.max(c.max_queue_spans, c.max_batch_spans) * 0.9,
     routes: overrides.routes ?? ((app) => registerRunbookRoutes(app)),

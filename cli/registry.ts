@@ -13,6 +13,7 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   detect: { summary: 'replay the detectors over a past window as if live; store and print alerts', load: async () => (await import('./commands/detect.js')).detectCommand },
   backtest: { summary: 'run the production volume detector over NAB-format CSV series', load: async () => (await import('./commands/backtest.js')).backtestCommand },
   alerts: { summary: 'current and recent alerts', load: async () => (await import('./commands/alerts.js')).alertsCommand },
+  'console-link': { summary: 'a new one-time login link to the console of the running start', load: async () => (await import('./commands/console-link.js')).consoleLinkCommand },
   silence: { summary: 'silence alerts by label matchers: add, list, expire', load: async () => (await import('./commands/silence.js')).silenceCommand },
   demo: { summary: 'the pipeline on synthetic SDK traffic with an injected incident; shows the alerts', load: async () => (await import('./commands/demo.js')).demoCommand },
   policy: { summary: 'CI gate: exit 1 on PII sent to a vendor that its policy does not allow', load: async () => (await import('./commands/policy.js')).policyCommand },

@@ -1,5 +1,6 @@
 import { Counter } from 'prom-client';
 import { OVER_BUDGET_NAME } from '../common/types.js';
+import type { EgressSpanRow } from '../storage/span-writer.js';
 
 /**
  * What a route or a field entry becomes once its budget is spent. The call is still stored (its
@@ -29,22 +30,11 @@ export const budgetHitsTotal = new Counter({
   labelNames: ['budget'] as const,
 });
 
-/** The four `path:suffix` lists of a span. */
-export interface ShapeLists {
-  requestFields: readonly string[];
-  requestPii: readonly string[];
-  responseFields: readonly string[];
-  responsePii: readonly string[];
-}
+/** The four `path:suffix` lists of a row, each counted apart within its route's budget. */
+const PARTS = ['request_fields', 'request_pii', 'response_fields', 'response_pii'] as const;
 
-function mapLists(lists: ShapeLists, f: (list: readonly string[], part: string) => readonly string[]): ShapeLists {
-  return {
-    requestFields: f(lists.requestFields, 'qf'),
-    requestPii: f(lists.requestPii, 'qp'),
-    responseFields: f(lists.responseFields, 'sf'),
-    responsePii: f(lists.responsePii, 'sp'),
-  };
-}
+/** What of an `egress_spans` row the budget reads and may rewrite. */
+export type BudgetedRow = Pick<EgressSpanRow, 'vendor' | 'route' | (typeof PARTS)[number]>;
 
 interface RouteState {
   entries: Set<string>;
@@ -70,30 +60,34 @@ export class CardinalityBudget {
   }
 
   /**
-   * The route and field lists to store for one span: the route, or OVER_BUDGET once the vendor's
-   * route budget is spent; list entries past the route's budget as `{over_budget}:suffix` (the
-   * type or PII class is kept). Lists within the budget are returned as they are.
+   * Brings a normalised row within the budgets, in place: its route becomes OVER_BUDGET once the
+   * vendor's route budget is spent; list entries past the route's budget become
+   * `{over_budget}:suffix` (the type or PII class is kept). Runs where the rows are written, one
+   * state per process, wherever the rows were decoded.
    */
-  admit(vendor: string, route: string, lists: ShapeLists): { route: string; lists: ShapeLists } {
-    const routes = this.vendor(vendor).routes;
-    let state = routes.get(route);
+  admit(row: BudgetedRow): void {
+    const routes = this.vendor(row.vendor).routes;
+    let state = routes.get(row.route);
     if (!state) {
       if (routes.size >= this.options.maxRoutesPerVendor) {
         budgetHitsTotal.inc({ budget: 'routes' });
-        return { route: OVER_BUDGET, lists: mapLists(lists, generalise) };
+        row.route = OVER_BUDGET;
+        for (const part of PARTS) row[part] = generalise(row[part]);
+        return;
       }
       state = { entries: new Set(), settled: new WeakSet() };
-      routes.set(route, state);
+      routes.set(row.route, state);
     }
-    const tracked = state;
     let hit = false;
-    const admitted = mapLists(lists, (list, part) => {
-      const out = this.entries(tracked, part, list);
-      if (out !== list) hit = true;
-      return out;
-    });
+    for (const part of PARTS) {
+      const list = row[part];
+      const admitted = this.entries(state, part, list);
+      if (admitted !== list) {
+        row[part] = admitted;
+        hit = true;
+      }
+    }
     if (hit) budgetHitsTotal.inc({ budget: 'fields' });
-    return { route, lists: admitted };
   }
 
   private entries(state: RouteState, part: string, list: readonly string[]): readonly string[] {

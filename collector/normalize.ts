@@ -8,7 +8,6 @@ import { matchVendor, type VendorPattern } from '../common/vendor-catalog.js';
 import type { EgressSpanRow } from '../storage/span-writer.js';
 import { SPAN_KIND_CLIENT, STATUS_CODE_ERROR } from './otlp-schema.js';
 import type { AttrValue, Attributes, DecodedSpan } from '../common/otlp-spans.js';
-import type { CardinalityBudget } from './cardinality-budget.js';
 import { redactAttributes, redactFieldPath } from './redact.js';
 import { cleanErrorType, cleanFieldPath, cleanHost, cleanName, cleanRoute, TEXT_LIMITS } from './span-text.js';
 
@@ -23,8 +22,6 @@ export interface NormalizeOptions {
    * a request spread over months would touch too many partitions and fail a shared batch).
    */
   maxAgeMs: number;
-  /** Caps on distinct routes per vendor and field entries per route; none when absent. */
-  budget?: CardinalityBudget | undefined;
 }
 
 /**
@@ -192,15 +189,9 @@ export function normalizeSpan(span: DecodedSpan, resource: Attributes, options: 
   let errorType = rawErrorType === undefined ? '' : cleanErrorType(rawErrorType);
   if (errorType === '' && span.statusCode === STATUS_CODE_ERROR && statusCode === 0) errorType = '_OTHER';
 
-  const sent = {
-    requestFields: entries(a.get('egress.request.fields'), isFieldType),
-    requestPii: entries(a.get('egress.request.pii'), isPiiClass),
-    responseFields: entries(a.get('egress.response.fields'), isFieldType),
-    responsePii: entries(a.get('egress.response.pii'), isPiiClass),
-  };
-  const shape = options.budget ? options.budget.admit(vendor, route, sent) : { route, lists: sent };
+  const requestFields = entries(a.get('egress.request.fields'), isFieldType);
   const sentHash = str(a, 'egress.request.shape_hash');
-  const shapeHash = sentHash && /^[\w-]{1,64}$/.test(sentHash) ? sentHash : shapeHashOf(shape.lists.requestFields);
+  const shapeHash = sentHash && /^[\w-]{1,64}$/.test(sentHash) ? sentHash : shapeHashOf(requestFields);
 
   const durationNs = span.endNs - span.startNs;
   return {
@@ -213,16 +204,16 @@ export function normalizeSpan(span: DecodedSpan, resource: Attributes, options: 
       vendor,
       host: host.stored,
       method: KNOWN_METHODS.has(method) ? method : '_OTHER',
-      route: shape.route,
+      route,
       status_code: statusCode,
       error_type: errorType,
       duration_ns: durationNs > MAX_COUNT_NS ? MAX_COUNT : Number(durationNs),
       request_bytes: count(num(a, 'http.request.body.size', 'http.request_content_length')),
       response_bytes: count(num(a, 'http.response.body.size', 'http.response_content_length')),
-      request_fields: shape.lists.requestFields,
-      request_pii: shape.lists.requestPii,
-      response_fields: shape.lists.responseFields,
-      response_pii: shape.lists.responsePii,
+      request_fields: requestFields,
+      request_pii: entries(a.get('egress.request.pii'), isPiiClass),
+      response_fields: entries(a.get('egress.response.fields'), isFieldType),
+      response_pii: entries(a.get('egress.response.pii'), isPiiClass),
       shape_hash: shapeHash,
       attributes: withClaim(redactAttributes(a, resource), claim, vendor, host.ascii, options),
     },

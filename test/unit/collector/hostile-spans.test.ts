@@ -150,25 +150,36 @@ describe('hostile span text at the collector', () => {
 });
 
 describe('cardinality budgets', () => {
+  const admitted = (budget: CardinalityBudget, attrs: Record<string, AttrValue>): EgressSpanRow => {
+    const r = row(attrs);
+    budget.admit(r);
+    return r;
+  };
+
   it('stores routes past the vendor budget as {over_budget} and keeps their calls', () => {
     const budget = new CardinalityBudget({ maxRoutesPerVendor: 3, maxFieldsPerRoute: 100 });
-    const opts = { ...options, budget };
-    const routes = Array.from({ length: 6 }, (_, i) => row({ 'server.address': 'api.acme.example', 'url.template': `/v1/r${'abcdef'[i]}` }, opts).route);
+    const routes = Array.from({ length: 6 }, (_, i) => admitted(budget, { 'server.address': 'api.acme.example', 'url.template': `/v1/r${'abcdef'[i]}` }).route);
     expect(routes).toEqual(['/v1/ra', '/v1/rb', '/v1/rc', '{over_budget}', '{over_budget}', '{over_budget}']);
     // Known routes keep their names; other vendors have budgets of their own.
-    expect(row({ 'server.address': 'api.acme.example', 'url.template': '/v1/rb' }, opts).route).toBe('/v1/rb');
-    expect(row({ 'server.address': 'api.other.example', 'url.template': '/v1/rz' }, opts).route).toBe('/v1/rz');
+    expect(admitted(budget, { 'server.address': 'api.acme.example', 'url.template': '/v1/rb' }).route).toBe('/v1/rb');
+    expect(admitted(budget, { 'server.address': 'api.other.example', 'url.template': '/v1/rz' }).route).toBe('/v1/rz');
   });
 
   it('generalises field names past the route budget but never drops a PII class', () => {
     const budget = new CardinalityBudget({ maxRoutesPerVendor: 10, maxFieldsPerRoute: 4 });
-    const opts = { ...options, budget };
     const flood = Array.from({ length: 50 }, (_, i) => `junk${i}:string`);
-    const first = row({ 'server.address': 'api.acme.example', 'url.template': '/v1/x', 'egress.request.fields': flood }, opts);
+    const first = admitted(budget, { 'server.address': 'api.acme.example', 'url.template': '/v1/x', 'egress.request.fields': flood });
     expect(first.request_fields).toHaveLength(5);
     expect(first.request_fields).toContain('{over_budget}:string');
-    const later = row({ 'server.address': 'api.acme.example', 'url.template': '/v1/x', 'egress.request.fields': ['customer.ssn:string'], 'egress.request.pii': ['customer.ssn:ssn'] }, opts);
+    const later = admitted(budget, { 'server.address': 'api.acme.example', 'url.template': '/v1/x', 'egress.request.fields': ['customer.ssn:string'], 'egress.request.pii': ['customer.ssn:ssn'] });
     expect(later.request_pii).toEqual(['{over_budget}:ssn']);
     expect(later.request_fields).toEqual(['{over_budget}:string']);
+  });
+
+  it('generalises every list of a call on an over-budget route', () => {
+    const budget = new CardinalityBudget({ maxRoutesPerVendor: 1, maxFieldsPerRoute: 100 });
+    admitted(budget, { 'server.address': 'api.acme.example', 'url.template': '/v1/a' });
+    const r = admitted(budget, { 'server.address': 'api.acme.example', 'url.template': '/v1/b', 'egress.request.fields': ['card:string', 'n:number'], 'egress.request.pii': ['card:card'] });
+    expect(r).toMatchObject({ route: '{over_budget}', request_fields: ['{over_budget}:string', '{over_budget}:number'], request_pii: ['{over_budget}:card'] });
   });
 });
