@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { EgressWatchError } from '../common/errors.js';
 import { isSameOrigin, type ConsoleSessions } from '../dashboards/console-sessions.js';
 import type { Store } from '../storage/store.js';
-import { readInventory } from '../storage/inventory.js';
+import { INVENTORY_PAGE_DEFAULT, INVENTORY_PAGE_MAX, readInventoryPage } from '../storage/inventory.js';
 import { parseDurationMs } from './command.js';
 
 /** One extra API route contributed by a module (alerts, detect, …). */
@@ -14,7 +14,14 @@ export interface ApiRoute {
   handler: (req: FastifyRequest, store: Store) => Promise<unknown>;
 }
 
-const vendorsQuery = z.object({ vendor: z.string().optional(), since: z.string().optional() }).strict();
+const vendorsQuery = z
+  .object({
+    vendor: z.string().optional(),
+    since: z.string().optional(),
+    limit: z.coerce.number().int().min(1).max(INVENTORY_PAGE_MAX).default(INVENTORY_PAGE_DEFAULT),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
 
 type Handler = (req: FastifyRequest, res: FastifyReply) => Promise<unknown>;
 
@@ -62,7 +69,8 @@ export function registerApiRoutes(app: FastifyInstance, store: Store, apiToken: 
       path: '/api/vendors',
       handler: async (req) => {
         const q = vendorsQuery.parse(req.query);
-        return readInventory(store, { vendor: q.vendor, sinceMs: q.since ? Date.now() - parseDurationMs(q.since, 'since') : undefined });
+        // Always a page: the console polls this, and a store can hold more vendors than a page should.
+        return readInventoryPage(store, { vendor: q.vendor, sinceMs: q.since ? Date.now() - parseDurationMs(q.since, 'since') : undefined, limit: q.limit, offset: q.offset });
       },
     },
     ...extra,

@@ -42,9 +42,13 @@ export async function openConfiguredStore(config: Config): Promise<Store> {
  * go through its JSON API; otherwise open the store here. With a ClickHouse server there is
  * no owner, so the store is always opened directly.
  */
-export async function withStoreOrApi<T>(config: Config, how: { local: (store: Store) => Promise<T>; api: ApiCall }): Promise<T> {
+export async function withStoreOrApi<T>(config: Config, how: { local: (store: Store) => Promise<T>; api: ApiCall | ((call: <R>(api: ApiCall) => Promise<R>) => Promise<T>) }): Promise<T> {
   const instance = config.clickhouse.url ? undefined : runningInstance(config);
-  if (instance) return callApi<T>(instance.url, instance.apiToken, how.api);
+  if (instance) {
+    const call = <R>(api: ApiCall): Promise<R> => callApi<R>(instance.url, instance.apiToken, api);
+    // A function makes several calls (pages of a listing); a plain call is one.
+    return typeof how.api === 'function' ? how.api(call) : call<T>(how.api);
+  }
   const store = await openConfiguredStore(config);
   try {
     return await how.local(store);

@@ -45,6 +45,10 @@ export interface InventoryFilter {
   offset?: number | undefined;
 }
 
+/** Vendors per page of `/api/vendors`: by default, and at most. */
+export const INVENTORY_PAGE_DEFAULT = 100;
+export const INVENTORY_PAGE_MAX = 1_000;
+
 /** One page of the inventory; `next_offset` is where the next page starts, absent on the last. */
 export interface InventoryPage {
   vendors: InventoryVendor[];

@@ -1,6 +1,5 @@
 import { terminalJson, visible } from '../../common/display-text.js';
-import type { InventoryVendor } from '../../storage/inventory.js';
-import { readInventory } from '../../storage/inventory.js';
+import { INVENTORY_PAGE_MAX, readInventory, type InventoryPage, type InventoryVendor } from '../../storage/inventory.js';
 import { boolFlag, parseDurationMs, stringFlag, type Command } from '../command.js';
 import { configFromArgs, configOption } from '../config-flags.js';
 import { withStoreOrApi } from '../store-access.js';
@@ -36,10 +35,19 @@ export const vendorsCommand: Command = {
     const vendor = stringFlag(args, 'vendor');
     const since = stringFlag(args, 'since');
     const sinceMs = since ? Date.now() - parseDurationMs(since, '--since') : undefined;
-    const query = new URLSearchParams({ ...(vendor ? { vendor } : {}), ...(since ? { since } : {}) }).toString();
     const vendors = await withStoreOrApi(config, {
       local: (store) => readInventory(store, { vendor, sinceMs }),
-      api: { method: 'GET', path: `/api/vendors${query ? `?${query}` : ''}` },
+      // The API answers in pages (the console polls it); the CLI prints them all.
+      api: async (call) => {
+        const all: InventoryVendor[] = [];
+        for (let offset: number | undefined = 0; offset !== undefined; ) {
+          const query = new URLSearchParams({ ...(vendor ? { vendor } : {}), ...(since ? { since } : {}), limit: String(INVENTORY_PAGE_MAX), offset: String(offset) });
+          const page: InventoryPage = await call({ method: 'GET', path: `/api/vendors?${query.toString()}` });
+          all.push(...page.vendors);
+          offset = page.next_offset;
+        }
+        return all;
+      },
     });
     process.stdout.write(boolFlag(args, 'json') ? terminalJson(vendors) + '\n' : renderVendors(vendors));
     return 0;

@@ -4,9 +4,11 @@
 import { filterInventory, formatAge, formatCount, safeHttpUrl, sortAlerts, summarize } from './model.js';
 
 const REFRESH_MS = 30_000;
+/** Vendors per page of /api/vendors; "more vendors" loads the next. */
+const PAGE = 50;
 const $ = (id) => document.getElementById(id);
 
-const state = { vendors: [], alerts: [], alertsAvailable: true, loadedAt: 0 };
+const state = { vendors: [], alerts: [], alertsAvailable: true, loadedAt: 0, pages: 1, nextOffset: undefined };
 let timer;
 
 function el(tag, attrs = {}, ...children) {
@@ -45,9 +47,10 @@ async function load() {
   const since = $('filter-since').value;
   const status = $('status');
   try {
-    const vendorsPath = since ? `/api/vendors?since=${encodeURIComponent(since)}` : '/api/vendors';
-    const [vendors, alerts] = await Promise.all([
-      api(vendorsPath),
+    // A refresh reloads as many pages as are shown, in one call (the API's page limit is 1000).
+    const query = new URLSearchParams({ limit: String(Math.min(1000, state.pages * PAGE)), ...(since ? { since } : {}) });
+    const [page, alerts] = await Promise.all([
+      api(`/api/vendors?${query}`),
       api('/api/alerts?status=firing').catch((err) => {
         // An instance without the alerts API still shows its inventory.
         if (err.status === 404) {
@@ -57,7 +60,8 @@ async function load() {
         throw err;
       }),
     ]);
-    state.vendors = vendors;
+    state.vendors = page.vendors;
+    state.nextOffset = page.next_offset;
     state.alerts = alerts;
     state.loadedAt = Date.now();
     status.className = '';
@@ -119,7 +123,18 @@ function renderInventory(vendors, filter) {
   }
   // Open the cards when the filter narrows things down, so matches are visible at once.
   const open = Boolean(filter.text.trim() || filter.piiOnly) || vendors.length === 1;
-  box.replaceChildren(...vendors.map((v) => vendorCard(v, open)));
+  const more =
+    state.nextOffset === undefined
+      ? []
+      : [
+          el('p', { class: 'empty' }, `Showing the first ${state.vendors.length} vendors (by name); the filter applies to these. `),
+          el('button', { type: 'button', id: 'more-vendors' }, 'more vendors'),
+        ];
+  box.replaceChildren(...vendors.map((v) => vendorCard(v, open)), ...more);
+  $('more-vendors')?.addEventListener('click', () => {
+    state.pages += 1;
+    void load();
+  });
 }
 
 function vendorCard(v, open) {

@@ -25,6 +25,21 @@ describe('alerts, silences and policy on the local JSON API', () => {
     dir.remove();
   });
 
+  it('answers the inventory in pages of vendors, in name order, with where the next page starts', async () => {
+    const minute = Math.floor(Date.now() / 60_000) * 60_000 - 60_000;
+    const rows = Array.from({ length: 5 }, (_, i) => ({ timestamp: `${minute / 1000}.000000000`, service: 'svc', vendor: `vendor-${i}`, host: `api.vendor-${i}.example`, method: 'GET', route: '/v1/x', status_code: 200 }));
+    await store.client.insert({ table: 'egress_spans', values: rows, format: 'JSONEachRow' });
+    const page = async (query: string): Promise<{ vendors: { vendor: string }[]; next_offset?: number }> => (await app.inject({ method: 'GET', url: `/api/vendors?${query}`, headers: auth })).json();
+    const first = await page('limit=2');
+    expect(first.vendors.map((v) => v.vendor)).toEqual(['vendor-0', 'vendor-1']);
+    expect(first.next_offset).toBe(2);
+    const last = await page('limit=2&offset=4');
+    expect(last.vendors.map((v) => v.vendor)).toEqual(['vendor-4']);
+    expect(last.next_offset).toBeUndefined();
+    expect((await page('')).vendors).toHaveLength(5);
+    expect((await app.inject({ method: 'GET', url: '/api/vendors?limit=100000', headers: auth })).statusCode).toBe(400);
+  });
+
   it('creates, lists and expires a silence, and answers 400 with the reason for a bad one', async () => {
     const created = await app.inject({ method: 'POST', url: '/api/silences', headers: auth, payload: { matchers: ['vendor=stripe'], duration: '2h', comment: 'INC-1' } });
     expect(created.statusCode).toBe(200);

@@ -103,7 +103,7 @@ describe('hostile strings in every span field, through a running instance', () =
     const res = await fetch(`${ew.url}/api/vendors`, { headers: { authorization: `Bearer ${ew.apiToken}` } });
     expect(res.status).toBe(200);
     const text = await res.text();
-    const inventory = JSON.parse(text) as { vendor: string; hosts: string[]; routes: { route: string }[] }[];
+    const inventory = (JSON.parse(text) as { vendors: { vendor: string; hosts: string[]; routes: { route: string }[] }[] }).vendors;
     expect(inventory.map((v) => v.vendor)).toEqual(expect.arrayContaining(['stripe', 'hubspot']));
     for (const s of strings(inventory)) expect(s).not.toMatch(CONTROL);
     for (const v of inventory) {

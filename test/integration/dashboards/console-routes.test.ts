@@ -192,7 +192,7 @@ describe('built-in console', () => {
     const cookie = setCookie.split(';')[0]!;
     const res = await get(`${base}/api/vendors?since=7d`, { cookie });
     expect(res.status).toBe(200);
-    const vendors = JSON.parse(res.body) as Array<{ vendor: string; pii: string[]; routes: Array<{ fields: Array<{ field: string; pii: string[] }> }> }>;
+    const { vendors } = JSON.parse(res.body) as { vendors: Array<{ vendor: string; pii: string[]; routes: Array<{ fields: Array<{ field: string; pii: string[] }> }> }> };
     expect(vendors.map((v) => [v.vendor, v.pii, v.routes[0]?.fields.map((f) => [f.field, f.pii])])).toEqual([['stripe', ['email'], [['email', ['email']]]]]);
 
     const reused = await get(`${base}/login?code=${code}`);
@@ -236,6 +236,7 @@ describe('built-in console', () => {
       clearInterval: () => undefined,
       Date,
       URL,
+      URLSearchParams,
       Promise,
     });
     runInContext(`${model}\n${script}`, context);
