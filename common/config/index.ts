@@ -7,6 +7,7 @@ import { PII_CLASSES, ALERT_KINDS } from '../types.js';
 import { closest } from '../text.js';
 import { alertsConfigSchema } from './alerts.js';
 import { detectionConfigSchema } from './detection.js';
+import { piiConfigSchema } from './pii.js';
 
 const piiClassSchema = z.string().superRefine((value, ctx) => {
   if ((PII_CLASSES as readonly string[]).includes(value)) return;
@@ -137,6 +138,8 @@ const configSchema = z
       .strict()
       .default({ routes_per_vendor: 500, fields_per_route: 1_000 }),
     vendors: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'vendor ids are lowercase: a-z 0-9 . _ -'), vendorSchema).default({}),
+    /** Sensitivity tiers of PII classes (common/pii-tiers.ts): what needs an allow_pii, how severe a leak is. */
+    pii: piiConfigSchema,
     detection: detectionConfigSchema,
     alerts: alertsConfigSchema,
   })
