@@ -5,12 +5,24 @@ import type { Window } from './schema-detector.js';
 
 /**
  * new_destination: a service calling a vendor it never called before (warning), or a known vendor
- * on a host it never used from that service (info). Nothing is reported until the installation has
- * seen traffic for `new_destination_warmup_hours` (at first every destination is new), and a brand
- * new service's first calls to vendors other services already use are not news.
+ * on a host it never used from that service (info). A brand new service's first calls to vendors
+ * other services already use are not news.
+ *
+ * Warm-up: for its first `new_destination_warmup_hours` every destination an installation sees is
+ * new to it, however old the integration, so plain new hosts stay quiet. A new (service, vendor)
+ * whose calls carry PII the vendor may not receive (`unallowedPii`, keyed `service\u0000vendor`:
+ * the same rule as pii_violation and `policy check`) is reported at once, warm-up or not — beside
+ * the pii_violation, it says the data goes somewhere this installation has not seen before.
  */
-export function detectNewDestinations(destinations: readonly Destination[], installedSince: number, window: Window, config: DetectionConfig): Finding[] {
-  if (!(installedSince <= window.from - config.new_destination_warmup_hours * 3_600_000)) return [];
+export function detectNewDestinations(
+  destinations: readonly Destination[],
+  installedSince: number,
+  window: Window,
+  config: DetectionConfig,
+  unallowedPii: ReadonlyMap<string, readonly string[]> = new Map(),
+): Finding[] {
+  const warmedUp = installedSince <= window.from - config.new_destination_warmup_hours * 3_600_000;
+  if (!warmedUp && unallowedPii.size === 0) return [];
   const isNew = (d: Destination): boolean => d.firstSeen >= window.from && d.firstSeen < window.to;
   const serviceSince = new Map<string, number>();
   const vendorKnownBefore = new Set<string>();
@@ -22,6 +34,7 @@ export function detectNewDestinations(destinations: readonly Destination[], inst
       pairKnownBefore.add(`${d.service}\u0000${d.vendor}`);
     }
   }
+  const watchedMinutes = Math.max(1, Math.round((window.to - installedSince) / 60_000));
   const findings: Finding[] = [];
   const reportedPairs = new Set<string>();
   for (const d of destinations) {
@@ -30,8 +43,11 @@ export function detectNewDestinations(destinations: readonly Destination[], inst
     const newService = (serviceSince.get(d.service) ?? 0) >= window.from;
     if (!pairKnownBefore.has(pair)) {
       if (reportedPairs.has(pair) || (newService && vendorKnownBefore.has(d.vendor))) continue;
+      const pii = unallowedPii.get(pair) ?? [];
+      if (!warmedUp && pii.length === 0) continue;
       reportedPairs.add(pair);
       const hosts = destinations.filter((x) => x.service === d.service && x.vendor === d.vendor).map((x) => x.host);
+      const carries = pii.length > 0 ? `; its calls carry ${pii.join(', ')}, which ${d.vendor} may not receive` : '';
       findings.push({
         kind: 'new_destination',
         vendor: d.vendor,
@@ -39,12 +55,20 @@ export function detectNewDestinations(destinations: readonly Destination[], inst
         at: window.from,
         score: vendorKnownBefore.has(d.vendor) ? 0.6 : 0.9,
         severity: 'warning',
-        summary: vendorKnownBefore.has(d.vendor)
-          ? `${d.service} started calling ${d.vendor} (${hosts.join(', ')}), which it never called before.`
-          : `${d.service} started calling ${d.vendor} (${hosts.join(', ')}), a destination no service called before.`,
-        details: { hosts: hosts.join(','), first_seen: new Date(d.firstSeen).toISOString(), new_vendor: String(!vendorKnownBefore.has(d.vendor)) },
+        summary: !warmedUp
+          ? `${d.service} calls ${d.vendor} (${hosts.join(', ')})${carries}. egresswatch has watched egress for ${watchedMinutes} min only, so the integration may be older than that.`
+          : vendorKnownBefore.has(d.vendor)
+            ? `${d.service} started calling ${d.vendor} (${hosts.join(', ')}), which it never called before${carries}.`
+            : `${d.service} started calling ${d.vendor} (${hosts.join(', ')}), a destination no service called before${carries}.`,
+        details: {
+          hosts: hosts.join(','),
+          first_seen: new Date(d.firstSeen).toISOString(),
+          new_vendor: String(!vendorKnownBefore.has(d.vendor)),
+          pii: pii.join(','),
+          during_warmup: String(!warmedUp),
+        },
       });
-    } else {
+    } else if (warmedUp) {
       findings.push({
         kind: 'new_destination',
         vendor: d.vendor,

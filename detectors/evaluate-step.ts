@@ -16,7 +16,7 @@ import type { Store } from '../storage/store.js';
 import { detectBudgetHits } from './budget-detector.js';
 import { detectNewDestinations } from './destination-detector.js';
 import type { Destination, SeriesBaseline, SlotStats, TrafficSeries } from '../common/history.js';
-import { detectPii } from './pii-detector.js';
+import { detectPii, unallowedPiiByDestination } from './pii-detector.js';
 import { detectSchemaDrift, type Window } from './schema-detector.js';
 import { hourOfDay, hourOfWeek } from './seasonal-baseline.js';
 import { detectTraffic } from './traffic-detector.js';
@@ -38,8 +38,8 @@ export interface EvaluateStepOptions {
   vendors?: readonly string[];
 }
 
-/** The parts of the configuration detection reads. */
-export type DetectionSettings = Pick<Config, 'detection' | 'vendors'>;
+/** The parts of the configuration detection reads; without `pii` the default tiers apply. */
+export type DetectionSettings = Pick<Config, 'detection' | 'vendors'> & Partial<Pick<Config, 'pii'>>;
 
 /** Options of a DetectionCache. */
 export interface DetectionCacheOptions {
@@ -225,19 +225,21 @@ export async function evaluateStep(store: Store, options: EvaluateStepOptions, s
   findings.push(
     ...isolatePerVendor('schema', mapVendors, () => detectSchemaDrift(fields, routes, window, d), (v) => detectSchemaDrift(own(fields, v), own(routes, v), window, d)),
   );
-  const policies = new Map(Object.entries(settings.vendors).map(([id, v]) => [id, v.allow_pii as readonly string[]]));
-  findings.push(...isolatePerVendor('pii', mapVendors, () => detectPii(fields, routes, policies, window, d), (v) => detectPii(own(fields, v), own(routes, v), policies, window, d)));
+  // One PII rule for live alerts and `policy check` (common/pii-policy.ts).
+  const policy = { vendors: settings.vendors, pii: settings.pii };
+  findings.push(...isolatePerVendor('pii', mapVendors, () => detectPii(fields, routes, policy, window, d), (v) => detectPii(own(fields, v), own(routes, v), policy, window, d)));
 
   findings.push(...detectBudgetHits(budgetHits, fields, window));
 
   const destinations = mergeDestinations(known, fresh).filter((x) => !vendors || vendors.includes(x.vendor));
   const installedSince = Math.min(...known.map((x) => x.firstSeen), ...fresh.map((x) => x.firstSeen));
+  const unallowedPii = unallowedPiiByDestination(fields, policy, window);
   findings.push(
     ...isolatePerVendor(
       'destinations',
       destinations.map((x) => x.vendor),
-      () => detectNewDestinations(destinations, installedSince, window, d),
-      (v) => detectNewDestinations(own(destinations, v), installedSince, window, d),
+      () => detectNewDestinations(destinations, installedSince, window, d, unallowedPii),
+      (v) => detectNewDestinations(own(destinations, v), installedSince, window, d, unallowedPii),
     ),
   );
   return findings;

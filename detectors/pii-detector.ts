@@ -1,13 +1,8 @@
 import type { DetectionConfig } from '../common/config/detection.js';
 import type { Finding } from '../common/types.js';
 import type { MapField, RouteActivity } from '../common/history.js';
+import { allowedClasses, classTier, hasPolicy, isAllowed, leakSeverity, type PiiPolicyConfig } from '../common/pii-policy.js';
 import type { Window } from './schema-detector.js';
-
-/** Classes whose appearance is critical rather than a warning. */
-const CRITICAL_CLASSES = new Set(['card', 'iban', 'ssn', 'password', 'api_key', 'bearer_token', 'jwt']);
-
-/** A vendor's PII policy: the classes it may receive. Vendors without a policy are not judged. */
-export type PiiPolicies = ReadonlyMap<string, readonly string[]>;
 
 interface ClassOnRoute {
   vendor: string;
@@ -37,52 +32,90 @@ function classesOnRoutes(fields: readonly MapField[]): ClassOnRoute[] {
 }
 
 /**
- * pii_new: a PII class first seen on a vendor + route in this window, on a vendor already known for
- * `schema_min_route_age_minutes` (in an installation's first minutes everything is new).
- * pii_violation: a class seen in this window that the vendor's policy (`vendors.<id>.allow_pii`)
- * does not allow; it keeps being reported while the class keeps flowing.
+ * Whether a class flowed in the window. firstSeen < window.to keeps a replay causal: the data map
+ * is an all-time aggregate, so a class that started flowing after this step must not count at it.
  */
-export function detectPii(fields: readonly MapField[], routes: readonly RouteActivity[], policies: PiiPolicies, window: Window, config: DetectionConfig): Finding[] {
+function flowedIn(c: { firstSeen: number; lastSeen: number }, window: Window): boolean {
+  return c.firstSeen < window.to && c.lastSeen >= window.from;
+}
+
+/**
+ * pii_new: a PII class first seen on a vendor + route in this window, on a vendor already known for
+ * `schema_min_route_age_minutes` (what changed on an integration that existed; in a vendor's first
+ * minutes everything is new, and its classes are judged by pii_violation from the first minute).
+ * Critical for `special_category` classes, warning otherwise.
+ *
+ * pii_violation: a class sent in requests in this window that the vendor may not receive —
+ * `isAllowed` (common/pii-policy.ts), the rule `policy check` applies: personal and
+ * special-category classes need `vendors.<id>.allow_pii`, and a vendor with no entry allows none.
+ * Responses are not judged (the vendor sent that data to us, it did not receive it), as in the
+ * gate. Critical for `special_category`, warning otherwise; it keeps being reported while the
+ * class keeps flowing. A class both new and not allowed on a known vendor is both: what changed
+ * (resolves after an hour) and what breaks the policy (open while it flows).
+ */
+export function detectPii(fields: readonly MapField[], routes: readonly RouteActivity[], policy: PiiPolicyConfig, window: Window, config: DetectionConfig): Finding[] {
   const vendorSince = new Map<string, number>();
   for (const r of routes) vendorSince.set(r.vendor, Math.min(vendorSince.get(r.vendor) ?? Infinity, r.firstSeen));
   const minAge = config.schema_min_route_age_minutes * 60_000;
   const findings: Finding[] = [];
   for (const c of classesOnRoutes(fields)) {
+    const known = (vendorSince.get(c.vendor) ?? Infinity) <= window.from - minAge;
+    if (!known || c.firstSeen < window.from || c.firstSeen >= window.to) continue;
     const fieldList = [...c.fields].sort();
     const services = [...c.services].sort();
-    const service = services.length === 1 ? services[0]! : '';
-    const known = (vendorSince.get(c.vendor) ?? Infinity) <= window.from - minAge;
-    if (known && c.firstSeen >= window.from && c.firstSeen < window.to) {
-      findings.push({
-        kind: 'pii_new',
-        vendor: c.vendor,
-        service,
-        route: c.route,
-        field: fieldList[0],
-        at: window.from,
-        score: CRITICAL_CLASSES.has(c.pii) ? 1 : 0.7,
-        severity: CRITICAL_CLASSES.has(c.pii) ? 'critical' : 'warning',
-        summary: `${c.pii} data is now sent to ${c.vendor} ${c.route} (field ${fieldList.join(', ')}); it was not before.`,
-        details: { pii: c.pii, fields: fieldList.join(','), services: services.join(',') },
-      });
-    }
-    const allowed = policies.get(c.vendor);
-    // firstSeen < window.to keeps a replay causal: the data map is an all-time aggregate, so a
-    // class that started flowing after this step must not be reported at it.
-    if (allowed && !allowed.includes(c.pii) && c.firstSeen < window.to && c.lastSeen >= window.from) {
-      findings.push({
-        kind: 'pii_violation',
-        vendor: c.vendor,
-        service,
-        route: c.route,
-        field: fieldList[0],
-        at: window.from,
-        score: 1,
-        severity: 'critical',
-        summary: `${c.vendor} ${c.route} receives ${c.pii} data (field ${fieldList.join(', ')}), which its policy does not allow (allowed: ${allowed.length ? allowed.join(', ') : 'none'}).`,
-        details: { pii: c.pii, fields: fieldList.join(','), allowed: allowed.join(','), services: services.join(',') },
-      });
-    }
+    const severity = leakSeverity(c.pii, policy);
+    findings.push({
+      kind: 'pii_new',
+      vendor: c.vendor,
+      service: services.length === 1 ? services[0]! : '',
+      route: c.route,
+      field: fieldList[0],
+      at: window.from,
+      score: severity === 'critical' ? 1 : 0.7,
+      severity,
+      summary: `${c.pii} data is now sent to ${c.vendor} ${c.route} (field ${fieldList.join(', ')}); it was not before.`,
+      details: { pii: c.pii, tier: classTier(c.pii, policy), fields: fieldList.join(','), services: services.join(',') },
+    });
+  }
+  for (const c of classesOnRoutes(fields.filter((f) => f.direction === 'request'))) {
+    if (!flowedIn(c, window) || isAllowed(c.vendor, c.pii, policy)) continue;
+    const fieldList = [...c.fields].sort();
+    const services = [...c.services].sort();
+    const severity = leakSeverity(c.pii, policy);
+    const tier = classTier(c.pii, policy);
+    const allowed = allowedClasses(c.vendor, policy);
+    const configured = hasPolicy(c.vendor, policy);
+    findings.push({
+      kind: 'pii_violation',
+      vendor: c.vendor,
+      service: services.length === 1 ? services[0]! : '',
+      route: c.route,
+      field: fieldList[0],
+      at: window.from,
+      score: severity === 'critical' ? 1 : 0.7,
+      severity,
+      summary: configured
+        ? `${c.vendor} ${c.route} receives ${c.pii} data (field ${fieldList.join(', ')}), which its policy does not allow (allowed: ${allowed.length ? allowed.join(', ') : 'none'}).`
+        : `${c.vendor} ${c.route} receives ${c.pii} data (field ${fieldList.join(', ')}), and ${c.vendor} has no policy: ${tier} data goes only to vendors whose allow_pii lists it.`,
+      details: { pii: c.pii, tier, fields: fieldList.join(','), allowed: allowed.join(','), policy: configured ? 'vendor' : 'none', services: services.join(',') },
+    });
   }
   return findings;
+}
+
+/**
+ * Per (service, vendor) — key `service\u0000vendor` — the request classes of this window that the
+ * vendor may not receive (`isAllowed`), sorted: what makes a new destination news from the first
+ * minute (detectors/destination-detector.ts).
+ */
+export function unallowedPiiByDestination(fields: readonly MapField[], policy: PiiPolicyConfig, window: Window): Map<string, string[]> {
+  const out = new Map<string, Set<string>>();
+  for (const f of fields) {
+    if (f.pii === '' || f.direction !== 'request' || !flowedIn(f, window) || isAllowed(f.vendor, f.pii, policy)) continue;
+    const key = `${f.service}\u0000${f.vendor}`;
+    const set = out.get(key) ?? new Set<string>();
+    set.add(f.pii);
+    out.set(key, set);
+  }
+  return new Map([...out].map(([k, v]) => [k, [...v].sort()]));
 }
