@@ -15,7 +15,7 @@ describe('detect replays an incident through a running instance and prints DESIG
   beforeAll(async () => {
     writeFileSync(
       join(dir.path, 'egresswatch.yaml'),
-      'vendors:\n  hubspot: { hosts: [api.hubapi.com], allow_pii: [email, person_name] }\n  stripe: { hosts: [api.stripe.com], allow_pii: [email] }\n',
+      'vendors:\n  hubspot: { hosts: [api.hubapi.com], allow_pii: [email, person_name] }\n  stripe: { hosts: [api.stripe.com], allow_pii: [email] }\n  twilio: { hosts: [api.twilio.com], allow_pii: [phone] }\n',
     );
     ew = await startInstance(dir.path, { EGRESSWATCH_CONFIG: join(dir.path, 'egresswatch.yaml') });
     for (const body of otlpRequests(demoSpans(now - 2 * 24 * 60 * MINUTE, now, now - 30 * MINUTE))) {

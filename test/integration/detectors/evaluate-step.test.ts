@@ -21,7 +21,12 @@ const flows = [stripe, salesforce, twilio];
 
 const settings: DetectionSettings = {
   detection: DEFAULT_DETECTION_CONFIG,
-  vendors: { stripe: { hosts: [], allow_pii: ['email'], runbooks: {} } },
+  // Every vendor here may receive what it gets: these tests are about traffic and schema.
+  vendors: {
+    stripe: { hosts: [], allow_pii: ['email'], runbooks: {} },
+    salesforce: { hosts: [], allow_pii: ['email'], runbooks: {} },
+    twilio: { hosts: [], allow_pii: ['phone'], runbooks: {} },
+  },
 };
 
 describe('detection over the embedded store', () => {
