@@ -9,14 +9,8 @@ import { alertsConfigSchema } from './alerts.js';
 import { detectionConfigSchema } from './detection.js';
 import { piiConfigSchema } from './pii.js';
 
-const piiClassSchema = z.string().superRefine((value, ctx) => {
-  if ((PII_CLASSES as readonly string[]).includes(value)) return;
-  const hint = closest(value, PII_CLASSES);
-  ctx.addIssue({
-    code: 'custom',
-    message: `unknown class '${value}'${hint ? ` — did you mean '${hint}'?` : ''} (known: ${PII_CLASSES.join(', ')})`,
-  });
-});
+/** A class name's syntax; whether it is known (built-in or `pii.custom_classes`) is checked with the whole config. */
+const piiClassSchema = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, "class names are lowercase letters, digits and '_'");
 
 const runbookOverridesSchema = z
   .record(z.string(), z.string().url())
@@ -143,7 +137,22 @@ const configSchema = z
     detection: detectionConfigSchema,
     alerts: alertsConfigSchema,
   })
-  .strict();
+  .strict()
+  // allow_pii may name the built-in classes and the ones declared in pii.custom_classes.
+  .superRefine((config, ctx) => {
+    const known = [...PII_CLASSES, ...config.pii.custom_classes];
+    for (const [vendor, v] of Object.entries(config.vendors)) {
+      v.allow_pii.forEach((name, i) => {
+        if (known.includes(name)) return;
+        const hint = closest(name, known);
+        ctx.addIssue({
+          code: 'custom',
+          path: ['vendors', vendor, 'allow_pii', i],
+          message: `unknown class '${name}'${hint ? ` — did you mean '${hint}'?` : ''} (known: ${known.join(', ')}; declare your own in pii.custom_classes)`,
+        });
+      });
+    }
+  });
 
 /** The validated configuration; YAML's snake_case keys as they are. */
 export type Config = z.infer<typeof configSchema>;

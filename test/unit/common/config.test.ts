@@ -40,6 +40,14 @@ describe('configuration', () => {
     expect(message).toMatch(/collector: .*prot/);
   });
 
+  it('lets allow_pii name classes declared in pii.custom_classes, and only those', () => {
+    const ok = loadConfig({ file: file('custom.yaml', 'pii:\n  custom_classes: [employee_id]\nvendors:\n  hr: { allow_pii: [employee_id, email] }\n'), env: {} });
+    expect(ok.vendors['hr']?.allow_pii).toEqual(['employee_id', 'email']);
+    expect(() => loadConfig({ file: file('typo.yaml', 'pii:\n  custom_classes: [employee_id]\nvendors:\n  hr: { allow_pii: [employe_id] }\n'), env: {} })).toThrow(
+      "vendors.hr.allow_pii[0]: unknown class 'employe_id' — did you mean 'employee_id'?",
+    );
+  });
+
   it('lets the environment override the file', () => {
     const path = file('ok.yaml', 'collector:\n  port: 5000\n');
     const c = loadConfig({
