@@ -1,7 +1,7 @@
 import protobuf from 'protobufjs';
 import { BoundedCache } from '../common/bounded-cache.js';
 import { DecodeError } from '../common/errors.js';
-import type { AttrValue, Attributes, DecodedResourceSpans, DecodedSpan } from '../common/otlp-spans.js';
+import { MAX_ANY_VALUE_DEPTH, TOO_DEEP, type AttrValue, type Attributes, type DecodedResourceSpans, type DecodedSpan } from '../common/otlp-spans.js';
 
 /**
  * Decodes an `application/x-protobuf` ExportTraceServiceRequest straight into the collector's
@@ -10,13 +10,16 @@ import type { AttrValue, Attributes, DecodedResourceSpans, DecodedSpan } from '.
  * builds no intermediate message objects and never decodes what egresswatch does not read
  * (span names, events, links, kvlist and bytes values): the decoder was a third of the
  * collector's CPU and most of its garbage. Fields with an unexpected wire type are skipped, as
- * a generated decoder would skip unknown ones.
+ * a generated decoder would skip unknown ones. Recursion is bounded: attribute values nest at
+ * most MAX_ANY_VALUE_DEPTH levels, and groups (wire types 3 and 4, which protobufjs skips
+ * recursively and OTLP never uses) are refused.
  */
 export function decodeProtobuf(body: Uint8Array): DecodedResourceSpans[] {
   const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   try {
     return readRequest(protobuf.Reader.create(buf), buf);
   } catch (err) {
+    if (err instanceof TooDeepError) throw new DecodeError(`OTLP protobuf body refused: ${err.message}`);
     throw new DecodeError(`body is not a valid OTLP ExportTraceServiceRequest (protobuf): ${(err as Error).message}`);
   }
 }
@@ -26,6 +29,14 @@ type Reader = protobuf.Reader;
 const VARINT = 0;
 const FIXED64 = 1;
 const LEN = 2;
+const START_GROUP = 3;
+const END_GROUP = 4;
+
+/** Skips a field of an unknown wire type; groups are refused, not skipped level by level. */
+function skip(r: Reader, wireType: number): void {
+  if (wireType === START_GROUP || wireType === END_GROUP) throw new RangeError(`wire type ${wireType} (group) at offset ${r.pos}: OTLP messages have no groups`);
+  r.skipType(wireType);
+}
 
 /** The tag of field `field` with wire type `wireType`. */
 const tag = (field: number, wireType: number): number => (field << 3) | wireType;
@@ -44,7 +55,7 @@ function readRequest(r: Reader, buf: Buffer): DecodedResourceSpans[] {
   while (r.pos < r.len) {
     const t = r.uint32();
     if (t === tag(1, LEN)) out.push(readResourceSpans(r, end(r), buf));
-    else r.skipType(t & 7);
+    else skip(r, t & 7);
   }
   return out;
 }
@@ -61,16 +72,16 @@ function readResourceSpans(r: Reader, stop: number, buf: Buffer): DecodedResourc
       while (r.pos < resourceEnd) {
         const rt = r.uint32();
         if (rt === tag(1, LEN)) readKeyValue(r, end(r), resource, buf);
-        else r.skipType(rt & 7);
+        else skip(r, rt & 7);
       }
     } else if (t === tag(2, LEN)) {
       const scopeEnd = end(r);
       while (r.pos < scopeEnd) {
         const st = r.uint32();
         if (st === tag(2, LEN)) spans.push(readSpan(r, end(r), buf));
-        else r.skipType(st & 7);
+        else skip(r, st & 7);
       }
-    } else r.skipType(t & 7);
+    } else skip(r, t & 7);
   }
   return { resource, spans };
 }
@@ -104,12 +115,12 @@ function readSpan(r: Reader, stop: number, buf: Buffer): DecodedSpan {
         while (r.pos < statusEnd) {
           const st = r.uint32();
           if (st === tag(3, VARINT)) span.statusCode = r.int32();
-          else r.skipType(st & 7);
+          else skip(r, st & 7);
         }
         break;
       }
       default:
-        r.skipType(t & 7);
+        skip(r, t & 7);
     }
   }
   return span;
@@ -122,8 +133,8 @@ function readKeyValue(r: Reader, stop: number, into: Attributes, buf: Buffer): v
   while (r.pos < stop) {
     const t = r.uint32();
     if (t === tag(1, LEN)) key = readString(r, buf);
-    else if (t === tag(2, LEN)) value = readAnyValue(r, end(r), buf);
-    else r.skipType(t & 7);
+    else if (t === tag(2, LEN)) value = readAnyValue(r, end(r), buf, 1);
+    else skip(r, t & 7);
   }
   if (value !== undefined) into.set(key, value);
 }
@@ -137,8 +148,12 @@ const arrayCache = new BoundedCache<string, readonly AttrValue[]>(4_096);
 const MIN_CACHED_ARRAY_BYTES = 8;
 const MAX_CACHED_ARRAY_BYTES = 4_096;
 
-/** AnyValue: 1 string, 2 bool, 3 int, 4 double, 5 array; kvlist (6) and bytes (7) are not read. */
-function readAnyValue(r: Reader, stop: number, buf: Buffer): AttrValue | undefined {
+/**
+ * AnyValue at nesting `depth` (1: an attribute's value): 1 string, 2 bool, 3 int, 4 double,
+ * 5 array; kvlist (6) is walked only for its depth, bytes (7) not read.
+ */
+function readAnyValue(r: Reader, stop: number, buf: Buffer, depth: number): AttrValue | undefined {
+  if (depth > MAX_ANY_VALUE_DEPTH) throw new TooDeepError(TOO_DEEP);
   let value: AttrValue | undefined;
   while (r.pos < stop) {
     const t = r.uint32();
@@ -158,34 +173,78 @@ function readAnyValue(r: Reader, stop: number, buf: Buffer): AttrValue | undefin
       case tag(5, LEN): {
         const arrayEnd = end(r);
         const bytes = arrayEnd - r.pos;
-        if (bytes < MIN_CACHED_ARRAY_BYTES || bytes > MAX_CACHED_ARRAY_BYTES) {
-          value = readArrayValue(r, arrayEnd, buf);
+        // Only attribute values are cached: a cached list was checked for depth at level 1.
+        if (depth > 1 || bytes < MIN_CACHED_ARRAY_BYTES || bytes > MAX_CACHED_ARRAY_BYTES) {
+          value = readArrayValue(r, arrayEnd, buf, depth);
         } else {
           const start = r.pos;
-          value = arrayCache.get(buf.toString('latin1', start, arrayEnd), () => Object.freeze(readArrayValue(r, arrayEnd, buf))) as AttrValue[];
+          value = arrayCache.get(buf.toString('latin1', start, arrayEnd), () => Object.freeze(readArrayValue(r, arrayEnd, buf, depth))) as AttrValue[];
           r.pos = arrayEnd;
         }
         break;
       }
+      case tag(6, LEN):
+        kvlistDepth(r, end(r), depth);
+        break;
       default:
-        r.skipType(t & 7);
+        skip(r, t & 7);
     }
   }
   return value;
 }
 
-/** ArrayValue: 1 values. */
-function readArrayValue(r: Reader, stop: number, buf: Buffer): AttrValue[] {
+/** ArrayValue (of an AnyValue at `depth`): 1 values. */
+function readArrayValue(r: Reader, stop: number, buf: Buffer, depth: number): AttrValue[] {
   const out: AttrValue[] = [];
   while (r.pos < stop) {
     const t = r.uint32();
     if (t === tag(1, LEN)) {
-      const item = readAnyValue(r, end(r), buf);
+      const item = readAnyValue(r, end(r), buf, depth + 1);
       if (item !== undefined) out.push(item);
-    } else r.skipType(t & 7);
+    } else skip(r, t & 7);
   }
   return out;
 }
+
+/**
+ * KeyValueList (of an AnyValue at `depth`): 1 values (KeyValue: 2 value). Not decoded (egress
+ * needs no maps); walked only to hold its values to MAX_ANY_VALUE_DEPTH, as the JSON reader does.
+ */
+function kvlistDepth(r: Reader, stop: number, depth: number): void {
+  while (r.pos < stop) {
+    const t = r.uint32();
+    if (t !== tag(1, LEN)) {
+      skip(r, t & 7);
+      continue;
+    }
+    const kvEnd = end(r);
+    while (r.pos < kvEnd) {
+      const kt = r.uint32();
+      if (kt === tag(2, LEN)) anyValueDepth(r, end(r), depth + 1);
+      else skip(r, kt & 7);
+    }
+  }
+}
+
+/** An AnyValue at `depth` inside a kvlist: only its nesting is looked at. */
+function anyValueDepth(r: Reader, stop: number, depth: number): void {
+  if (depth > MAX_ANY_VALUE_DEPTH) throw new TooDeepError(TOO_DEEP);
+  while (r.pos < stop) {
+    const t = r.uint32();
+    if (t === tag(5, LEN)) {
+      const arrayEnd = end(r);
+      while (r.pos < arrayEnd) {
+        const at = r.uint32();
+        if (at === tag(1, LEN)) anyValueDepth(r, end(r), depth + 1);
+        else skip(r, at & 7);
+      }
+    } else if (t === tag(6, LEN)) kvlistDepth(r, end(r), depth);
+    else skip(r, t & 7);
+  }
+}
+
+/** A value nested past MAX_ANY_VALUE_DEPTH: its own sentence, not "not valid protobuf". */
+class TooDeepError extends Error {}
 
 /**
  * Attribute keys and most values ('POST', host names, route templates, service names) repeat

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DecodeError } from '../../../common/errors.js';
+import { MAX_ANY_VALUE_DEPTH } from '../../../common/otlp-spans.js';
 import { decodeProtobuf } from '../../../collector/otlp-protobuf.js';
 import { ExportTraceServiceRequest } from '../../../collector/otlp-schema.js';
+import { deepProtobufRequest } from '../../helpers/otlp-bodies.js';
 
 const FIELDS = Array.from({ length: 12 }, (_, i) => `customer.address.line${i}:string`);
 
@@ -99,5 +101,27 @@ describe('decodeProtobuf (wire reader)', () => {
     expect(() => decodeProtobuf(body.subarray(0, body.length - 7))).toThrow(DecodeError);
     expect(() => decodeProtobuf(Buffer.from('this is not protobuf, it is text'))).toThrow(DecodeError);
     expect(() => decodeProtobuf(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]))).toThrow(/not a valid OTLP/);
+  });
+
+  it(`takes attribute values nested ${MAX_ANY_VALUE_DEPTH} levels deep and refuses deeper ones, arrays and kvlists alike`, () => {
+    const deep = (depth: number, kind: 'arrayValue' | 'kvlistValue') => decodeProtobuf(deepProtobufRequest(depth, kind))[0]!.spans[0]!.attributes;
+    let value = deep(MAX_ANY_VALUE_DEPTH, 'arrayValue').get('deep');
+    for (let level = 1; level < MAX_ANY_VALUE_DEPTH; level++) value = (value as unknown[])[0] as typeof value;
+    expect(value).toBe('core');
+    // kvlists are not decoded (egress needs no maps), but they are held to the same bound.
+    expect(deep(MAX_ANY_VALUE_DEPTH, 'kvlistValue').has('deep')).toBe(false);
+    expect(deep(MAX_ANY_VALUE_DEPTH, 'kvlistValue').get('http.request.method')).toBe('POST');
+    for (const kind of ['arrayValue', 'kvlistValue'] as const) {
+      expect(() => deep(MAX_ANY_VALUE_DEPTH + 1, kind)).toThrow(/an attribute value nests arrayValue\/kvlistValue more than 32 levels deep/);
+      // 50,000 levels used to overflow the stack.
+      expect(() => deep(50_000, kind)).toThrow(DecodeError);
+    }
+  });
+
+  it('refuses groups (wire types 3 and 4, which OTLP never uses) instead of skipping them level by level', () => {
+    // 100,000 nested start-group tags of an unknown field: protobufjs skips groups recursively.
+    const groups = Buffer.alloc(100_000, 0x7b);
+    expect(() => decodeProtobuf(groups)).toThrow(/wire type 3 \(group\)/);
+    expect(() => decodeProtobuf(Buffer.from([0x7c]))).toThrow(DecodeError);
   });
 });
