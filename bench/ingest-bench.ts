@@ -19,7 +19,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { toRows } from '../collector/otlp-handler.js';
+import { decodeRows } from '../collector/decode-rows.js';
 import { encodeSpans } from '../storage/span-writer.js';
 import { protobufBatch } from './span-fixtures.js';
 
@@ -155,7 +155,7 @@ function collectorJsMicros(): number {
   const run = (requests: number): number => {
     let spans = 0;
     for (let i = 0; i < requests; i++) {
-      const { rows } = toRows(payloads[i % payloads.length]!, 'protobuf', options);
+      const { rows } = decodeRows(payloads[i % payloads.length]!, 'protobuf', options, Date.now());
       spans += encodeSpans({ scratchDir: 'unused' }, rows).rows;
     }
     return spans;

@@ -1,0 +1,38 @@
+import type { EgressSpanRow } from '../storage/span-writer.js';
+import { decodeJson, type DecodedResourceSpans } from '../common/otlp-spans.js';
+import { decodeProtobuf } from './otlp-protobuf.js';
+import { normalizeSpan, type NormalizeOptions, type RejectReason, type SkipReason } from './normalize.js';
+
+export type OtlpEncoding = 'protobuf' | 'json';
+
+/** What one request body comes to: rows to store and counts of the spans that did not become rows. */
+export interface DecodedRows {
+  rows: EgressSpanRow[];
+  /** Spans refused, reported back to the sender as rejected. */
+  rejected: Map<RejectReason, number>;
+  /** Spans skipped by design (not egress, ignored hosts); counted, not reported. */
+  skipped: Map<SkipReason, number>;
+  /** Spans in the body, of every kind. */
+  received: number;
+}
+
+/**
+ * Decodes a (decompressed) body and normalises its spans. The one step between wire bytes and
+ * rows, run on the main thread for ordinary requests and on the decode worker for large ones
+ * (decode-worker.ts); it has no I/O and touches no metrics, which live on the main thread.
+ * Throws DecodeError for a body that is not OTLP.
+ */
+export function decodeRows(body: Buffer, encoding: OtlpEncoding, options: NormalizeOptions, nowMs: number): DecodedRows {
+  const decoded: DecodedResourceSpans[] = encoding === 'protobuf' ? decodeProtobuf(body) : decodeJson(body);
+  const out: DecodedRows = { rows: [], rejected: new Map(), skipped: new Map(), received: 0 };
+  for (const { resource, spans } of decoded) {
+    for (const span of spans) {
+      out.received++;
+      const result = normalizeSpan(span, resource, options, nowMs);
+      if ('row' in result) out.rows.push(result.row);
+      else if ('reject' in result) out.rejected.set(result.reject, (out.rejected.get(result.reject) ?? 0) + 1);
+      else out.skipped.set(result.skip, (out.skipped.get(result.skip) ?? 0) + 1);
+    }
+  }
+  return out;
+}
