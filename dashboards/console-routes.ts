@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { packageRoot } from '../common/package-root.js';
 import { sessionCookie, type ConsoleSessions } from './console-sessions.js';
@@ -10,10 +11,33 @@ export interface ConsoleOptions {
   sessions: ConsoleSessions;
 }
 
+const JS = 'text/javascript; charset=utf-8';
+const CSS = 'text/css; charset=utf-8';
+
+/** The page's own files in dashboards/console, by name: nothing else there is served. */
 const ASSETS: Record<string, string> = {
-  'console.js': 'text/javascript; charset=utf-8',
-  'model.js': 'text/javascript; charset=utf-8',
-  'console.css': 'text/css; charset=utf-8',
+  'console.js': JS,
+  'model.js': JS,
+  'dom.js': JS,
+  'api.js': JS,
+  'charts.js': JS,
+  'range-view.js': JS,
+  'alerts-view.js': JS,
+  'silences-view.js': JS,
+  'inventory-view.js': JS,
+  'vendor-view.js': JS,
+  'console.css': CSS,
+};
+
+/**
+ * The charting library (uPlot, MIT), served from the installed package: no CDN at run time, so
+ * the console works offline and the CSP stays `'self'`. The ES module build, under the name the
+ * page imports. uPlot sizes its elements through `element.style` (CSSOM), which `style-src
+ * 'self'` does not block; it adds no `<style>` and no inline script.
+ */
+const LIBRARY_ASSETS: Record<string, { path: string; type: string }> = {
+  'uplot.js': { path: 'dist/uPlot.esm.js', type: JS },
+  'uplot.css': { path: 'dist/uPlot.min.css', type: CSS },
 };
 
 // Only the page's own files; no inline script or style, so the CSP can forbid both.
@@ -32,16 +56,19 @@ const LOGIN_REFUSED =
   'This login link is unknown, already used or expired: a link works once, within 10 minutes. Run `egresswatch console-link` on this machine for a new one (or restart `egresswatch start`, which prints one).\n';
 
 /**
- * Serves the built-in console (dashboards/console: inventory/data map and firing alerts over
- * the JSON API) at `/`, its assets under `/console/`, and `/login?code=…`, where a one-time
- * code becomes a session cookie. The page holds no secret: its scripts call `/api/…` with the
- * cookie, and without one the API answers 401 and the page says how to log in. (The collector
- * listener refuses requests not addressed to this machine by name: see collector/access-guard.ts.)
+ * Serves the built-in console (dashboards/console: inventory/data map, charts over a time range,
+ * alerts and their history, silences — all over the JSON API) at `/`, its assets under
+ * `/console/`, and `/login?code=…`, where a one-time code becomes a session cookie. The page
+ * holds no secret: its scripts call `/api/…` with the cookie, and without one the API answers
+ * 401 and the page says how to log in. (The collector listener refuses requests not addressed to
+ * this machine by name: see collector/access-guard.ts.)
  */
 export function registerConsoleRoutes(app: FastifyInstance, options: ConsoleOptions): void {
   const dir = join(packageRoot(), 'dashboards', 'console');
   const page = readFileSync(join(dir, 'index.html'));
   const assets = new Map(Object.entries(ASSETS).map(([file, type]) => [file, { type, body: readFileSync(join(dir, file)) }]));
+  const uplotDir = dirname(createRequire(import.meta.url).resolve('uplot/package.json'));
+  for (const [file, asset] of Object.entries(LIBRARY_ASSETS)) assets.set(file, { type: asset.type, body: readFileSync(join(uplotDir, asset.path)) });
 
   const secure = (res: FastifyReply): FastifyReply =>
     res

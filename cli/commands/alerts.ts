@@ -8,6 +8,7 @@ import { addSilence, expireSilence, listSilences } from '../../alerts/silence-se
 import { selectRequestPiiFlows } from '../../storage/alert-policy-store.js';
 import { listAlerts, type StoredAlert } from '../../storage/alert-store.js';
 import type { ApiRoute } from '../api-routes.js';
+import { apiTimeMs } from '../api-time.js';
 import { boolFlag, parseDurationMs, stringFlag, type Command } from '../command.js';
 import { configFromArgs, configOption } from '../config-flags.js';
 import { withStoreOrApi } from '../store-access.js';
@@ -57,7 +58,16 @@ export const alertsCommand: Command = {
   },
 };
 
-const alertsQuery = z.object({ status: z.enum(STATUSES).optional(), since: z.string().optional(), fingerprint: z.string().optional() }).strict();
+const alertsQuery = z
+  .object({
+    status: z.enum(STATUSES).optional(),
+    since: z.string().optional(),
+    fingerprint: z.string().optional(),
+    vendor: z.string().optional(),
+    from: z.string().optional(),
+    to: z.string().optional(),
+  })
+  .strict();
 const silenceBody = z.object({ matchers: z.array(z.string()), duration: z.string(), comment: z.string(), createdBy: z.string().optional() }).strict();
 const policyQuery = z.object({ since: z.string().optional() }).strict();
 
@@ -73,7 +83,24 @@ export function alertApiRoutes(config: Pick<Config, 'vendors'>): ApiRoute[] {
       path: '/api/alerts',
       handler: async (req, store) => {
         const q = alertsQuery.parse(req.query);
-        return listAlerts(store, { status: q.status, fingerprint: q.fingerprint, sinceMs: q.since ? Date.now() - parseDurationMs(q.since, 'since') : undefined });
+        const sinceMs = q.since ? Date.now() - parseDurationMs(q.since, 'since') : undefined;
+        const ofVendor = (alerts: StoredAlert[]): StoredAlert[] => (q.vendor === undefined ? alerts : alerts.filter((a) => a.vendor === q.vendor));
+        if (q.from === undefined && q.to === undefined) return ofVendor(await listAlerts(store, { status: q.status, fingerprint: q.fingerprint, sinceMs }));
+        // `from`/`to` (the console's time range): alerts that fired at some time in the range.
+        // One still firing may have last changed long before `from`; one resolved within or after
+        // the range changed at or after `from`: the two reads together hold every such alert.
+        const now = Date.now();
+        const fromMs = q.from === undefined ? 0 : apiTimeMs(q.from, 'from', now);
+        const toMs = q.to === undefined ? now : apiTimeMs(q.to, 'to', now);
+        const [firing, changed] = await Promise.all([
+          listAlerts(store, { status: 'firing', fingerprint: q.fingerprint, limit: 10_000 }),
+          listAlerts(store, { fingerprint: q.fingerprint, sinceMs: Math.max(fromMs, sinceMs ?? 0), limit: 10_000 }),
+        ]);
+        const byFingerprint = new Map([...firing, ...changed].map((a) => [a.fingerprint, a]));
+        const overlapping = [...byFingerprint.values()].filter(
+          (a) => Date.parse(a.startsAt) <= toMs && (a.endsAt === undefined || Date.parse(a.endsAt) >= fromMs) && (q.status === undefined || a.status === q.status),
+        );
+        return ofVendor(overlapping).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt) || a.fingerprint.localeCompare(b.fingerprint));
       },
     },
     { method: 'GET', path: '/api/silences', handler: (_req, store) => listSilences(store) },

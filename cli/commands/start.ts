@@ -15,6 +15,7 @@ import { processAlive, readInstanceFile, removeInstanceFile, writeInstanceFile }
 import { describeListenError, untilSignal } from '../lifecycle.js';
 import { replayDetection } from '../replay.js';
 import { registerRunbookRoutes } from '../runbook-routes.js';
+import { seriesApiRoutes } from '../series-api.js';
 import { openConfiguredStore } from '../store-access.js';
 import { startWorkerRole, type WorkerRole } from '../worker-role.js';
 import { alertApiRoutes } from './alerts.js';
@@ -65,7 +66,7 @@ export const startCommand: Command = {
         host,
         port,
         routes: (app) => {
-          registerApiRoutes(app, store, apiToken, [...alertApiRoutes(loaded), detectRoute, consoleLinkRoute(sessions)], { sessions });
+          registerApiRoutes(app, store, apiToken, [...alertApiRoutes(loaded), ...seriesApiRoutes(loaded), detectRoute, consoleLinkRoute(sessions)], { sessions });
           registerRunbookRoutes(app);
           registerConsoleRoutes(app, { sessions });
         },

@@ -1,172 +1,273 @@
-// The built-in console: renders the JSON API (inventory/data map and firing alerts) for people
-// without Grafana. Vanilla DOM, no build step. Every value from the API goes in as textContent,
-// never as HTML.
-import { filterInventory, formatAge, formatCount, safeHttpUrl, sortAlerts, summarize } from './model.js';
+// The built-in console: the JSON API (inventory/data map, series, alerts, silences, policy) for
+// people without Grafana, over one time range that every view follows. Vanilla DOM, no build
+// step. The page's state (range, vendor, filter) lives in the address fragment, so a reload, the
+// back button and a copied link keep it.
+import { renderFiring, renderHistory } from './alerts-view.js';
+import { api, optionalApi } from './api.js';
+import { $, el } from './dom.js';
+import { renderInventory } from './inventory-view.js';
+import { filterAlerts, filterInventory, filterSilences, formatCount, formatState, indexViolations, parseState, resolveRange, sinceParam, stepForPoints, summarize } from './model.js';
+import { bindRange, showRange } from './range-view.js';
+import { bindSilenceForm, expireSilence, prefillSilence, renderSilences } from './silences-view.js';
+import { renderVendor, vendorMessage } from './vendor-view.js';
 
 const REFRESH_MS = 30_000;
-/** Vendors per page of /api/vendors; "more vendors" loads the next. */
+/** Vendors per page of /api/vendors ("more vendors" loads the next); also /api/series' cap per request. */
 const PAGE = 50;
-const $ = (id) => document.getElementById(id);
+/** Buckets of a sparkline: enough for a shape, few enough for 50 vendors per request. */
+const SPARK_POINTS = 60;
 
-const state = { vendors: [], alerts: [], alertsAvailable: true, loadedAt: 0, pages: 1, nextOffset: undefined };
+const state = {
+  view: parseState(location.hash),
+  bounds: resolveRange(parseState(location.hash).range, Date.now()),
+  stepSeconds: undefined,
+  vendors: [],
+  nextOffset: undefined,
+  pages: 1,
+  anyTraffic: true,
+  sparks: new Map(),
+  alerts: [],
+  alertsAvailable: true,
+  silences: [],
+  silencesAvailable: true,
+  index: undefined,
+  violations: undefined,
+  vendorData: undefined,
+  charts: [],
+};
+/** Bumped per load: an answer that comes back after a newer load started is dropped. */
+let generation = 0;
+/** The fragment the page shows; a hashchange to the same one is not a navigation. */
+let applied = '';
 let timer;
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === false) continue;
-    if (k === 'class') node.className = v;
-    else node.setAttribute(k, v === true ? '' : String(v));
-  }
-  for (const child of children.flat()) {
-    if (child === undefined || child === null || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
+const hrefFor = (patch) => formatState({ ...state.view, ...patch });
+const vendorHref = (vendor) => hrefFor({ vendor });
+
+function setStatus(text, error = false) {
+  $('status').className = error ? 'error' : '';
+  $('status').textContent = text;
 }
 
-const badge = (text, kind) => el('span', { class: `badge ${kind}` }, text);
-const piiBadges = (classes) => (classes.length ? classes.map((c) => badge(c, 'pii')) : el('span', { class: 'empty' }, '—'));
+/** Goes to a new state: a new history entry (range, vendor) or in place (typing in the filter). */
+function navigate(patch, replace = false) {
+  const view = { ...state.view, ...patch };
+  const hash = formatState(view);
+  if (!replace) {
+    location.hash = hash;
+    return;
+  }
+  history.replaceState(null, '', hash);
+  applied = hash;
+  state.view = view;
+  $('home').setAttribute('href', hrefFor({ vendor: undefined }));
+}
 
-async function api(path) {
-  // The page holds no token: the session cookie from the login link goes with same-origin calls.
-  const res = await fetch(path, { credentials: 'same-origin', headers: { Accept: 'application/json' }, cache: 'no-store' });
-  if (res.status === 401) {
-    throw new Error('Not logged in (or egresswatch was restarted): open the one-time login link that `egresswatch start` printed, or run `egresswatch console-link` for a new one.');
-  }
-  if (!res.ok) {
-    const body = await res.json().catch(() => ({}));
-    const error = new Error(`${path}: HTTP ${res.status}${body.message ? ` — ${body.message}` : ''}`);
-    error.status = res.status;
-    throw error;
-  }
-  return res.json();
+function onHash() {
+  const view = parseState(location.hash);
+  const hash = formatState(view);
+  if (hash === applied) return;
+  applied = hash;
+  state.view = view;
+  $('filter-text').value = view.q;
+  $('filter-pii').checked = view.piiOnly;
+  $('home').setAttribute('href', hrefFor({ vendor: undefined }));
+  $('overview').hidden = view.vendor !== undefined;
+  $('vendor-view').hidden = view.vendor === undefined;
+  if (view.vendor !== undefined) vendorMessage($('vendor-view'), view.vendor, hrefFor({ vendor: undefined }), 'loading…');
+  void load();
 }
 
 async function load() {
-  const since = $('filter-since').value;
-  const status = $('status');
+  const mine = ++generation;
+  const loading = formatState(state.view);
+  const now = Date.now();
+  const bounds = resolveRange(state.view.range, now);
+  state.bounds = bounds;
+  showRange(state.view.range, bounds, state.stepSeconds);
   try {
-    // A refresh reloads as many pages as are shown, in one call (the API's page limit is 1000).
-    const query = new URLSearchParams({ limit: String(Math.min(1000, state.pages * PAGE)), ...(since ? { since } : {}) });
-    const [page, alerts] = await Promise.all([
-      api(`/api/vendors?${query}`),
-      api('/api/alerts?status=firing').catch((err) => {
-        // An instance without the alerts API still shows its inventory.
-        if (err.status === 404) {
-          state.alertsAvailable = false;
-          return [];
-        }
-        throw err;
-      }),
-    ]);
-    state.vendors = page.vendors;
-    state.nextOffset = page.next_offset;
-    state.alerts = alerts;
-    state.loadedAt = Date.now();
-    status.className = '';
-    status.textContent = `updated ${new Date(state.loadedAt).toLocaleTimeString()}`;
-    render();
+    if (state.view.vendor !== undefined) await loadVendor(mine, bounds, now);
+    else await loadOverview(mine, bounds, now);
+    if (mine !== generation) return;
+    showRange(state.view.range, bounds, state.stepSeconds);
+    setStatus(`updated ${new Date().toLocaleTimeString()}`);
+    // Which state the page shows, for scripts and tests that wait for a view to be drawn.
+    document.body.setAttribute('data-loaded', loading);
+    document.body.setAttribute('data-from', String(bounds.fromMs));
+    document.body.setAttribute('data-to', String(bounds.toMs));
   } catch (err) {
-    status.className = 'error';
-    status.textContent = err.message;
+    if (mine === generation) setStatus(err.message, true);
   }
 }
 
-function render() {
-  const filter = { text: $('filter-text').value, piiOnly: $('filter-pii').checked };
-  renderSummary(summarize(state.vendors, state.alerts));
-  renderAlerts(sortAlerts(state.alerts.filter((a) => a.status === 'firing')));
-  renderInventory(filterInventory(state.vendors, filter), filter);
+/** Alerts of the range (or undefined: no alerts API), silences and the policy gate's answer. */
+async function loadCommon(bounds, now, vendor) {
+  const alertQuery = new URLSearchParams({ from: String(bounds.fromMs), to: String(bounds.toMs), ...(vendor === undefined ? {} : { vendor }) });
+  return Promise.all([
+    optionalApi(`/api/alerts?${alertQuery}`, undefined),
+    optionalApi('/api/silences', undefined),
+    optionalApi(`/api/policy?since=${sinceParam(bounds.fromMs, now)}`, undefined),
+  ]);
 }
 
-function renderSummary(s) {
-  const tile = (n, label, alarm = false) => el('div', { class: alarm ? 'tile alarm' : 'tile' }, el('div', { class: 'n' }, n), el('div', { class: 'label' }, label));
+function keepCommon([alerts, silences, policy]) {
+  state.alertsAvailable = alerts !== undefined;
+  state.alerts = alerts ?? [];
+  state.silencesAvailable = silences !== undefined;
+  state.silences = silences ?? [];
+  state.index = indexViolations(policy);
+  state.violations = policy?.violations;
+}
+
+async function loadOverview(mine, bounds, now) {
+  // A refresh reloads as many pages as are shown, in one call (the API's page limit is 1000).
+  const query = new URLSearchParams({ limit: String(Math.min(1000, state.pages * PAGE)), since: sinceParam(bounds.fromMs, now) });
+  const [page, common] = await Promise.all([api(`/api/vendors?${query}`), loadCommon(bounds, now, undefined)]);
+  const sparks = new Map();
+  const step = stepForPoints(bounds.fromMs, bounds.toMs, SPARK_POINTS);
+  const names = page.vendors.map((v) => v.vendor);
+  const chunks = [];
+  for (let i = 0; i < names.length; i += PAGE) chunks.push(names.slice(i, i + PAGE));
+  const answers = await Promise.all(
+    chunks.map((chunk) => {
+      const q = new URLSearchParams({ from: String(bounds.fromMs), to: String(bounds.toMs), step: String(step) });
+      for (const name of chunk) q.append('vendor', name);
+      return optionalApi(`/api/series?${q}`, undefined);
+    }),
+  );
+  for (const answer of answers) for (const s of answer?.series ?? []) sparks.set(s.vendor, { ...s, step_seconds: answer.step_seconds });
+  const anyTraffic = page.vendors.length > 0 || (await api('/api/vendors?limit=1')).vendors.length > 0;
+  if (mine !== generation) return;
+  state.vendors = page.vendors;
+  state.nextOffset = page.next_offset;
+  state.sparks = sparks;
+  state.anyTraffic = anyTraffic;
+  state.stepSeconds = undefined;
+  keepCommon(common);
+  render();
+}
+
+async function loadVendor(mine, bounds, now) {
+  const vendor = state.view.vendor;
+  const q = new URLSearchParams({ vendor, from: String(bounds.fromMs), to: String(bounds.toMs) });
+  const [answer, page, common] = await Promise.all([
+    optionalApi(`/api/series?${q}`, undefined),
+    api(`/api/vendors?${new URLSearchParams({ vendor, since: sinceParam(bounds.fromMs, now), limit: '1' })}`),
+    loadCommon(bounds, now, vendor),
+  ]);
+  if (mine !== generation) return;
+  keepCommon(common);
+  if (!answer) {
+    state.vendorData = undefined;
+    return vendorMessage($('vendor-view'), vendor, hrefFor({ vendor: undefined }), 'This instance has no series API (/api/series): charts need a newer egresswatch.');
+  }
+  state.stepSeconds = answer.step_seconds;
+  state.vendorData = { vendor, answer, inventory: page.vendors.find((v) => v.vendor === vendor) };
+  render();
+}
+
+function render() {
+  if (state.view.vendor !== undefined) return renderVendorView();
+  const text = state.view.q;
+  const alerts = filterAlerts(state.alerts, text);
+  const silences = filterSilences(state.silences, text);
+  const shown = filterInventory(state.vendors, { text, piiOnly: state.view.piiOnly });
+  const vendorsShown = new Set(shown.map((v) => v.vendor));
+  const violations = state.violations?.filter((v) => vendorsShown.has(v.vendor)).length;
+  renderSummary(summarize(shown, alerts), violations, state.silences.filter((s) => s.state === 'active').length);
+  const alertInput = { alerts, available: state.alertsAvailable, silences: state.silences, vendorHref, onSilence: prefillSilence };
+  renderFiring($('alerts'), alertInput);
+  renderHistory($('alert-history'), alertInput);
+  renderSilences($('silences'), { silences, available: state.silencesAvailable, onExpire });
+  renderInventory($('inventory'), {
+    vendors: state.vendors,
+    shown,
+    // Open the cards when the filter narrows things down, so matches are visible at once.
+    open: Boolean(text.trim() || state.view.piiOnly) || shown.length === 1,
+    anyTraffic: state.anyTraffic,
+    sparks: state.sparks,
+    index: state.index,
+    vendorHref,
+    nextOffset: state.nextOffset,
+    onMore: () => {
+      state.pages += 1;
+      void load();
+    },
+    demoHint: demoHint(),
+  });
+}
+
+function renderVendorView() {
+  for (const chart of state.charts) chart.destroy();
+  state.charts = [];
+  const d = state.vendorData;
+  if (!d || d.vendor !== state.view.vendor) return;
+  const shownRoutes = d.inventory ? (filterInventory([d.inventory], { text: state.view.q, piiOnly: state.view.piiOnly })[0]?.routes ?? []) : [];
+  state.charts = renderVendor($('vendor-view'), {
+    vendor: d.vendor,
+    answer: d.answer,
+    alerts: state.alerts,
+    alertsAvailable: state.alertsAvailable,
+    silences: state.silences,
+    inventory: d.inventory,
+    shownRoutes,
+    index: state.index,
+    bounds: state.bounds,
+    backHref: hrefFor({ vendor: undefined }),
+    vendorHref,
+    onSilence: (alert) => {
+      navigate({ vendor: undefined });
+      // The silence form is on the overview; fill it once that is shown.
+      setTimeout(() => prefillSilence(alert), 0);
+    },
+  });
+}
+
+function renderSummary(s, violating, activeSilences) {
+  const tile = (n, label, alarm = false, id = undefined) => el('div', { class: alarm ? 'tile alarm' : 'tile', id }, el('div', { class: 'n' }, n), el('div', { class: 'label' }, label));
   $('summary').replaceChildren(
     tile(formatCount(s.vendors), 'vendors'),
     tile(formatCount(s.routes), 'routes'),
     tile(formatCount(s.fields), 'fields'),
     tile(formatCount(s.piiFields), 'fields with PII', s.piiFields > 0),
     tile(s.piiClasses.length, s.piiClasses.length ? `PII classes: ${s.piiClasses.join(', ')}` : 'PII classes'),
+    tile(violating ?? '–', 'PII flows violating policy (policy check fails)', violating > 0, 'tile-violations'),
     tile(state.alertsAvailable ? s.firing : '–', 'firing alerts', s.firing > 0),
+    tile(state.silencesAvailable ? activeSilences : '–', 'active silences'),
   );
 }
 
-function renderAlerts(alerts) {
-  const box = $('alerts');
-  if (!state.alertsAvailable) return box.replaceChildren(el('p', { class: 'empty' }, 'This instance has no alerts API yet.'));
-  if (alerts.length === 0) return box.replaceChildren(el('p', { class: 'empty' }, 'Nothing is firing.'));
-  const rows = alerts.map((a) => {
-    const runbook = safeHttpUrl(a.runbook_url);
-    const where = [a.service, a.route, a.field].filter(Boolean).join(' · ');
-    return el(
-      'tr',
-      {},
-      el('td', {}, badge(a.severity, a.severity)),
-      el('td', {}, el('code', {}, a.kind)),
-      el('td', {}, el('strong', {}, a.vendor), where ? el('div', { class: 'empty' }, where) : null),
-      el('td', {}, a.summary),
-      el('td', { title: a.startsAt }, formatAge(a.startsAt, Date.now())),
-      el('td', {}, runbook ? el('a', { href: runbook, target: '_blank', rel: 'noopener noreferrer' }, 'runbook') : '—'),
-    );
-  });
-  box.replaceChildren(
-    el('table', {}, el('thead', {}, el('tr', {}, ['severity', 'kind', 'vendor', 'summary', 'since', ''].map((h) => el('th', {}, h)))), el('tbody', {}, rows)),
-  );
-}
-
-function renderInventory(vendors, filter) {
-  const box = $('inventory');
-  if (vendors.length === 0) {
-    const why = state.vendors.length === 0 ? 'No egress traffic recorded yet. Point an OpenTelemetry SDK at this collector (see the README).' : 'Nothing matches the filter.';
-    return box.replaceChildren(el('p', { class: 'empty' }, why));
-  }
-  // Open the cards when the filter narrows things down, so matches are visible at once.
-  const open = Boolean(filter.text.trim() || filter.piiOnly) || vendors.length === 1;
-  const more =
-    state.nextOffset === undefined
-      ? []
-      : [
-          el('p', { class: 'empty' }, `Showing the first ${state.vendors.length} vendors (by name); the filter applies to these. `),
-          el('button', { type: 'button', id: 'more-vendors' }, 'more vendors'),
-        ];
-  box.replaceChildren(...vendors.map((v) => vendorCard(v, open)), ...more);
-  $('more-vendors')?.addEventListener('click', () => {
-    state.pages += 1;
-    void load();
-  });
-}
-
-function vendorCard(v, open) {
-  const errorRate = v.calls > 0 ? ` · ${((100 * v.errors) / v.calls).toFixed(1)} % errors` : '';
+/** The empty state of a fresh install: how to see something now, and how to send real traffic. */
+function demoHint() {
   return el(
-    'details',
-    { class: 'vendor', open },
+    'div',
+    { class: 'empty-state', id: 'empty-state' },
+    el('p', {}, el('strong', {}, 'No egress recorded yet.')),
     el(
-      'summary',
+      'p',
       {},
-      el('span', { class: 'name' }, v.vendor),
-      el('span', {}, piiBadges(v.pii)),
-      el('span', { class: 'meta' }, `${formatCount(v.calls)} calls${errorRate} · ${v.routes.length} routes · last seen ${formatAge(v.last_seen, Date.now())}`),
+      'To see what this page shows within a minute, run ',
+      el('code', {}, 'egresswatch demo --keep'),
+      ' in a terminal: it sends two days of synthetic SDK traffic with an incident (a call spike, an SSN sent to a CRM, a never-seen destination) through a collector of its own, prints the alerts it raises, and keeps the data for you to open here (it prints how).',
     ),
     el(
-      'div',
-      { class: 'vendor-body' },
-      el('p', { class: 'meta' }, 'hosts ', v.hosts.map((h) => el('code', {}, h, ' ')), ' · services ', v.services.join(', '), ` · first seen ${v.first_seen}`),
-      v.routes.map(routeBlock),
+      'p',
+      {},
+      'To watch your own services, run them under the egresswatch SDK with ',
+      el('code', {}, `OTEL_EXPORTER_OTLP_ENDPOINT=${location.origin}`),
+      ' (see the README).',
     ),
   );
 }
 
-function routeBlock(r) {
-  const head = el('h3', {}, `${r.methods.join(', ')} ${r.route}`);
-  const meta = el('div', { class: 'empty' }, `${formatCount(r.calls)} calls · ${formatCount(r.errors)} errors · from ${r.services.join(', ')} · last seen ${formatAge(r.last_seen, Date.now())}`);
-  if (r.fields.length === 0) return el('div', { class: 'route' }, head, meta, el('p', { class: 'empty' }, 'no fields recorded'));
-  const rows = r.fields.map((f) =>
-    el('tr', {}, el('td', {}, f.direction), el('td', { class: 'field' }, f.field), el('td', {}, f.types.join(', ') || '—'), el('td', {}, piiBadges(f.pii)), el('td', { class: 'num' }, formatCount(f.calls)), el('td', { title: f.first_seen }, formatAge(f.first_seen, Date.now()))),
-  );
-  const header = el('tr', {}, el('th', {}, 'direction'), el('th', {}, 'field'), el('th', {}, 'type'), el('th', {}, 'PII'), el('th', { class: 'num' }, 'calls'), el('th', {}, 'first seen'));
-  return el('div', { class: 'route' }, head, meta, el('table', {}, el('thead', {}, header), el('tbody', {}, rows)));
+async function onExpire(id) {
+  try {
+    await expireSilence(id);
+    await load();
+  } catch (err) {
+    setStatus(err.message, true);
+    throw err;
+  }
 }
 
 function schedule() {
@@ -174,10 +275,21 @@ function schedule() {
   if ($('auto-refresh').checked) timer = setInterval(load, REFRESH_MS);
 }
 
-$('filters').addEventListener('submit', (e) => e.preventDefault());
-$('filter-text').addEventListener('input', render);
-$('filter-pii').addEventListener('change', render);
-$('filter-since').addEventListener('change', load);
+bindRange(
+  () => state.bounds,
+  (range) => navigate({ range }),
+);
+bindSilenceForm(load);
+$('filter-text').addEventListener('input', () => {
+  navigate({ q: $('filter-text').value }, true);
+  render();
+});
+$('filter-pii').addEventListener('change', () => {
+  navigate({ piiOnly: $('filter-pii').checked }, true);
+  render();
+});
 $('auto-refresh').addEventListener('change', schedule);
+window.addEventListener('hashchange', onHash);
+if (!location.hash) history.replaceState(null, '', formatState(state.view));
 schedule();
-void load();
+onHash();

@@ -1,10 +1,8 @@
 import { request } from 'node:http';
-import { Script, createContext, runInContext } from 'node:vm';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerApiRoutes } from '../../../cli/api-routes.js';
 import { alertApiRoutes } from '../../../cli/commands/alerts.js';
-import { recordAlerts } from '../../../storage/alert-store.js';
 import { registerConsoleRoutes } from '../../../dashboards/console-routes.js';
 import { ConsoleSessions } from '../../../dashboards/console-sessions.js';
 import { migrate } from '../../../storage/migrate.js';
@@ -13,7 +11,8 @@ import { tempDir } from '../../helpers/temp-dir.js';
 
 // The console as `start` serves it: a real fastify on 127.0.0.1 with the JSON API next to it,
 // on a migrated embedded store holding one vendor. (The Host-header guard of the collector
-// listener in front of both is tested in test/integration/collector/access.test.ts.)
+// listener in front of both is tested in test/integration/collector/access.test.ts; the page
+// itself, run in Chromium against a real `egresswatch start`, in console-browser.test.ts.)
 const TOKEN = 'test-token-0123456789abcdef';
 
 function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
@@ -29,65 +28,12 @@ function get(url: string, headers: Record<string, string> = {}): Promise<{ statu
   });
 }
 
-// Just enough DOM to run the console's script outside a browser (no browser on CI machines):
-// elements keep children, attributes and listeners; textContent flattens them.
-class FakeNode {
-  children: FakeNode[] = [];
-  attrs: Record<string, string> = {};
-  listeners: Record<string, Array<() => void>> = {};
-  className = '';
-  value = '';
-  checked = false;
-  constructor(
-    readonly tag: string,
-    private text = '',
-  ) {}
-  append(...nodes: FakeNode[]): void {
-    this.children.push(...nodes);
-  }
-  replaceChildren(...nodes: FakeNode[]): void {
-    this.children = nodes;
-    this.text = '';
-  }
-  setAttribute(k: string, v: string): void {
-    this.attrs[k] = v;
-  }
-  getAttribute(k: string): string | null {
-    return this.attrs[k] ?? null;
-  }
-  addEventListener(type: string, f: () => void): void {
-    (this.listeners[type] ??= []).push(f);
-  }
-  get textContent(): string {
-    return this.text + this.children.map((c) => c.textContent).join(' ');
-  }
-  set textContent(v: string) {
-    this.text = v;
-    this.children = [];
-  }
-  find(tag: string): FakeNode[] {
-    return [...(this.tag === tag ? [this] : []), ...this.children.flatMap((c) => c.find(tag))];
-  }
-}
-
 describe('built-in console', () => {
   const dir = tempDir();
   let store: Store;
   let app: FastifyInstance;
   let base: string;
-  // The same console on an instance without the alerts API (older instance, or its routes off).
-  let bare: FastifyInstance;
-  let bareBase: string;
   const sessions = new ConsoleSessions();
-
-  async function listen(withAlerts: boolean): Promise<[FastifyInstance, string]> {
-    const instance = Fastify({ logger: false });
-    registerApiRoutes(instance, store, TOKEN, withAlerts ? alertApiRoutes({ vendors: {} }) : [], { sessions });
-    registerConsoleRoutes(instance, { sessions });
-    await instance.listen({ host: '127.0.0.1', port: 0 });
-    const address = instance.server.address();
-    return [instance, `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`];
-  }
 
   beforeAll(async () => {
     store = await openStore({ dataDir: dir.path });
@@ -111,39 +57,18 @@ describe('built-in console', () => {
         },
       ],
     });
-    await recordAlerts(store, [
-      {
-        fingerprint: 'f1',
-        kind: 'pii_new',
-        severity: 'critical',
-        status: 'firing',
-        vendor: 'stripe',
-        service: 'checkout',
-        route: '/v1/customers',
-        field: 'email',
-        startsAt: new Date(Date.now() - 120_000).toISOString(),
-        summary: 'stripe now receives email from checkout',
-        runbook_url: 'http://127.0.0.1:4318/runbooks/pii_new',
-        labels: {},
-        annotations: {},
-      },
-    ]);
-    [app, base] = await listen(true);
-    [bare, bareBase] = await listen(false);
+    app = Fastify({ logger: false });
+    registerApiRoutes(app, store, TOKEN, alertApiRoutes({ vendors: {} }), { sessions });
+    registerConsoleRoutes(app, { sessions });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const address = app.server.address();
+    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   });
   afterAll(async () => {
     await app?.close();
-    await bare?.close();
     await store?.close();
     dir.remove();
   });
-
-  /** Logs in with a fresh one-time code as a browser following the link would; the cookie to send. */
-  async function logIn(url: string): Promise<string> {
-    const res = await get(`${url}/login?code=${sessions.mintCode().code}`);
-    expect(res.status).toBe(303);
-    return String(res.headers['set-cookie']).split(';')[0]!;
-  }
 
   it('serves the page at / without any token in it', async () => {
     const res = await get(`${base}/`);
@@ -158,26 +83,32 @@ describe('built-in console', () => {
     expect(res.body).not.toMatch(/<style|style="/);
   });
 
-  it('serves every asset the page references, with its content type, and the scripts parse', async () => {
+  it('serves every asset the page references and every module the scripts import, the charting library from the installed package', async () => {
     const page = (await get(`${base}/`)).body;
     const refs = [...page.matchAll(/(?:src|href)="(\/console\/[^"]+)"/g)].map((m) => m[1]!);
-    expect(refs.sort()).toEqual(['/console/console.css', '/console/console.js']);
-    const js = await get(`${base}/console/console.js`);
-    expect(js.status).toBe(200);
-    expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');
-    // The module imports model.js; both must load and be valid JavaScript.
-    const imports = [...js.body.matchAll(/from '\.\/([\w-]+\.js)'/g)].map((m) => m[1]!);
-    expect(imports).toEqual(['model.js']);
-    const model = await get(`${base}/console/model.js`);
-    expect(model.status).toBe(200);
-    for (const source of [js.body, model.body]) {
-      const asScript = source.replace(/^import .*$/gm, '').replace(/^export /gm, '');
-      expect(() => new Script(asScript)).not.toThrow();
+    expect(refs.sort()).toEqual(['/console/console.css', '/console/console.js', '/console/uplot.css']);
+    // Follow the module graph from console.js: each import must be served as JavaScript.
+    const seen = new Set<string>();
+    const queue = ['console.js'];
+    while (queue.length > 0) {
+      const file = queue.shift()!;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      const res = await get(`${base}/console/${file}`);
+      expect([file, res.status, res.headers['content-type']]).toEqual([file, 200, 'text/javascript; charset=utf-8']);
+      expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+      queue.push(...[...res.body.matchAll(/from '\.\/([\w.-]+\.js)'/g)].map((m) => m[1]!));
     }
-    const css = await get(`${base}/console/console.css`);
-    expect([css.status, css.headers['content-type']]).toEqual([200, 'text/css; charset=utf-8']);
+    expect([...seen].sort()).toEqual(['alerts-view.js', 'api.js', 'charts.js', 'console.js', 'dom.js', 'inventory-view.js', 'model.js', 'range-view.js', 'silences-view.js', 'uplot.js', 'vendor-view.js']);
+    const uplot = await get(`${base}/console/uplot.js`);
+    expect(uplot.body).toContain('export { uPlot as default }');
+    for (const css of ['console.css', 'uplot.css']) {
+      const res = await get(`${base}/console/${css}`);
+      expect([css, res.status, res.headers['content-type']]).toEqual([css, 200, 'text/css; charset=utf-8']);
+    }
     expect((await get(`${base}/console/../package.json`)).status).toBe(404);
     expect((await get(`${base}/console/index.html`)).status).toBe(404);
+    expect((await get(`${base}/console/uPlot.esm.js`)).status).toBe(404);
   });
 
   it('trades a one-time login code for an HttpOnly, SameSite=Strict session cookie that opens the JSON API', async () => {
@@ -206,75 +137,5 @@ describe('built-in console', () => {
     expect((await get(`${base}/login?code=${expired.code}`)).status).toBe(403);
     expect((await get(`${base}/login?code=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`)).status).toBe(403);
     expect((await get(`${base}/login`)).status).toBe(403);
-  });
-
-  /**
-   * Runs the page's script against the instance at `url` and returns its elements once loaded.
-   * `cookie` stands in for the browser's cookie jar on the page's same-origin calls.
-   */
-  async function runConsole(url: string, cookie: string | undefined): Promise<Map<string, FakeNode>> {
-    const page = (await get(`${url}/`)).body;
-    const ids = [...page.matchAll(/ id="([\w-]+)"/g)].map((m) => m[1]!);
-    const elements = new Map(ids.map((id) => [id, new FakeNode('div')]));
-    elements.get('filter-since')!.value = '7d';
-    const document = {
-      getElementById: (id: string) => elements.get(id) ?? null,
-      querySelector: () => null,
-      createElement: (tag: string) => new FakeNode(tag),
-      createTextNode: (text: string) => new FakeNode('#text', text),
-    };
-    const model = (await get(`${url}/console/model.js`)).body.replace(/^export /gm, '');
-    const script = (await get(`${url}/console/console.js`)).body.replace(/^import .*$/m, '');
-    const context = createContext({
-      document,
-      Node: FakeNode,
-      fetch: (path: string, init: RequestInit & { headers: Record<string, string> }) => {
-        expect(init.credentials).toBe('same-origin');
-        return fetch(url + path, { ...init, headers: { ...init.headers, ...(cookie ? { cookie } : {}) } });
-      },
-      setInterval: () => 0,
-      clearInterval: () => undefined,
-      Date,
-      URL,
-      URLSearchParams,
-      Promise,
-    });
-    runInContext(`${model}\n${script}`, context);
-    const status = elements.get('status')!;
-    for (let i = 0; i < 100 && !/^updated |API|logged in/.test(status.textContent); i++) await new Promise((r) => setTimeout(r, 20));
-    if (cookie) expect(status.textContent).toMatch(/^updated /);
-    return elements;
-  }
-
-  it('the page script renders the inventory with PII badges and the firing alert with its runbook, and filters', async () => {
-    const elements = await runConsole(base, await logIn(base));
-    const inventory = elements.get('inventory')!;
-    expect(inventory.textContent).toContain('stripe');
-    expect(inventory.textContent).toContain('POST /v1/customers');
-    const badges = inventory.find('span').filter((n) => n.className === 'badge pii').map((n) => n.textContent);
-    expect(badges).toEqual(['email', 'email']); // on the vendor and on its field
-    expect(elements.get('summary')!.textContent).toContain('PII classes: email');
-
-    const alerts = elements.get('alerts')!;
-    expect(alerts.textContent).toContain('stripe now receives email from checkout');
-    expect(alerts.find('span').map((n) => [n.className, n.textContent])).toContainEqual(['badge critical', 'critical']);
-    expect(alerts.find('a').map((a) => a.attrs['href'])).toEqual(['http://127.0.0.1:4318/runbooks/pii_new']);
-    expect(alerts.textContent).toContain('2 min ago');
-
-    elements.get('filter-text')!.value = 'no-such-vendor';
-    for (const f of elements.get('filter-text')!.listeners['input'] ?? []) f();
-    expect(inventory.textContent).toBe('Nothing matches the filter.');
-  });
-
-  it('still shows the inventory on an instance without the alerts API', async () => {
-    const elements = await runConsole(bareBase, await logIn(bareBase));
-    expect(elements.get('inventory')!.textContent).toContain('POST /v1/customers');
-    expect(elements.get('alerts')!.textContent).toContain('no alerts API');
-  });
-
-  it('tells a visitor without a session to open the login link from `start`', async () => {
-    const elements = await runConsole(base, undefined);
-    expect(elements.get('status')!.textContent).toMatch(/Not logged in .*login link that `egresswatch start` printed.*egresswatch console-link/);
-    expect(elements.get('inventory')!.textContent).toBe('');
   });
 });
