@@ -1,6 +1,6 @@
 // Alerts: what fires now, and what fired and resolved within the time range (history).
 import { badge, el, name, outLink, timeEl } from './dom.js';
-import { formatAge, formatSpan, safeHttpUrl, silencesFor, sortAlerts } from './model.js';
+import { formatAge, formatSpan, safeHttpUrl, silencing, sortAlerts } from './model.js';
 
 /**
  * @typedef {{
@@ -40,9 +40,9 @@ export function renderFiring(box, input) {
   const firing = sortAlerts(input.alerts.filter((a) => a.status === 'firing'));
   if (firing.length === 0) return box.replaceChildren(el('p', { class: 'empty' }, 'Nothing is firing.'));
   const rows = firing.map((a) => {
-    const silencedBy = silencesFor(a, input.silences);
+    const silencedBy = silencing(a, input.silences);
     const action = silencedBy.length
-      ? badge('silenced', 'silenced', `by ${silencedBy.map((s) => s.matchers.join(' ')).join('; ')}`)
+      ? badge('silenced', 'silenced', `by ${silencedBy.map((s) => s.matchers.join(' ') || s.id).join('; ')}`)
       : el('button', { type: 'button', class: 'silence-alert' }, 'silence…');
     if (!silencedBy.length) action.addEventListener('click', () => input.onSilence(a));
     return el(

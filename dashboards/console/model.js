@@ -238,6 +238,18 @@ export function silencesFor(alert, silences) {
 }
 
 /**
+ * The silences keeping an alert from the receivers: the API's own answer (`silencedBy`, silence
+ * ids) when it gives one, else the active silences matching its labels. Ids not in `silences`
+ * come back as `{ id, matchers: [] }`.
+ * @param {any} alert
+ * @param {any[]} silences
+ */
+export function silencing(alert, silences) {
+  if (Array.isArray(alert.silencedBy)) return alert.silencedBy.map((id) => silences.find((s) => s.id === id) ?? { id, matchers: [] });
+  return silencesFor(alert, silences);
+}
+
+/**
  * Indexes the policy gate's violations (`/api/policy`) for lookups per field and per vendor.
  * @param {{ violations: Array<{ vendor: string, route: string, field: string, pii: string }> } | undefined} policy
  */
