@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error: plain browser JavaScript without type declarations
 import {
   alertMarkers,
   filterAlerts,
@@ -20,6 +19,7 @@ import {
   splitMatchers,
   summarize,
   withGrafanaRange,
+  // @ts-expect-error: plain browser JavaScript without type declarations
 } from '../../../dashboards/console/model.js';
 
 // The console's own logic, on the /api/vendors and /api/alerts shapes.
