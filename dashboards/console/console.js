@@ -9,7 +9,7 @@ import { renderInventory } from './inventory-view.js';
 import { filterAlerts, filterInventory, filterSilences, formatCount, formatState, indexViolations, parseState, resolveRange, sinceParam, stepForPoints, summarize } from './model.js';
 import { bindRange, showRange } from './range-view.js';
 import { bindSilenceForm, expireSilence, prefillSilence, renderSilences } from './silences-view.js';
-import { renderVendor, vendorMessage } from './vendor-view.js';
+import { renderVendor, vendorDataMap, vendorMessage } from './vendor-view.js';
 
 const REFRESH_MS = 30_000;
 /** Vendors per page of /api/vendors ("more vendors" loads the next); also /api/series' cap per request. */
@@ -197,12 +197,24 @@ function render() {
   });
 }
 
+/** The vendor's routes and fields that the filter keeps (all of them when the text names the vendor). */
+function shownRoutes(d) {
+  return d.inventory ? (filterInventory([d.inventory], { text: state.view.q, piiOnly: state.view.piiOnly })[0]?.routes ?? []) : [];
+}
+
+/** After a filter change: the overview, or in the vendor view only its data map (the charts stay). */
+function refilter() {
+  const d = state.vendorData;
+  const map = $('vendor-data-map');
+  if (state.view.vendor === undefined || !d || !map) return render();
+  map.replaceChildren(...[vendorDataMap(d.vendor, d.inventory, shownRoutes(d), state.index)].flat());
+}
+
 function renderVendorView() {
   for (const chart of state.charts) chart.destroy();
   state.charts = [];
   const d = state.vendorData;
   if (!d || d.vendor !== state.view.vendor) return;
-  const shownRoutes = d.inventory ? (filterInventory([d.inventory], { text: state.view.q, piiOnly: state.view.piiOnly })[0]?.routes ?? []) : [];
   state.charts = renderVendor($('vendor-view'), {
     vendor: d.vendor,
     answer: d.answer,
@@ -210,7 +222,7 @@ function renderVendorView() {
     alertsAvailable: state.alertsAvailable,
     silences: state.silences,
     inventory: d.inventory,
-    shownRoutes,
+    shownRoutes: shownRoutes(d),
     index: state.index,
     bounds: state.bounds,
     backHref: hrefFor({ vendor: undefined }),
@@ -282,11 +294,11 @@ bindRange(
 bindSilenceForm(load);
 $('filter-text').addEventListener('input', () => {
   navigate({ q: $('filter-text').value }, true);
-  render();
+  refilter();
 });
 $('filter-pii').addEventListener('change', () => {
   navigate({ piiOnly: $('filter-pii').checked }, true);
-  render();
+  refilter();
 });
 $('auto-refresh').addEventListener('change', schedule);
 window.addEventListener('hashchange', onHash);

@@ -92,7 +92,7 @@ export function renderVendor(main, input) {
     el('h3', {}, 'Resolved in this time range'),
     historyBox,
     el('h3', {}, 'Data map'),
-    el('div', { class: 'data-map' }, v ? dataMap(input.vendor, input.shownRoutes, input.index) : el('p', { class: 'empty' }, 'No routes or fields recorded for this vendor from the start of this range on.')),
+    el('div', { class: 'data-map', id: 'vendor-data-map' }, vendorDataMap(input.vendor, v, input.shownRoutes, input.index)),
   );
   const alertInput = { alerts: input.alerts, available: input.alertsAvailable, silences: input.silences, vendorHref: input.vendorHref, onSilence: input.onSilence, showVendor: false };
   renderFiring(firingBox, alertInput);
@@ -111,6 +111,16 @@ export function renderVendor(main, input) {
       markers,
     }),
   );
+}
+
+/**
+ * The vendor's routes and fields as the filter leaves them; the filter redraws only this, not
+ * the charts.
+ */
+export function vendorDataMap(vendor, inventory, shownRoutes, index) {
+  if (!inventory) return el('p', { class: 'empty' }, 'No routes or fields recorded for this vendor from the start of this range on.');
+  if (shownRoutes.length === 0) return el('p', { class: 'empty' }, 'Nothing matches the filter.');
+  return dataMap(vendor, shownRoutes, index);
 }
 
 /** What the vendor view shows while its data loads, or when it cannot. */

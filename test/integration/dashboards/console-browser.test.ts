@@ -42,6 +42,8 @@ describe('console in a browser', () => {
   let ew: RunningInstance;
   let context: BrowserContext;
   let page: Page;
+  /** What Chromium reported against the page's Content-Security-Policy (uPlot included). */
+  const cspViolations: string[] = [];
   const now = Math.floor(Date.now() / MINUTE) * MINUTE;
   const spans = [
     // Through the next minutes too: the SSN is still flowing when the live steps look.
@@ -59,6 +61,9 @@ describe('console in a browser', () => {
     ew = await startInstance(dir.path, { EGRESSWATCH_CONFIG: join(dir.path, 'egresswatch.yaml') });
     context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true, timezoneId: 'UTC', viewport: { width: 1280, height: 1000 } });
     page = context.pages()[0] ?? (await context.newPage());
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+    });
   }, 120_000);
   afterAll(async () => {
     await context?.close();
@@ -147,6 +152,13 @@ describe('console in a browser', () => {
         String(from),
         String(to),
       ]);
+      // The filter narrows the data map and leaves the charts as drawn.
+      await page.fill('#filter-text', 'lifecycle');
+      expect(await page.locator('#vendor-data-map td.field').allInnerTexts()).toEqual(['properties.lifecyclestage']);
+      expect(await page.locator('#chart-calls canvas').count()).toBe(1);
+      await page.fill('#filter-text', '');
+      // uPlot sizes its elements through element.style (CSSOM), which `style-src 'self'` allows.
+      expect(cspViolations).toEqual([]);
       await page.click('#back');
       await loaded();
     });
