@@ -11,6 +11,18 @@ function cssVar(name, fallback) {
 }
 
 /**
+ * Points for values with no neighbour: a line with gaps (p95 has no value in a bucket without
+ * calls) draws no segment for them, so they get a dot; everything else is drawn as a line only.
+ */
+function loneValues(values) {
+  const lone = [];
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] !== null && (values[i - 1] ?? null) === null && (values[i + 1] ?? null) === null) lone.push(i);
+  }
+  return lone.length === 0 ? { show: false } : { show: true, size: 5, filter: () => lone };
+}
+
+/**
  * Draws one time chart into `container` (its children are replaced).
  * @param {HTMLElement} container
  * @param {{
@@ -75,7 +87,7 @@ export function timeChart(container, spec) {
     },
     series: [
       {},
-      ...spec.lines.map((l) => ({ label: l.label, stroke: cssVar(l.color, '#2457c5'), width: 1.5, points: { show: false }, value: (_u, v) => fmt(v) })),
+      ...spec.lines.map((l) => ({ label: l.label, stroke: cssVar(l.color, '#2457c5'), width: 1.5, points: loneValues(l.values), value: (_u, v) => fmt(v) })),
     ],
     axes: [
       { stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } },
