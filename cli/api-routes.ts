@@ -5,6 +5,7 @@ import { EgressWatchError } from '../common/errors.js';
 import { isSameOrigin, type ConsoleSessions } from '../dashboards/console-sessions.js';
 import type { Store } from '../storage/store.js';
 import { INVENTORY_PAGE_DEFAULT, INVENTORY_PAGE_MAX, readInventoryPage } from '../storage/inventory.js';
+import { apiTimeMs } from './api-time.js';
 import { parseDurationMs } from './command.js';
 
 /** One extra API route contributed by a module (alerts, detect, …). */
@@ -18,6 +19,9 @@ const vendorsQuery = z
   .object({
     vendor: z.string().optional(),
     since: z.string().optional(),
+    /** A range instead of `since`: epoch ms, RFC 3339 or `now-2h` (the console's time range). */
+    from: z.string().optional(),
+    to: z.string().optional(),
     limit: z.coerce.number().int().min(1).max(INVENTORY_PAGE_MAX).default(INVENTORY_PAGE_DEFAULT),
     offset: z.coerce.number().int().min(0).default(0),
   })
@@ -70,7 +74,10 @@ export function registerApiRoutes(app: FastifyInstance, store: Store, apiToken: 
       handler: async (req) => {
         const q = vendorsQuery.parse(req.query);
         // Always a page: the console polls this, and a store can hold more vendors than a page should.
-        return readInventoryPage(store, { vendor: q.vendor, sinceMs: q.since ? Date.now() - parseDurationMs(q.since, 'since') : undefined, limit: q.limit, offset: q.offset });
+        const now = Date.now();
+        const sinceMs = q.from !== undefined ? apiTimeMs(q.from, 'from', now) : q.since ? now - parseDurationMs(q.since, 'since') : undefined;
+        const untilMs = q.to !== undefined ? apiTimeMs(q.to, 'to', now) : undefined;
+        return readInventoryPage(store, { vendor: q.vendor, sinceMs, untilMs, limit: q.limit, offset: q.offset });
       },
     },
     ...extra,

@@ -39,6 +39,8 @@ export interface InventoryFilter {
   vendor?: string | undefined;
   /** Only traffic at or after this time (epoch ms). */
   sinceMs?: number | undefined;
+  /** Only traffic before this time (epoch ms); up to now when absent. */
+  untilMs?: number | undefined;
   /** Vendors per page, in vendor order; all when absent. */
   limit?: number | undefined;
   /** Vendors to skip before the page. Default 0. */
@@ -94,6 +96,8 @@ export async function readInventory(store: Store, filter: InventoryFilter = {}):
  */
 export async function readInventoryPage(store: Store, filter: InventoryFilter = {}): Promise<InventoryPage> {
   const since = Math.floor((filter.sinceMs ?? 0) / 1000);
+  // UInt32 seconds: the far end of the type stands for "no end".
+  const until = filter.untilMs === undefined ? 4_294_967_295 : Math.max(0, Math.ceil(filter.untilMs / 1000));
   const offset = filter.offset ?? 0;
   try {
     let page: string[] | undefined;
@@ -103,9 +107,9 @@ export async function readInventoryPage(store: Store, filter: InventoryFilter = 
       const names = await (
         await store.client.query({
           query: `SELECT DISTINCT vendor FROM egress_minute
-                  WHERE ({vendor:String} = '' OR vendor = {vendor:String}) AND minute >= toDateTime({since:UInt32})
+                  WHERE ({vendor:String} = '' OR vendor = {vendor:String}) AND minute >= toDateTime({since:UInt32}) AND minute < toDateTime({until:UInt32})
                   ORDER BY vendor LIMIT {limit:UInt32} OFFSET {offset:UInt64}`,
-          query_params: { vendor: filter.vendor ?? '', since, limit: filter.limit + 1, offset },
+          query_params: { vendor: filter.vendor ?? '', since, until, limit: filter.limit + 1, offset },
           format: 'JSONEachRow',
         })
       ).json<{ vendor: string }>();
@@ -113,15 +117,15 @@ export async function readInventoryPage(store: Store, filter: InventoryFilter = 
       if (names.length > filter.limit) nextOffset = offset + filter.limit;
       if (page.length === 0) return { vendors: [] };
     }
-    const vendors = await readVendors(store, filter.vendor ?? '', since, page);
+    const vendors = await readVendors(store, filter.vendor ?? '', since, until, page);
     return nextOffset === undefined ? { vendors } : { vendors, next_offset: nextOffset };
   } catch (err) {
     throw wrapStoreError(err, 'reading the inventory failed');
   }
 }
 
-async function readVendors(store: Store, vendor: string, since: number, page: readonly string[] | undefined): Promise<InventoryVendor[]> {
-  const params = { vendor, since, page: page ?? [] };
+async function readVendors(store: Store, vendor: string, since: number, until: number, page: readonly string[] | undefined): Promise<InventoryVendor[]> {
+  const params = { vendor, since, until, page: page ?? [] };
   const inPage = page ? 'AND vendor IN {page:Array(String)}' : '';
   const routeRows = await (
     await store.client.query({
@@ -129,7 +133,7 @@ async function readVendors(store: Store, vendor: string, since: number, page: re
                      groupUniqArray(host) AS hosts, sum(calls) AS calls, sum(errors) AS errors,
                      min(minute) AS first_seen, max(minute) + 59 AS last_seen
               FROM egress_minute
-              WHERE ({vendor:String} = '' OR vendor = {vendor:String}) AND minute >= toDateTime({since:UInt32}) ${inPage}
+              WHERE ({vendor:String} = '' OR vendor = {vendor:String}) AND minute >= toDateTime({since:UInt32}) AND minute < toDateTime({until:UInt32}) ${inPage}
               GROUP BY vendor, route ORDER BY vendor, calls DESC, route`,
       query_params: params,
       format: 'JSONEachRow',
@@ -143,7 +147,7 @@ async function readVendors(store: Store, vendor: string, since: number, page: re
               FROM egress_fields
               WHERE ({vendor:String} = '' OR vendor = {vendor:String}) ${inPage}
               GROUP BY vendor, route, direction, field
-              HAVING last_at >= toDateTime64({since:UInt32}, 3)
+              HAVING last_at >= toDateTime64({since:UInt32}, 3) AND min(first_seen) < toDateTime64({until:UInt32}, 3)
               ORDER BY vendor, route, direction, field`,
       query_params: params,
       format: 'JSONEachRow',

@@ -121,7 +121,7 @@ function keepCommon([alerts, silences, policy]) {
 
 async function loadOverview(mine, bounds, now) {
   // A refresh reloads as many pages as are shown, in one call (the API's page limit is 1000).
-  const query = new URLSearchParams({ limit: String(Math.min(1000, state.pages * PAGE)), since: sinceParam(bounds.fromMs, now) });
+  const query = new URLSearchParams({ limit: String(Math.min(1000, state.pages * PAGE)), from: String(bounds.fromMs), to: String(bounds.toMs) });
   const [page, common] = await Promise.all([api(`/api/vendors?${query}`), loadCommon(bounds, now, undefined)]);
   const sparks = new Map();
   const step = stepForPoints(bounds.fromMs, bounds.toMs, SPARK_POINTS);
@@ -152,7 +152,7 @@ async function loadVendor(mine, bounds, now) {
   const q = new URLSearchParams({ vendor, from: String(bounds.fromMs), to: String(bounds.toMs) });
   const [answer, page, common] = await Promise.all([
     optionalApi(`/api/series?${q}`, undefined),
-    api(`/api/vendors?${new URLSearchParams({ vendor, since: sinceParam(bounds.fromMs, now), limit: '1' })}`),
+    api(`/api/vendors?${new URLSearchParams({ vendor, from: String(bounds.fromMs), to: String(bounds.toMs), limit: '1' })}`),
     loadCommon(bounds, now, vendor),
   ]);
   if (mine !== generation) return;

@@ -37,6 +37,9 @@ describe('alerts, silences and policy on the local JSON API', () => {
     expect(last.vendors.map((v) => v.vendor)).toEqual(['vendor-4']);
     expect(last.next_offset).toBeUndefined();
     expect((await page('')).vendors).toHaveLength(5);
+    // A range that ends before the traffic holds none of it.
+    expect((await page(`from=${minute - 3_600_000}&to=${minute - 60_000}`)).vendors).toEqual([]);
+    expect((await page(`from=${minute - 3_600_000}&to=${minute + 60_000}`)).vendors).toHaveLength(5);
     expect((await app.inject({ method: 'GET', url: '/api/vendors?limit=100000', headers: auth })).statusCode).toBe(400);
   });
 
