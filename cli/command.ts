@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError } from '../common/errors.js';
+import { closest } from '../common/text.js';
 
 /** One `egresswatch <name>` command. */
 export interface Command {
@@ -20,7 +21,7 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
-/** Parses argv for one command; unknown or malformed flags become a ConfigError naming the command. */
+/** Parses argv for one command; an unknown or malformed flag becomes a one-line ConfigError that names it and says what fits. */
 export function parseCommandArgs(command: Command, argv: string[]): ParsedArgs {
   try {
     const { values, positionals } = parseArgs({
@@ -31,8 +32,38 @@ export function parseCommandArgs(command: Command, argv: string[]): ParsedArgs {
     });
     return { values: values as ParsedArgs['values'], positionals };
   } catch (err) {
-    throw new ConfigError(`egresswatch ${command.name}: ${(err as Error).message}\nusage: egresswatch ${command.name} ${command.usage}`);
+    throw new ConfigError(`${command.name}: ${describeParseError(command, err as NodeJS.ErrnoException)}`);
   }
+}
+
+/** node:util parseArgs' errors, reworded: which flag, and the ones there are. */
+function describeParseError(command: Command, err: NodeJS.ErrnoException): string {
+  const flags = Object.keys(command.options)
+    .sort()
+    .map((name) => `--${name}`);
+  const known = `options: ${flags.join(', ')}, --help`;
+  // Node quotes the flag or argument it refuses first: `Unknown option '--vendr'`.
+  const quoted = /'([^']*)'/.exec(err.message)?.[1] ?? '';
+  switch (err.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
+      const flag = quoted.split('=')[0]!;
+      const hint = closest(flag.replace(/^-+/, ''), Object.keys(command.options));
+      return `unknown option '${flag}'${hint ? ` — did you mean '--${hint}'?` : ''} (${known})`;
+    }
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
+      const flag = quoted.split(' ')[0]!;
+      if (/does not take an argument/.test(err.message)) return `${flag} takes no value (usage: egresswatch ${command.name} ${firstLine(command.usage)})`;
+      return `${flag} needs a value (usage: egresswatch ${command.name} ${firstLine(command.usage)})`;
+    }
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument '${quoted}': ${command.name} takes flags only (${known})`;
+    default:
+      return `${err.message} (usage: egresswatch ${command.name} ${firstLine(command.usage)})`;
+  }
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0]!.trim();
 }
 
 /** Reads a string flag. */

@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-import { EgressWatchError } from '../common/errors.js';
+import { closest } from '../common/text.js';
 import { parseCommandArgs } from './command.js';
+import { describeError } from './error-text.js';
 import { COMMANDS } from './registry.js';
+
+/** Commands that run until stopped: their info logs are the service's log. */
+const SERVICES = new Set(['start', 'collector', 'worker']);
 
 function help(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
@@ -15,6 +19,7 @@ function help(): string {
     ...lines,
     '',
     'config: egresswatch.yaml in the working directory (or --config / EGRESSWATCH_CONFIG); env overrides in README.',
+    'errors are one line each; EGRESSWATCH_LOG_LEVEL=debug adds stacks and client details.',
   ].join('\n');
 }
 
@@ -33,9 +38,15 @@ async function main(argv: string[]): Promise<number> {
   }
   const entry = COMMANDS[name];
   if (!entry) {
-    process.stderr.write(`egresswatch: unknown command '${name}'\n\n${help()}\n`);
+    const names = Object.keys(COMMANDS);
+    const hint = closest(name, names);
+    process.stderr.write(`egresswatch: unknown command '${name}'${hint ? ` — did you mean '${hint}'?` : ''} (commands: ${names.join(', ')}; egresswatch --help says what each does)\n`);
     return 2;
   }
+  // A one-shot command's answer is its output; "store opened" and "migration applied" lines on
+  // stderr only bury it. Services keep info logs. Set before anything creates the logger.
+  if (!SERVICES.has(name)) process.env['EGRESSWATCH_LOG_LEVEL'] ??= 'warn';
+  (await import('./library-output.js')).routeClickHouseClientLogs();
   const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(`usage: egresswatch ${command.name} ${command.usage}\n\n${command.summary}\n`);
@@ -49,12 +60,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof EgressWatchError) {
-      process.stderr.write(`egresswatch: ${err.message}\n`);
-      process.exitCode = err.code === 'EW_ERR_CONFIG' ? 2 : 1;
-    } else {
-      process.stderr.write(`egresswatch: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exitCode = 1;
-    }
+    const report = describeError(err, process.env['EGRESSWATCH_LOG_LEVEL'] === 'debug' || process.env['EGRESSWATCH_LOG_LEVEL'] === 'trace');
+    process.stderr.write(report.text + '\n');
+    process.exitCode = report.exitCode;
   },
 );
