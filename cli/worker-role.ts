@@ -2,6 +2,7 @@ import type { Config } from '../common/config/index.js';
 import type { Finding } from '../common/types.js';
 import { logger } from '../common/logger.js';
 import { lifecycleOptions } from '../alerts/alert-engine.js';
+import { linkBase } from '../alerts/links.js';
 import { advance, statesFromAlerts, type AlertStates } from '../alerts/lifecycle.js';
 import { createNotifier, type Notifier } from '../alerts/notifier.js';
 import { DetectionCache, evaluateStep } from '../detectors/evaluate-step.js';
@@ -60,6 +61,9 @@ export async function startWorkerRole(config: Config, store: Store, queue: Queue
   const now = options.now ?? Date.now;
   const stepMs = config.detection.step_seconds * 1000;
   const lifecycle = lifecycleOptions(config);
+  // A worker alone (scale-out) serves nothing and cannot know how users reach the collectors.
+  const links = linkBase(config);
+  if (links.source === 'default') log.warn({ base: links.url }, 'alert links point at the collector default address; set EGRESSWATCH_EXTERNAL_URL (alerts.external_url) to how your team reaches the collector');
   // Live: hour-old baselines are refreshed in the background instead of stalling a step.
   const cache = new DetectionCache({ refreshInBackground: true });
   const notifier = createNotifier({ store, backend: queue.backend, config, work: true });

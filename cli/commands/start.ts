@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ConfigError } from '../../common/errors.js';
+import { instanceUrl, linkBase, withListenUrl } from '../../alerts/links.js';
 import { registerConsoleRoutes } from '../../dashboards/console-routes.js';
 import { ConsoleSessions } from '../../dashboards/console-sessions.js';
 import { openQueueRuntime } from '../../queue/backend.js';
@@ -13,6 +14,7 @@ import { startCollectorRole } from '../collector-role.js';
 import { configFromArgs, configOption } from '../config-flags.js';
 import { processAlive, readInstanceFile, removeInstanceFile, writeInstanceFile } from '../instance-file.js';
 import { describeListenError, untilSignal } from '../lifecycle.js';
+import { assertCanListen, listenProblem } from '../port-check.js';
 import { replayDetection } from '../replay.js';
 import { registerRunbookRoutes } from '../runbook-routes.js';
 import { seriesApiRoutes } from '../series-api.js';
@@ -39,6 +41,7 @@ export const startCommand: Command = {
     if (running && running.pid !== process.pid && processAlive(running.pid)) {
       throw new ConfigError(`egresswatch is already running on ${dataDir} at ${running.url} (pid ${running.pid}); stop it first or use another EGRESSWATCH_DATA_DIR`);
     }
+    await assertCanListen(host, port);
 
     const store = await openConfiguredStore(loaded);
     const queue = await openQueueRuntime({ redisUrl: loaded.redis.url, dataDir, embedded: true });
@@ -74,9 +77,14 @@ export const startCommand: Command = {
     } catch (err) {
       await queue.close();
       await store.close();
-      throw describeListenError(err, port);
+      const code = (err as NodeJS.ErrnoException).code;
+      throw code ? listenProblem(err as NodeJS.ErrnoException, host, port) : describeListenError(err, port);
     }
-    config = { ...loaded, alerts: { ...loaded.alerts, runbook_base_url: loaded.alerts.runbook_base_url ?? collector.url } };
+    // Runbook links point where this instance really listens (`--port 0` picked a port), unless
+    // EGRESSWATCH_EXTERNAL_URL or alerts.runbook_base_url says how users reach it.
+    const links = linkBase(loaded, collector.url);
+    const instance = instanceUrl(loaded, collector.url);
+    config = withListenUrl(loaded, collector.url);
     let worker: WorkerRole;
     try {
       worker = await startWorkerRole(config, store, queue, { scheduler: true });
@@ -96,11 +104,14 @@ export const startCommand: Command = {
     process.stdout.write(
       [
         'egresswatch is running',
-        `  OTLP/HTTP  ${collector.url}/v1/traces   (point OTEL_EXPORTER_OTLP_ENDPOINT at ${collector.url})`,
-        `  console    ${collector.url}/login?code=${login.code}`,
+        `  OTLP/HTTP  ${instance.url}/v1/traces   (point OTEL_EXPORTER_OTLP_ENDPOINT at ${instance.url})`,
+        `  console    ${instance.url}/login?code=${login.code}`,
         '             (one-time login link, valid 10 min; `egresswatch console-link` prints a new one)',
-        `  runbooks   ${collector.url}/runbooks`,
-        `  health     ${collector.url}/healthz  ${collector.url}/readyz  ${collector.url}/metrics`,
+        `  runbooks   ${links.url}/runbooks`,
+        ...(links.loopbackOnly || instance.loopbackOnly
+          ? [`             (listening on ${host}, but links name 127.0.0.1: set EGRESSWATCH_EXTERNAL_URL to the address others reach this instance by)`]
+          : []),
+        `  health     ${instance.url}/healthz  ${instance.url}/readyz  ${instance.url}/metrics`,
         `  store      ${store.transport === 'embedded' ? `embedded ClickHouse (chDB) in ${store.enginePath}` : 'ClickHouse server'}`,
         `  queue      ${queue.redisUrl ? `BullMQ on ${queue.redisUrl.replace(/\/\/[^@/]*@/, '//')}` : 'in-process (no Redis: jobs do not survive a restart)'}`,
         `  detection  every ${config.detection.step_seconds} s; receivers: ${worker.notifier.receivers.map((r) => r.name).join(', ') || 'none configured (alerts are stored and listed only)'}`,

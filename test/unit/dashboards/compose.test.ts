@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { packageRoot } from '../../../common/package-root.js';
-import { parseConfig } from '../../../common/config/index.js';
+import { loadConfig, parseConfig } from '../../../common/config/index.js';
+import { alertLinks } from '../../../alerts/links.js';
 import { COMMANDS } from '../../../cli/registry.js';
 import { VENDOR_QUEUE } from '../../../cli/worker-role.js';
 
@@ -134,6 +135,21 @@ describe('compose.yaml', () => {
     expect(grafanaEnv[ds.host.replace(/^\$\{(\w+)\}$/, '$1')]).toBe('clickhouse');
     expect(grafanaEnv[ds.username.replace(/^\$\{(\w+)\}$/, '$1')]).toBe(readerUser().name);
     expect(new URL(grafanaEnv['EGRESSWATCH_GRAFANA_PROMETHEUS_URL']!).hostname).toBe('prometheus');
+  });
+
+  it('gives collector and worker the same external URL, on the published collector port, for alert links', () => {
+    const collector = services['collector']!;
+    const urls = egresswatchServices.map(([name, s]) => [name, s.environment!['EGRESSWATCH_EXTERNAL_URL']] as const);
+    for (const [name, url] of urls) expect(url, `${name}: EGRESSWATCH_EXTERNAL_URL`).toMatch(/^\$\{EGRESSWATCH_EXTERNAL_URL:-[^}]+\}$/);
+    expect(new Set(urls.map(([, url]) => url)).size, 'one external URL for every role').toBe(1);
+    // Unset, the default is the collector as published: the host port of `${EGRESSWATCH_BIND:-127.0.0.1}:4318:4318`.
+    const external = new URL(composeDefault(urls[0]![1]!)!);
+    const [bindDefault, hostPort] = /^\$\{EGRESSWATCH_BIND:-([^}]+)\}:(\d+):\d+$/.exec(collector.ports![0]!)!.slice(1);
+    expect(external.hostname).toBe(bindDefault);
+    expect(external.port).toBe(hostPort);
+    // What the roles make of it: links to the collector's runbooks, not to the address inside the container.
+    const config = loadConfig({ env: { EGRESSWATCH_EXTERNAL_URL: composeDefault(urls[0]![1]!), EGRESSWATCH_HOST: '0.0.0.0' } });
+    expect(alertLinks(config).runbookUrl('stripe', 'volume_spike')).toBe(`http://${bindDefault}:${hostPort}/runbooks/volume_spike`);
   });
 
   it('waits for healthy dependencies, and each has a healthcheck', () => {
