@@ -1,4 +1,5 @@
 import { ConfigError } from '../common/errors.js';
+import { closest } from '../common/text.js';
 
 /** One label matcher, Alertmanager style: `name=value`, `name!=value`, `name=~regex`, `name!~regex`. */
 export interface LabelMatcher {
@@ -6,6 +7,12 @@ export interface LabelMatcher {
   op: '=' | '!=' | '=~' | '!~';
   value: string;
 }
+
+/**
+ * The labels an alert carries (alerts/lifecycle.ts `toAlert`): the names a silence or a route can
+ * match on. A matcher on any other name compares with '' and would silently never match.
+ */
+export const ALERT_LABELS = ['alertname', 'kind', 'vendor', 'service', 'severity', 'route', 'field'] as const;
 
 const MATCHER = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$/;
 
@@ -24,6 +31,16 @@ export function parseMatcher(text: string): LabelMatcher {
     }
   }
   return matcher;
+}
+
+/**
+ * A ConfigError for a matcher on a label no alert has (`vendr=stripe`), with the nearest label;
+ * undefined when the label is one of ALERT_LABELS.
+ */
+export function unknownLabelError(text: string, matcher: LabelMatcher): ConfigError | undefined {
+  if ((ALERT_LABELS as readonly string[]).includes(matcher.name)) return undefined;
+  const hint = closest(matcher.name, ALERT_LABELS);
+  return new ConfigError(`matcher '${text}': alerts have no label '${matcher.name}'${hint ? ` — did you mean '${hint}'?` : ''} (labels: ${ALERT_LABELS.join(', ')})`);
 }
 
 /** Whether one matcher holds for a label set; a missing label counts as ''. Regexes are anchored. */

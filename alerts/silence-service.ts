@@ -1,7 +1,8 @@
 import { ConfigError } from '../common/errors.js';
+import type { Alert } from '../common/types.js';
 import { endSilence, insertSilence, selectSilences, type StoredSilence } from '../storage/silence-store.js';
 import type { Store } from '../storage/store.js';
-import { parseMatcher } from './matchers.js';
+import { allMatch, parseMatcher, unknownLabelError } from './matchers.js';
 import type { Silence } from './silences.js';
 
 /** What `silence add` asks for. */
@@ -26,7 +27,8 @@ export async function addSilence(store: Store, request: SilenceRequest): Promise
   if (request.matchers.length === 0) problems.push('a silence needs at least one matcher, e.g. --match vendor=stripe');
   for (const text of request.matchers) {
     try {
-      parseMatcher(text);
+      const unknown = unknownLabelError(text, parseMatcher(text));
+      if (unknown) problems.push(unknown.message);
     } catch (err) {
       problems.push((err as Error).message);
     }
@@ -68,6 +70,24 @@ export async function activeSilences(store: Store, atMs = Date.now()): Promise<S
     }
   }
   return out;
+}
+
+/** An alert as `alerts` and `/api/alerts` show it: `silencedBy` lists the silences keeping a firing alert from the receivers now. */
+export type MarkedAlert<A> = A & { silencedBy?: string[] };
+
+/**
+ * Marks the firing alerts that silences in force now keep from every receiver (Alertmanager's
+ * `status.silencedBy`): their ids, in the order `silence list` shows them. Resolved alerts are
+ * left unmarked: a silence says nothing about a past state.
+ */
+export async function markSilenced<A extends Pick<Alert, 'status' | 'labels'>>(store: Store, alerts: readonly A[], nowMs = Date.now()): Promise<MarkedAlert<A>[]> {
+  if (!alerts.some((a) => a.status === 'firing')) return [...alerts];
+  const silences = (await activeSilences(store, nowMs)).filter((s) => s.matchers.length > 0);
+  return alerts.map((a) => {
+    if (a.status !== 'firing') return a;
+    const ids = silences.filter((s) => allMatch(s.matchers, a.labels)).map((s) => s.id);
+    return ids.length > 0 ? { ...a, silencedBy: ids } : a;
+  });
 }
 
 function view(s: StoredSilence, nowMs: number): SilenceView {

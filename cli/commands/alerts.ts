@@ -1,16 +1,19 @@
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Config } from '../../common/config/index.js';
 import { terminalJson, visible } from '../../common/display-text.js';
 import { ConfigError } from '../../common/errors.js';
 import type { AlertStatus } from '../../common/types.js';
 import { policyViolations } from '../../alerts/policy.js';
-import { addSilence, expireSilence, listSilences } from '../../alerts/silence-service.js';
+import { addSilence, expireSilence, listSilences, markSilenced, type MarkedAlert } from '../../alerts/silence-service.js';
 import { selectRequestPiiFlows } from '../../storage/alert-policy-store.js';
 import { listAlerts, type StoredAlert } from '../../storage/alert-store.js';
+import type { Store } from '../../storage/store.js';
 import type { ApiRoute } from '../api-routes.js';
 import { apiTimeMs } from '../api-time.js';
 import { boolFlag, parseDurationMs, stringFlag, type Command } from '../command.js';
 import { configFromArgs, configOption } from '../config-flags.js';
+import { countOf } from '../count-text.js';
 import { withStoreOrApi } from '../store-access.js';
 
 const STATUSES = ['firing', 'resolved'] as const;
@@ -21,21 +24,34 @@ function parseStatus(raw: string | undefined): AlertStatus | undefined {
   throw new ConfigError(`--status: '${raw}' is not a status; use firing or resolved`);
 }
 
-/** Drops the storage-only `updatedAt`: the JSON output is the DESIGN.md alert object. */
-function designObject(a: StoredAlert): Omit<StoredAlert, 'updatedAt'> {
+/** An alert as listed: the stored alert, and which silences keep it from the receivers now. */
+type ListedAlert = MarkedAlert<StoredAlert>;
+
+/** Drops the storage-only `updatedAt`: the JSON output is the DESIGN.md alert object (plus `silencedBy` when silenced). */
+function designObject(a: ListedAlert): Omit<ListedAlert, 'updatedAt'> {
   const { updatedAt: _updatedAt, ...alert } = a;
   return alert;
 }
 
-/** The text listing; every substituted value goes through `visible` (an ESC in a vendor name shows as `\x1b`). */
-export function renderAlerts(alerts: StoredAlert[], status: AlertStatus | undefined): string {
+/**
+ * The text listing; every substituted value goes through `visible` (an ESC in a vendor name
+ * shows as `\x1b`). A firing alert that a silence keeps from the receivers says so, by silence id.
+ */
+export function renderAlerts(alerts: ListedAlert[], status: AlertStatus | undefined): string {
   if (alerts.length === 0) return status ? `no ${status} alerts\n` : 'no alerts yet\n';
   const lines = alerts.map((a) => {
     const where = [a.service || '*', a.route, a.field].filter(Boolean).join(' ');
     const when = a.status === 'resolved' && a.endsAt ? `${a.startsAt} → ${a.endsAt}` : `since ${a.startsAt}`;
-    return visible`${a.status.padEnd(8)} ${a.severity.padEnd(8)} ${a.kind.padEnd(15)} ${a.vendor}  ${where}\n         ${a.summary}\n         ${when}  fingerprint ${a.fingerprint}  runbook ${a.runbook_url}`;
+    const silenced = a.silencedBy ? `  [silenced by ${a.silencedBy.join(', ')}]` : '';
+    return visible`${a.status.padEnd(8)} ${a.severity.padEnd(8)} ${a.kind.padEnd(15)} ${a.vendor}  ${where}${silenced}\n         ${a.summary}\n         ${when}  fingerprint ${a.fingerprint}  runbook ${a.runbook_url}`;
   });
-  return lines.join('\n') + '\n';
+  const silencedCount = alerts.filter((a) => a.silencedBy).length;
+  return lines.join('\n') + '\n' + (silencedCount > 0 ? `${countOf(silencedCount, 'firing alert')} silenced: not sent to any receiver (egresswatch silence list)\n` : '');
+}
+
+/** `/api/alerts` answers carry the silences in force, as `alerts` prints them. */
+function withSilences(list: (req: FastifyRequest, store: Store) => Promise<StoredAlert[]>): ApiRoute['handler'] {
+  return async (req, store) => markSilenced(store, await list(req, store));
 }
 
 export const alertsCommand: Command = {
@@ -49,8 +65,8 @@ export const alertsCommand: Command = {
     const since = stringFlag(args, 'since');
     const sinceMs = since ? Date.now() - parseDurationMs(since, '--since') : undefined;
     const query = new URLSearchParams({ ...(status ? { status } : {}), ...(since ? { since } : {}) }).toString();
-    const alerts = await withStoreOrApi<StoredAlert[]>(config, {
-      local: (store) => listAlerts(store, { status, sinceMs }),
+    const alerts = await withStoreOrApi<ListedAlert[]>(config, {
+      local: async (store) => markSilenced(store, await listAlerts(store, { status, sinceMs })),
       api: { method: 'GET', path: `/api/alerts${query ? `?${query}` : ''}` },
     });
     process.stdout.write(boolFlag(args, 'json') ? terminalJson(alerts.map(designObject)) + '\n' : renderAlerts(alerts, status));
@@ -81,7 +97,7 @@ export function alertApiRoutes(config: Pick<Config, 'vendors'>): ApiRoute[] {
     {
       method: 'GET',
       path: '/api/alerts',
-      handler: async (req, store) => {
+      handler: withSilences(async (req, store) => {
         const q = alertsQuery.parse(req.query);
         const sinceMs = q.since ? Date.now() - parseDurationMs(q.since, 'since') : undefined;
         const ofVendor = (alerts: StoredAlert[]): StoredAlert[] => (q.vendor === undefined ? alerts : alerts.filter((a) => a.vendor === q.vendor));
@@ -101,7 +117,7 @@ export function alertApiRoutes(config: Pick<Config, 'vendors'>): ApiRoute[] {
           (a) => Date.parse(a.startsAt) <= toMs && (a.endsAt === undefined || Date.parse(a.endsAt) >= fromMs) && (q.status === undefined || a.status === q.status),
         );
         return ofVendor(overlapping).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt) || a.fingerprint.localeCompare(b.fingerprint));
-      },
+      }),
     },
     { method: 'GET', path: '/api/silences', handler: (_req, store) => listSilences(store) },
     {

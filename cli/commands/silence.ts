@@ -1,9 +1,14 @@
 import { terminalJson, visible } from '../../common/display-text.js';
 import { ConfigError } from '../../common/errors.js';
-import { addSilence, expireSilence, listSilences, type SilenceView } from '../../alerts/silence-service.js';
+import { closest } from '../../common/text.js';
+import { addSilence, expireSilence, listSilences, markSilenced, type MarkedAlert, type SilenceView } from '../../alerts/silence-service.js';
+import { listAlerts, type StoredAlert } from '../../storage/alert-store.js';
 import { boolFlag, parseDurationMs, stringFlag, type Command } from '../command.js';
 import { configFromArgs, configOption } from '../config-flags.js';
+import { countOf } from '../count-text.js';
 import { withStoreOrApi } from '../store-access.js';
+
+const ACTIONS = ['add', 'list', 'expire'];
 
 const USAGE = `add --match k=v [--match k=~regex …] --for 2h --comment TEXT [--author NAME]
        silence list [--json]
@@ -36,18 +41,26 @@ export const silenceCommand: Command = {
     const config = configFromArgs(args);
     const json = boolFlag(args, 'json');
     if (action === 'add') {
-      if (rest.length > 0) throw new ConfigError(`silence add: unexpected argument '${rest[0]}'\nusage: egresswatch silence ${USAGE}`);
+      if (rest.length > 0) throw new ConfigError(`silence add: unexpected argument '${rest[0]}'; matchers go in --match (e.g. silence add --match vendor=stripe --for 2h --comment "INC-42")`);
       const matchers = (args.values['match'] as string[] | undefined) ?? [];
       const duration = stringFlag(args, 'for');
       if (!duration) throw new ConfigError('silence add: --for is required (e.g. --for 2h)');
       const durationMs = parseDurationMs(duration, '--for');
       const comment = stringFlag(args, 'comment') ?? '';
       const createdBy = stringFlag(args, 'author') ?? process.env['USER'] ?? 'egresswatch';
-      const silence = await withStoreOrApi<SilenceView>(config, {
-        local: (store) => addSilence(store, { matchers, durationMs, comment, createdBy }),
-        api: { method: 'POST', path: '/api/silences', body: { matchers, duration, comment, createdBy } },
+      // Which firing alerts it holds back now: a value typo (vendor=strpe) shows as none.
+      const { silence, firing } = await withStoreOrApi<{ silence: SilenceView; firing: MarkedAlert<StoredAlert>[] }>(config, {
+        local: async (store) => {
+          const added = await addSilence(store, { matchers, durationMs, comment, createdBy });
+          return { silence: added, firing: await markSilenced(store, await listAlerts(store, { status: 'firing' })) };
+        },
+        api: async (call) => ({
+          silence: await call<SilenceView>({ method: 'POST', path: '/api/silences', body: { matchers, duration, comment, createdBy } }),
+          firing: await call<MarkedAlert<StoredAlert>[]>({ method: 'GET', path: '/api/alerts?status=firing' }),
+        }),
       });
-      process.stdout.write(json ? terminalJson(silence) + '\n' : `silence ${silence.id} until ${silence.endsAt}\n`);
+      const held = firing.filter((a) => a.silencedBy?.includes(silence.id)).length;
+      process.stdout.write(json ? terminalJson(silence) + '\n' : `silence ${silence.id} until ${silence.endsAt}; it matches ${held === 0 ? 'no firing alert now' : `${countOf(held, 'firing alert')} now`}\n`);
       return 0;
     }
     if (action === 'list') {
@@ -65,6 +78,7 @@ export const silenceCommand: Command = {
       process.stdout.write(json ? terminalJson(silence) + '\n' : `silence ${silence.id} expired at ${silence.endsAt}\n`);
       return 0;
     }
-    throw new ConfigError(`silence: ${action ? `unknown action '${action}'` : 'missing action'}; usage: egresswatch silence ${USAGE}`);
+    const hint = action ? closest(action, ACTIONS) : undefined;
+    throw new ConfigError(`silence: ${action ? `unknown action '${action}'${hint ? ` — did you mean '${hint}'?` : ''}` : 'missing action'} (actions: ${ACTIONS.join(', ')}; egresswatch silence --help shows their flags)`);
   },
 };

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { alertsCommand } from '../../../cli/commands/alerts.js';
 import { silenceCommand } from '../../../cli/commands/silence.js';
+import { vendorsCommand } from '../../../cli/commands/vendors.js';
 import { parseCommandArgs, type Command } from '../../../cli/command.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
@@ -46,5 +47,15 @@ describe('egresswatch silence / alerts on the embedded store (no running instanc
     await expect(run(silenceCommand, ['add', '--match', 'vendor', '--for', '2h', '--comment', 'x'])).rejects.toThrow(/matcher 'vendor': expected name=value/);
     await expect(run(silenceCommand, ['add', '--match', 'vendor=x', '--comment', 'x'])).rejects.toThrow(/--for is required/);
     await expect(run(alertsCommand, ['--status', 'open'])).rejects.toThrow(/--status: 'open' is not a status; use firing or resolved/);
+  });
+
+  it('refuses a matcher on a label alerts do not have, and a vendor never seen, each with the nearest name', async () => {
+    await expect(run(silenceCommand, ['add', '--match', 'vendr=stripe', '--for', '2h', '--comment', 'x'])).rejects.toThrow(
+      "matcher 'vendr=stripe': alerts have no label 'vendr' — did you mean 'vendor'?",
+    );
+    await expect(run(silenceCommand, ['add', '--match', 'servce=~check.*', '--match', 'kind=pii_new', '--for', '2h', '--comment', 'x'])).rejects.toThrow(/did you mean 'service'\?/);
+    expect(JSON.parse((await run(silenceCommand, ['list', '--json'])).out).map((s: { comment: string }) => s.comment)).not.toContain('x');
+    // Configured but silent so far is an empty answer; unknown is an error (exit 2 through main).
+    await expect(run(vendorsCommand, ['--vendor', 'nosuch'])).rejects.toThrow(/^vendors --vendor: no vendor 'nosuch' has been seen or configured/);
   });
 });
