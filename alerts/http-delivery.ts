@@ -38,20 +38,53 @@ export function parseRetryAfterMs(value: string | null | undefined, nowMs = Date
   return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
 }
 
+/** A receiver's answer that must not be retried, with the HTTP status it came with. */
+export class PermanentHttpError extends PermanentDeliveryError {
+  constructor(
+    message: string,
+    readonly httpStatus: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A receiver's answer worth retrying (408/425/429/5xx), with its status and Retry-After. */
+export class RetryableHttpError extends RetryableDeliveryError {
+  constructor(
+    message: string,
+    readonly httpStatus: number,
+    retryAfterMs: number | undefined,
+  ) {
+    super(message, retryAfterMs);
+  }
+}
+
 /**
  * Maps a non-success status to the error that decides retry: 408/425/429/5xx are retried
- * (honouring Retry-After), any other 4xx is permanent — sending it again cannot succeed.
+ * (honouring Retry-After), any other 4xx is permanent — sending it again cannot succeed. A 2xx
+ * or 3xx that is not this receiver's success answer says so: "HTTP 200" alone reads as success.
  */
 export function statusError(receiver: string, status: number, retryAfter: string | null | undefined, detail = ''): Error {
   const suffix = detail ? `: ${detail.slice(0, 200)}` : '';
   if (status === 408 || status === 425 || status === 429 || status >= 500) {
-    return new RetryableDeliveryError(`${receiver}: HTTP ${status}${suffix}`, parseRetryAfterMs(retryAfter));
+    return new RetryableHttpError(`${receiver}: HTTP ${status}${suffix}`, status, parseRetryAfterMs(retryAfter));
   }
-  return new PermanentDeliveryError(`${receiver}: HTTP ${status}${suffix}`);
+  if (status >= 200 && status < 400) return new PermanentHttpError(`${receiver}: HTTP ${status} is not this receiver's success answer${suffix}`, status);
+  return new PermanentHttpError(`${receiver}: HTTP ${status}${suffix}`, status);
 }
 
-/** The HTTP status an error carried, for the attempt record (0 = none). */
+/**
+ * A 2xx whose body is not the receiver's success answer (Slack's `ok`, PagerDuty's
+ * `{"status":"success"}`): permanent, and recorded with the status that really came back.
+ */
+export function unexpectedAnswer(receiver: string, status: number, what: string): PermanentHttpError {
+  return new PermanentHttpError(`${receiver}: HTTP ${status} but ${what}`, status);
+}
+
+/**
+ * The HTTP status an error carried, for the attempt record (0 = no answer). Read from the
+ * error's field, never parsed out of its message: a message can quote a receiver's body.
+ */
 export function statusOf(err: unknown): number {
-  const m = /HTTP (\d{3})/.exec((err as Error)?.message ?? '');
-  return m ? Number(m[1]) : 0;
+  return err instanceof PermanentHttpError || err instanceof RetryableHttpError ? err.httpStatus : 0;
 }

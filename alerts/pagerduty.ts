@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { visibleText } from '../common/display-text.js';
-import { PermanentDeliveryError } from '../common/errors.js';
 import type { Alert } from '../common/types.js';
-import { postJson, statusError } from './http-delivery.js';
+import { postJson, statusError, unexpectedAnswer } from './http-delivery.js';
 import { detailPairs, oneLine, truncate } from './message-text.js';
 import type { NotificationJob } from './routing.js';
 
@@ -116,14 +115,18 @@ export async function sendPagerDuty(receiver: string, url: string, events: reado
   let last = 202;
   for (const event of events) {
     const answer = await postJson(receiver, url, JSON.stringify(event), { timeoutMs });
-    if (answer.status !== 202) throw statusError(receiver, answer.status, answer.headers.get('retry-after'), safeMessage(answer.body));
+    // PagerDuty answers 202; a relay or PagerDuty-compatible endpoint may say 200. Either is
+    // delivered when the body says success; a 2xx without it was not PagerDuty taking the event.
+    if (answer.status < 200 || answer.status >= 300) throw statusError(receiver, answer.status, answer.headers.get('retry-after'), safeMessage(answer.body));
     let parsed: unknown;
     try {
       parsed = JSON.parse(answer.body);
     } catch {
       parsed = undefined;
     }
-    if (!acceptedSchema.safeParse(parsed).success) throw new PermanentDeliveryError(`${receiver}: 202 without a PagerDuty success body`);
+    if (!acceptedSchema.safeParse(parsed).success) {
+      throw unexpectedAnswer(receiver, answer.status, 'not PagerDuty\'s {"status":"success"} answer: is PAGERDUTY_EVENTS_URL the Events API v2 enqueue URL?');
+    }
     last = answer.status;
   }
   return last;

@@ -1,6 +1,5 @@
-import { PermanentDeliveryError } from '../common/errors.js';
 import type { Alert } from '../common/types.js';
-import { postJson, statusError } from './http-delivery.js';
+import { postJson, statusError, unexpectedAnswer } from './http-delivery.js';
 import { detailPairs, fieldDiffLines, shortTime, truncate, valueVsExpected, whereText } from './message-text.js';
 import type { NotificationJob } from './routing.js';
 import { slackEmojiSafeText, slackMrkdwnText, slackPlainText, truncateSlack } from './slack-text.js';
@@ -116,7 +115,7 @@ export async function sendSlack(receiver: string, url: string, message: SlackMes
   // postJson's errors name the receiver, never the URL: Slack's webhook URL is the secret.
   const answer = await postJson(receiver, url, body, { timeoutMs });
   if (answer.status !== 200) throw statusError(receiver, answer.status, answer.headers.get('retry-after'), slackErrorCode(answer.body));
-  if (answer.body !== 'ok') throw new PermanentDeliveryError(`${receiver}: unexpected Slack answer '${slackErrorCode(answer.body)}'`);
+  if (answer.body !== 'ok') throw unexpectedAnswer(receiver, answer.status, `unexpected Slack answer '${slackErrorCode(answer.body)}'`);
   return 200;
 }
 
