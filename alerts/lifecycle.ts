@@ -54,6 +54,11 @@ const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, critical:
  * step with every finding of that step; `stepEndMs` is the step's end (epoch ms). `vendors`
  * scopes the step to the vendors evaluated (a per-vendor job): states of other vendors are kept
  * as they are instead of counting a quiet step.
+ *
+ * A `sustain` finding is not a finding here: it only stops a firing alert of its fingerprint from
+ * counting a quiet step. A detector may stop reporting a condition that still holds (a volume_drop
+ * to zero calls stops being news once the expected volume falls under the detector's minimum
+ * change, or its baseline follows the zeros); the alert must not resolve while it still holds.
  */
 export function advance(
   states: AlertStates,
@@ -63,8 +68,13 @@ export function advance(
   vendors?: readonly string[],
 ): AdvanceResult {
   const strongest = new Map<string, Finding>();
+  const sustained = new Set<string>();
   for (const f of findings) {
     const fp = alertFingerprint(f);
+    if (f.sustain) {
+      sustained.add(fp);
+      continue;
+    }
     const seen = strongest.get(fp);
     if (!seen || f.score > seen.score || (f.score === seen.score && SEVERITY_RANK[f.severity] > SEVERITY_RANK[seen.severity])) strongest.set(fp, f);
   }
@@ -114,7 +124,7 @@ export function advance(
     // A pending alert needs consecutive steps: one gap and it starts over.
     if (prev.phase === 'pending') continue;
     const rule = options.rules(prev.vendor, prev.kind);
-    const state: AlertState = { ...prev, heldSteps: 0, quietSteps: prev.quietSteps + 1 };
+    const state: AlertState = sustained.has(fp) ? { ...prev, quietSteps: 0 } : { ...prev, heldSteps: 0, quietSteps: prev.quietSteps + 1 };
     if (state.quietSteps >= rule.resolveAfterSteps) {
       transitions.push(toAlert(state, 'resolved', stepEndMs, options.links));
       continue;

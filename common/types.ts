@@ -96,6 +96,12 @@ export interface Finding {
   summary: string;
   /** Extra machine-readable detail (e.g. the field diff for schema drift). */
   details?: Record<string, string>;
+  /**
+   * Not news on its own: the condition behind an open alert of this fingerprint still holds
+   * (e.g. a series that dropped gets no call at all). Keeps a firing alert from resolving;
+   * never opens, counts towards or changes an alert (alerts/lifecycle.ts).
+   */
+  sustain?: boolean;
 }
 
 /** One row of `egress_minute` as detectors see it (merged over host/method/route unless stated). */

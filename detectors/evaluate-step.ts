@@ -20,6 +20,7 @@ import { detectPii, unallowedPiiByDestination } from './pii-detector.js';
 import { detectSchemaDrift, type Window } from './schema-detector.js';
 import { hourOfDay, hourOfWeek } from './seasonal-baseline.js';
 import { detectTraffic } from './traffic-detector.js';
+import { sustainedDrop } from './drop-sustain.js';
 import { isolatePerVendor, reportVendorFailure } from './vendor-isolation.js';
 
 const MINUTE_MS = 60_000;
@@ -218,6 +219,14 @@ export async function evaluateStep(store: Store, options: EvaluateStepOptions, s
   // The vendor as a whole speaks only where no single service already did (one incident, one finding).
   for (const s of series.filter((x) => x.service === '')) {
     for (const f of traffic(s)) if (!serviceKinds.has(`${f.vendor}\u0000${f.kind}\u0000${f.at}`)) findings.push(f);
+  }
+  // Not findings of their own: a volume_drop stays open while its series gets no call at all.
+  for (const s of series) {
+    try {
+      findings.push(...sustainedDrop(s, d));
+    } catch (err) {
+      reportVendorFailure('traffic', s.vendor, err);
+    }
   }
 
   const own = <T extends { vendor: string }>(list: readonly T[], vendor: string): T[] => list.filter((x) => x.vendor === vendor);
