@@ -19,18 +19,32 @@ export interface QueueRuntime {
  * DESIGN.md's order: `REDIS_URL` (config redis.url) if set; else, when `embedded`, a private
  * redis-server from PATH with its data under `<dataDir>/redis`; else jobs run in-process (said once).
  */
-export async function openQueueRuntime(options: { redisUrl?: string | undefined; dataDir: string; embedded: boolean }): Promise<QueueRuntime> {
+export async function openQueueRuntime(options: {
+  redisUrl?: string | undefined;
+  dataDir: string;
+  embedded: boolean;
+  /** A short command that waits for its own jobs (`detect --notify`) runs them in-process by design: no warning. */
+  inProcessByDesign?: boolean;
+}): Promise<QueueRuntime> {
   if (options.redisUrl) {
     const backend = new BullMqBackend(options.redisUrl);
     return { backend, redisUrl: options.redisUrl, close: () => backend.close() };
   }
   let owned: OwnedRedis | undefined;
-  if (options.embedded && redisServerAvailable()) {
+  // Said once, and only what is true: a role that never starts Redis must not claim that
+  // redis-server is missing from PATH (it was said with /usr/bin/redis-server right there).
+  let why: string;
+  if (!options.embedded) {
+    why = 'no REDIS_URL: jobs run in this process (they do not survive a restart; set REDIS_URL to share them with other processes)';
+  } else if (!redisServerAvailable()) {
+    why = 'no REDIS_URL and no redis-server on PATH: jobs run in-process (they do not survive a restart)';
+  } else {
     try {
       owned = await startRedisServer(join(options.dataDir, 'redis'));
     } catch (err) {
-      log.warn({ err: (err as Error).message }, 'could not start redis-server; running jobs in-process');
+      log.warn({ err: (err as Error).message }, 'could not start redis-server: jobs run in-process (they do not survive a restart)');
     }
+    why = '';
   }
   if (owned) {
     const backend = new BullMqBackend(owned.url);
@@ -44,7 +58,8 @@ export async function openQueueRuntime(options: { redisUrl?: string | undefined;
       },
     };
   }
-  log.warn('no REDIS_URL and no redis-server on PATH: jobs run in-process (they do not survive a restart)');
+  if (why && options.inProcessByDesign) log.debug(why);
+  else if (why) log.warn(why);
   const backend = new InProcessBackend();
   return { backend, redisUrl: undefined, close: () => backend.close() };
 }
