@@ -20,7 +20,7 @@ export function lifecycleOptions(config: Pick<Config, 'alerts' | 'vendors' | 'co
 export interface AlertEngineOptions {
   store: Store;
   config: Pick<Config, 'alerts' | 'vendors' | 'collector'>;
-  /** Without a notifier, alerts are only stored (e.g. `detect` without --notify). */
+  /** Without a notifier, alerts are only stored. */
   notifier?: Notifier | undefined;
   /** Resume from the firing alerts in the store (live). Default true; a replay passes false. */
   resume?: boolean;
@@ -45,7 +45,8 @@ export interface AlertEngine {
 
 /**
  * Glue for one process: keeps the lifecycle state, writes every state change to `alerts`, and
- * hands the changes to the notifier. Steps must be called in order, one at a time.
+ * hands the changes to the notifier. Steps must be called in order, one at a time. This is the
+ * live history: `detect` replays keep their own scratch state (cli/replay.ts) and never come here.
  */
 export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
   const lifecycle = lifecycleOptions(options.config);
@@ -77,7 +78,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
  * `advance` over every vendor at once; if that throws, vendor by vendor, so one vendor whose
  * alert cannot be built (hostile data) never stops the others' alerts in a replay.
  */
-function advanceIsolated(states: AlertStates, findings: readonly Finding[], stepEndMs: number, lifecycle: LifecycleOptions, vendors?: readonly string[]): AdvanceResult {
+export function advanceIsolated(states: AlertStates, findings: readonly Finding[], stepEndMs: number, lifecycle: LifecycleOptions, vendors?: readonly string[]): AdvanceResult {
   try {
     return advance(states, findings, stepEndMs, lifecycle, vendors);
   } catch {

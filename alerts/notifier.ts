@@ -16,7 +16,7 @@ import {
 } from './metrics.js';
 import { pagerDutyEvents, sendPagerDuty } from './pagerduty.js';
 import { resolveReceivers, type ResolvedReceiver } from './receivers-config.js';
-import { planNotifications, type NotificationJob } from './routing.js';
+import { planNotifications, type NotificationJob, type NotificationPlan } from './routing.js';
 import { activeSilences } from './silence-service.js';
 import type { Silence } from './silences.js';
 import { sendSlack, slackMessage } from './slack.js';
@@ -48,6 +48,24 @@ export interface NotifyContext {
   volumeSpikesFiring?: readonly { vendor: string; service: string }[];
 }
 
+/** One notification of a step, as enqueued. */
+export interface EnqueuedNotification {
+  jobId: string;
+  receiver: string;
+  status: 'firing' | 'resolved';
+  /** Alert changes the message carries (duplicates folded into it included). */
+  alerts: number;
+  /** False when a notification with this id existed already: it was sent (or queued) before. */
+  added: boolean;
+}
+
+/** What `notifyDetailed` did with one step's transitions. */
+export interface NotifyOutcome {
+  notifications: EnqueuedNotification[];
+  /** Changes a silence kept from every receiver, with the silence's id. */
+  silenced: NotificationPlan['silenced'];
+}
+
 export interface Notifier {
   /**
    * Plans and enqueues notifications for one step's transitions (from `advance`). `atMs` is the
@@ -55,6 +73,8 @@ export interface Notifier {
    * nothing new. Returns the jobIds of every notification of this step (new or already queued).
    */
   notify(transitions: readonly Alert[], atMs?: number, context?: NotifyContext): Promise<string[]>;
+  /** `notify`, saying per notification whether it is new, and what was silenced (`detect --notify` reports it). */
+  notifyDetailed(transitions: readonly Alert[], atMs?: number, context?: NotifyContext): Promise<NotifyOutcome>;
   /** Waits until each job is delivered or finally failed; rejects after `timeoutMs`. */
   waitDelivered(jobIds: readonly string[], timeoutMs: number): Promise<Record<string, JobOutcome>>;
   /** The receivers in force (names and types only are safe to show). */
@@ -134,32 +154,38 @@ export function createNotifier(options: NotifierOptions): Notifier {
     concurrency: 4,
   });
 
+  const notifyDetailed = async (transitions: readonly Alert[], atMs = now(), context: NotifyContext = {}): Promise<NotifyOutcome> => {
+    if (transitions.length === 0) return { notifications: [], silenced: [] };
+    // Silences are judged now, when the message would go out, also for a replayed step.
+    const nowMs = now();
+    let silences: Silence[] = [];
+    if (store) silences = await activeSilences(store, nowMs);
+    const plan = planNotifications(transitions, atMs, {
+      receivers,
+      routes: config.routes,
+      silences,
+      groupIntervalMs: config.group_interval_seconds * 1000,
+      silencedAtMs: nowMs,
+      volumeSpikesFiring: context.volumeSpikesFiring,
+    });
+    if (plan.silenced.length > 0) {
+      notificationsSilencedTotal.inc(plan.silenced.length);
+      log.info({ silenced: plan.silenced }, 'alert changes silenced');
+    }
+    const delayMs = Math.max(0, atMs + config.group_wait_seconds * 1000 - now());
+    const notifications: EnqueuedNotification[] = [];
+    for (const job of plan.jobs) {
+      const added = await queue.add(job.jobId, job, { delayMs });
+      if (added) notificationsQueuedTotal.inc({ receiver: job.receiver });
+      notifications.push({ jobId: job.jobId, receiver: job.receiver, status: job.status, alerts: job.alerts.length + job.inhibited.length, added });
+    }
+    return { notifications, silenced: plan.silenced };
+  };
+
   return {
     receivers,
-    async notify(transitions, atMs = now(), context = {}) {
-      if (transitions.length === 0) return [];
-      // Silences are judged now, when the message would go out, also for a replayed step.
-      const nowMs = now();
-      let silences: Silence[] = [];
-      if (store) silences = await activeSilences(store, nowMs);
-      const plan = planNotifications(transitions, atMs, {
-        receivers,
-        routes: config.routes,
-        silences,
-        groupIntervalMs: config.group_interval_seconds * 1000,
-        silencedAtMs: nowMs,
-        volumeSpikesFiring: context.volumeSpikesFiring,
-      });
-      if (plan.silenced.length > 0) {
-        notificationsSilencedTotal.inc(plan.silenced.length);
-        log.info({ silenced: plan.silenced }, 'alert changes silenced');
-      }
-      const delayMs = Math.max(0, atMs + config.group_wait_seconds * 1000 - now());
-      for (const job of plan.jobs) {
-        if (await queue.add(job.jobId, job, { delayMs })) notificationsQueuedTotal.inc({ receiver: job.receiver });
-      }
-      return plan.jobs.map((j) => j.jobId);
-    },
+    notifyDetailed,
+    notify: async (transitions, atMs, context) => (await notifyDetailed(transitions, atMs, context)).notifications.map((n) => n.jobId),
     waitDelivered: (jobIds, timeoutMs) => (jobIds.length === 0 ? Promise.resolve({}) : queue.waitFor(jobIds, timeoutMs)),
     close: () => queue.close(),
   };

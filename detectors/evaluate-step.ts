@@ -128,11 +128,23 @@ function slotMinutes(firstMinute: number, historyFrom: number, baselineEnd: numb
   return minutes;
 }
 
+/**
+ * Where the history of the hour-of-day slot `hour` ends at `baselineEnd`: when that hour last
+ * ended. A slot is read once per day (cached under this end), so what it holds must not depend
+ * on when it was first asked for: it did (a slot first read just before its hour ended lacked the
+ * latest day), and a replay's result depended on where it started — the same minute with a
+ * bytes_spike or without, by `--from`. Its minutes are counted over the same span.
+ */
+function slotEnd(baselineEnd: number, hour: number): number {
+  return Math.floor((baselineEnd - (hour + 1) * HOUR_MS) / DAY_MS) * DAY_MS + (hour + 1) * HOUR_MS;
+}
+
 function buildBaseline(totals: SeriesTotals, slots: readonly SlotRow[], historyFrom: number, baselineEnd: number): SeriesBaseline {
   const hourOfWeekSlots = new Map<number, SlotStats>();
   const hourOfDaySlots = new Map<number, SlotStats>();
   for (const s of slots) {
-    const minutes = slotMinutes(totals.firstMinute, historyFrom, baselineEnd, s.dow, s.hour);
+    const end = slotEnd(baselineEnd, s.hour);
+    const minutes = slotMinutes(totals.firstMinute, end - (baselineEnd - historyFrom), end, s.dow, s.hour);
     const stats: SlotStats = { ...s.stats, minutes: Math.max(minutes, s.stats.active) };
     if (s.dow === 0) hourOfDaySlots.set(s.hour, stats);
     else hourOfWeekSlots.set((s.dow - 1) * 24 + s.hour, stats);
@@ -171,12 +183,14 @@ export async function evaluateStep(store: Store, options: EvaluateStepOptions, s
   const hours = new Set<number>();
   for (let t = baselineEnd; t < window.to; t += HOUR_MS) hours.add(hourOfDay(t));
   const loadBaselines = async (): Promise<Map<string, SeriesBaseline>> => {
-    const slotDays = [...hours].map((h) => Math.floor((baselineEnd - h * HOUR_MS) / DAY_MS));
     const [totals, ...slotLists] = await Promise.all([
       c.get(`totals|${scope}`, String(baselineEnd), () => readSeriesTotals(store, historyFrom, baselineEnd, baselineEnd - DAY_MS, vendors)),
       // Four weeks of one hour-of-day slot hardly move in a day: each slot is recomputed once a day,
       // each at a different hour, so an hourly tick scans about one slot's history instead of five.
-      ...[...hours].map((h, i) => c.get(`slots|${scope}|${h}`, String(slotDays[i]), () => readSeasonSlots(store, historyFrom, baselineEnd, [h], vendors))),
+      ...[...hours].map((h) => {
+        const end = slotEnd(baselineEnd, h);
+        return c.get(`slots|${scope}|${h}`, String(end), () => readSeasonSlots(store, end - (baselineEnd - historyFrom), end, [h], vendors));
+      }),
     ]);
     return buildBaselines(slotLists.flat(), totals, historyFrom, baselineEnd);
   };

@@ -37,36 +37,81 @@ interface AlertRow {
   a_updated_at: string;
 }
 
+/** The columns `alerts` and `replay_alerts` share, of one state change written at `updatedAtMs`. */
+function alertRow(a: Alert, updatedAtMs: number): Record<string, unknown> {
+  return {
+    fingerprint: a.fingerprint,
+    kind: a.kind,
+    severity: a.severity,
+    status: a.status,
+    vendor: a.vendor,
+    service: a.service,
+    route: a.route ?? '',
+    field: a.field ?? '',
+    summary: a.summary,
+    value: a.value ?? null,
+    expected: a.expected ?? null,
+    runbook_url: a.runbook_url,
+    labels: a.labels,
+    annotations: a.annotations,
+    starts_at: a.startsAt,
+    ends_at: a.endsAt ?? null,
+    updated_at: new Date(updatedAtMs).toISOString(),
+  };
+}
+
 /** Appends one row per state change (the `alerts` table is the history). `updatedAtMs` defaults to now. */
 export async function recordAlerts(store: Store, alerts: readonly Alert[], updatedAtMs = Date.now()): Promise<void> {
   if (alerts.length === 0) return;
-  const updated = new Date(updatedAtMs).toISOString();
   try {
-    await store.client.insert({
-      table: 'alerts',
-      format: 'JSONEachRow',
-      values: alerts.map((a) => ({
-        fingerprint: a.fingerprint,
-        kind: a.kind,
-        severity: a.severity,
-        status: a.status,
-        vendor: a.vendor,
-        service: a.service,
-        route: a.route ?? '',
-        field: a.field ?? '',
-        summary: a.summary,
-        value: a.value ?? null,
-        expected: a.expected ?? null,
-        runbook_url: a.runbook_url,
-        labels: a.labels,
-        annotations: a.annotations,
-        starts_at: a.startsAt,
-        ends_at: a.endsAt ?? null,
-        updated_at: updated,
-      })),
-    });
+    await store.client.insert({ table: 'alerts', format: 'JSONEachRow', values: alerts.map((a) => alertRow(a, updatedAtMs)) });
   } catch (err) {
     throw wrapStoreError(err, 'cannot record alerts');
+  }
+}
+
+/** One state change of a replay, at the replayed step that made it. */
+export interface ReplayedChange {
+  alert: Alert;
+  atMs: number;
+}
+
+/**
+ * `detect --record`: the replay's state changes go to `replay_alerts` under `replayId`, never to
+ * `alerts` — a replay must not change what is firing now, what the worker resumes from, or what
+ * the dashboards count (a replayed resolve once flipped live firing alerts to resolved).
+ */
+export async function recordReplayAlerts(store: Store, replayId: string, changes: readonly ReplayedChange[], recordedAtMs = Date.now()): Promise<void> {
+  if (changes.length === 0) return;
+  const recorded = new Date(recordedAtMs).toISOString();
+  try {
+    await store.client.insert({
+      table: 'replay_alerts',
+      format: 'JSONEachRow',
+      values: changes.map((c) => ({ replay_id: replayId, recorded_at: recorded, ...alertRow(c.alert, c.atMs) })),
+    });
+  } catch (err) {
+    throw wrapStoreError(err, 'cannot record the replayed alerts');
+  }
+}
+
+/** The state changes one recorded replay wrote, in replayed order. */
+export async function listReplayAlerts(store: Store, replayId: string): Promise<StoredAlert[]> {
+  try {
+    const rs = await store.client.query({
+      query: `
+        SELECT fingerprint, kind AS a_kind, severity AS a_severity, status AS a_status, vendor AS a_vendor, service AS a_service,
+               route AS a_route, field AS a_field, summary AS a_summary, value AS a_value, expected AS a_expected,
+               runbook_url AS a_runbook_url, labels AS a_labels, annotations AS a_annotations, starts_at AS a_starts_at,
+               ends_at AS a_ends_at, updated_at AS a_updated_at
+        FROM replay_alerts WHERE replay_id = {replayId:String}
+        ORDER BY updated_at, fingerprint, status = 'resolved'`,
+      query_params: { replayId },
+      format: 'JSONEachRow',
+    });
+    return (await rs.json<AlertRow>()).map(fromRow);
+  } catch (err) {
+    throw wrapStoreError(err, 'cannot read the replayed alerts');
   }
 }
 

@@ -1,30 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import { ConfigError } from '../../common/errors.js';
 import { instanceUrl, linkBase, withListenUrl } from '../../alerts/links.js';
 import { registerConsoleRoutes } from '../../dashboards/console-routes.js';
 import { ConsoleSessions } from '../../dashboards/console-sessions.js';
 import { openQueueRuntime } from '../../queue/backend.js';
 import { intFlag, stringFlag, type Command } from '../command.js';
-import { registerApiRoutes, type ApiRoute } from '../api-routes.js';
+import { registerApiRoutes } from '../api-routes.js';
 import { startCollectorRole } from '../collector-role.js';
 import { configFromArgs, configOption } from '../config-flags.js';
 import { processAlive, readInstanceFile, removeInstanceFile, writeInstanceFile } from '../instance-file.js';
 import { describeListenError, untilSignal } from '../lifecycle.js';
 import { assertCanListen, listenProblem } from '../port-check.js';
-import { replayDetection } from '../replay.js';
 import { registerRunbookRoutes } from '../runbook-routes.js';
 import { seriesApiRoutes } from '../series-api.js';
 import { openConfiguredStore } from '../store-access.js';
 import { startWorkerRole, type WorkerRole } from '../worker-role.js';
 import { alertApiRoutes } from './alerts.js';
 import { consoleLinkRoute } from './console-link.js';
-import { detectRequest } from './detect.js';
-
-const detectBody = z.object({ from: z.number(), to: z.number(), step: z.number(), notify: z.boolean() }).strict();
+import { detectApiRoutes } from './detect.js';
 
 export const startCommand: Command = {
   name: 'start',
@@ -51,25 +46,14 @@ export const startCommand: Command = {
     // the listener; routes that need it look it up when called.
     const live: { worker?: WorkerRole } = {};
     let config = loaded;
-    const detectRoute: ApiRoute = {
-      method: 'POST',
-      path: '/api/detect',
-      handler: async (req: FastifyRequest, s) => {
-        // A replay over weeks runs for minutes with no byte on the socket; the listener's idle
-        // timeout (collector.connection_timeout_ms) would cut it. The CLI bounds the wait itself.
-        req.raw.setTimeout(0);
-        const body = detectBody.parse(req.body);
-        const request = detectRequest({ from: new Date(body.from).toISOString(), to: new Date(body.to).toISOString(), step: `${body.step}ms`, notify: body.notify });
-        return replayDetection(s, config, { fromMs: request.from, toMs: request.to, stepMs: request.step, notifier: request.notify ? live.worker?.notifier : undefined });
-      },
-    };
+    const detectRoutes = detectApiRoutes({ config: () => config, notifier: () => live.worker?.notifier });
     let collector;
     try {
       collector = await startCollectorRole(loaded, store, {
         host,
         port,
         routes: (app) => {
-          registerApiRoutes(app, store, apiToken, [...alertApiRoutes(loaded), ...seriesApiRoutes(loaded), detectRoute, consoleLinkRoute(sessions)], { sessions });
+          registerApiRoutes(app, store, apiToken, [...alertApiRoutes(loaded), ...seriesApiRoutes(loaded), ...detectRoutes, consoleLinkRoute(sessions)], { sessions });
           registerRunbookRoutes(app);
           registerConsoleRoutes(app, { sessions });
         },

@@ -79,7 +79,7 @@ describe('CLI text output of span-supplied names', () => {
   });
 
   it('detect: the replayed alerts are escaped the same way', () => {
-    const out = renderDetect({ alerts: [alert], deliveries: {} });
+    const out = renderDetect({ alerts: [alert] });
     expect(out).not.toMatch(ACTING);
     expect(out).toContain('stripe\\x1b]0;pwned\\x07 ← checkout\\x9b31m  2026-11-23T10:00:00.000Z → 2026-11-23T10:10:00.000Z');
     expect(out.split('\n')).toHaveLength(4);
