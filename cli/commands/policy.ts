@@ -2,10 +2,10 @@ import { terminalJson, visible } from '../../common/display-text.js';
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../../common/config/index.js';
 import { ConfigError } from '../../common/errors.js';
-import { piiFlowsFromOtlpJson } from '../../alerts/otlp-spans-file.js';
 import { policyReport, type PolicyReport } from '../../alerts/policy.js';
 import { selectRequestPiiFlows, type PiiFlow } from '../../storage/alert-policy-store.js';
 import { boolFlag, parseDurationMs, stringFlag, type Command } from '../command.js';
+import { piiFlowsFromSpansFile } from '../spans-file.js';
 import { withStoreOrApi } from '../store-access.js';
 
 function render(report: PolicyReport, source: string): string {
@@ -39,8 +39,9 @@ export const policyCommand: Command = {
       } catch (err) {
         throw new ConfigError(`--spans: cannot read ${spans}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       }
-      report = policyReport(piiFlowsFromOtlpJson(text, config.vendors, spans), config);
-      source = `spans file ${spans}`;
+      const file = piiFlowsFromSpansFile(text, config, spans);
+      report = policyReport(file.flows, config);
+      source = `spans file ${spans}: ${file.egressCalls} outbound call(s) of ${file.spans} span(s)`;
     } else {
       const since = stringFlag(args, 'since') ?? '7d';
       const sinceMs = Date.now() - parseDurationMs(since, '--since');

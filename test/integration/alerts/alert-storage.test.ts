@@ -106,6 +106,7 @@ describe('egresswatch policy check --spans (offline CI gate)', () => {
         {
           resource: { attributes: [{ key: 'service.name', value: { stringValue: 'checkout' } }] },
           scopeSpans: [{ spans: [{ name: 'POST', kind: 3, attributes: [
+            { key: 'http.request.method', value: { stringValue: 'POST' } },
             { key: 'server.address', value: { stringValue: 'api.stripe.com' } },
             { key: 'url.template', value: { stringValue: '/v1/customers' } },
             { key: 'egress.request.pii', value: { arrayValue: { values: [{ stringValue: 'customer.tax_id:ssn' }, { stringValue: 'customer.email:email' }] } } },
