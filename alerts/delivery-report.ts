@@ -31,6 +31,8 @@ export interface DeliveryReport {
   silenced: { changes: number; silenceIds: string[] };
   /** Replayed resolves of alerts firing live right now: not sent, they would close a live incident. */
   heldBack: number;
+  /** Alert changes offered to the receivers (before silences). */
+  offered: number;
 }
 
 export interface DeliveryFacts {
@@ -42,6 +44,7 @@ export interface DeliveryFacts {
   attempts: readonly NotificationAttempt[];
   silenced: readonly { fingerprint: string; status: string; silenceId: string }[];
   heldBack: number;
+  offered: number;
 }
 
 const empty = (): MessageCount => ({ messages: 0, firing: 0, resolved: 0 });
@@ -89,6 +92,7 @@ export function deliveryReport(facts: DeliveryFacts): DeliveryReport {
     receivers: [...byReceiver.values()],
     silenced: { changes: facts.silenced.length, silenceIds: [...new Set(facts.silenced.map((s) => s.silenceId))] },
     heldBack: facts.heldBack,
+    offered: facts.offered,
   };
 }
 

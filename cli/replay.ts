@@ -117,6 +117,7 @@ export async function replayDetection(store: Store, config: Config, options: Rep
   const notifications: EnqueuedNotification[] = [];
   const silenced: { fingerprint: string; status: string; silenceId: string }[] = [];
   let heldBack = 0;
+  let offered = 0;
   let done = 0;
   for (let stepEnd = first; stepEnd <= options.toMs; stepEnd += step) {
     const findings = await evaluateStep(store, { stepEnd }, stepConfig, cache);
@@ -130,6 +131,7 @@ export async function replayDetection(store: Store, config: Config, options: Rep
       // A replayed resolve would close the live incident of an alert that is firing now.
       const sendable = stepChanges.filter((t) => !(t.status === 'resolved' && liveFiring.has(t.fingerprint)));
       heldBack += stepChanges.length - sendable.length;
+      offered += sendable.length;
       const volumeSpikesFiring = Object.values(states)
         .filter((st) => st.kind === 'volume_spike' && st.phase === 'firing')
         .map((st) => ({ vendor: st.vendor, service: st.service }));
@@ -150,7 +152,7 @@ export async function replayDetection(store: Store, config: Config, options: Rep
     const jobIds = [...new Set(notifications.map((n) => n.jobId))];
     const outcomes = await waitOutcomes(notifier, jobIds, options.deliveryTimeoutMs ?? 600_000);
     const attempts = await attemptsOf(store, jobIds);
-    delivery = deliveryReport({ receivers: notifier.receivers, notifications, outcomes, attempts, silenced, heldBack });
+    delivery = deliveryReport({ receivers: notifier.receivers, notifications, outcomes, attempts, silenced, heldBack, offered });
   }
   return { alerts, lookback: { steps: earlier.length, fromMs: first - earlier.length * step, open: tracker.done ? 0 : tracker.unsettled }, recorded, delivery };
 }

@@ -83,6 +83,10 @@ export function renderDelivery(report: DeliveryReport, via: string): string[] {
       `  no receivers are configured in ${via}: set SLACK_WEBHOOK_URL, PAGERDUTY_ROUTING_KEY or EGRESSWATCH_WEBHOOK_URL (or alerts.receivers in egresswatch.yaml)${via === 'this process' ? '' : ' where `egresswatch start` runs, and restart it'}`,
     );
   }
+  if (report.offered === 0 && report.heldBack === 0) {
+    lines.push('  nothing to send: no alert changed state in the window (one already firing when it opens is not sent again)');
+    return lines;
+  }
   const width = Math.max(10, ...report.receivers.map((r) => r.receiver.length));
   for (const r of report.receivers) lines.push(visible`  ${r.receiver.padEnd(width)}  ${receiverLine(r)}`);
   if (report.silenced.changes > 0) lines.push(`  ${'silenced'.padEnd(width)}  ${plural(report.silenced.changes, 'alert change')} kept back by ${plural(report.silenced.silenceIds.length, 'silence')}: ${report.silenced.silenceIds.join(', ')}`);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { deliveryReport } from '../../../alerts/delivery-report.js';
+import { renderDelivery } from '../../../cli/commands/detect.js';
 import { statusOf } from '../../../alerts/http-delivery.js';
 import { sendPagerDuty, type PagerDutyEvent } from '../../../alerts/pagerduty.js';
 import { sendSlack } from '../../../alerts/slack.js';
@@ -110,6 +111,7 @@ describe('what detect --notify reports per receiver', () => {
         { fingerprint: 'b', status: 'resolved', silenceId: 'sil-1' },
       ],
       heldBack: 1,
+      offered: 7,
     });
     const by = Object.fromEntries(report.receivers.map((r) => [r.receiver, r]));
     expect(by['slack']).toMatchObject({ sent: { messages: 2, firing: 2, resolved: 1 }, failed: { messages: 0 } });
@@ -118,5 +120,19 @@ describe('what detect --notify reports per receiver', () => {
     expect(by['quiet']).toMatchObject({ sent: { messages: 0 }, sentBefore: { messages: 0 }, failed: { messages: 0 }, pending: { messages: 0 } });
     expect(report.silenced).toEqual({ changes: 2, silenceIds: ['sil-1'] });
     expect(report.heldBack).toBe(1);
+  });
+
+  it('says when the instance has no receiver at all, instead of saying nothing', () => {
+    const none = deliveryReport({ receivers: [], notifications: [], outcomes: {}, attempts: [], silenced: [], heldBack: 0, offered: 4 });
+    expect(renderDelivery(none, 'the running egresswatch (pid 42)')).toEqual([
+      'notifications, sent by the running egresswatch (pid 42):',
+      '  no receivers are configured in the running egresswatch (pid 42): set SLACK_WEBHOOK_URL, PAGERDUTY_ROUTING_KEY or EGRESSWATCH_WEBHOOK_URL (or alerts.receivers in egresswatch.yaml) where `egresswatch start` runs, and restart it',
+    ]);
+    const silent = deliveryReport({ receivers: [{ name: 'slack', type: 'slack' }], notifications: [], outcomes: {}, attempts: [], silenced: [{ fingerprint: 'a', status: 'firing', silenceId: 'sil-9' }], heldBack: 0, offered: 1 });
+    expect(renderDelivery(silent, 'this process')).toEqual([
+      'notifications, sent by this process:',
+      '  slack       nothing for this receiver (no alert change was routed to it)',
+      '  silenced    1 alert change kept back by 1 silence: sil-9',
+    ]);
   });
 });
