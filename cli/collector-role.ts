@@ -7,8 +7,29 @@ import { CardinalityBudget } from '../collector/cardinality-budget.js';
 import { batchInsertSeconds, batchRows } from '../collector/metrics.js';
 import { createCollectorServer } from '../collector/server.js';
 import { registerRunbookRoutes } from './runbook-routes.js';
-import { encodeSpans, insertSpanChunks, releaseSpanChunk, type SpanChunk } from '../storage/span-writer.js';
+import { encodeSpans, insertSpanChunks, releaseSpanChunk, type EgressSpanRow, type SpanChunk } from '../storage/span-writer.js';
 import type { Store } from '../storage/store.js';
+
+/**
+ * Rows encoded per event-loop turn. A 64 MiB request holds 40–70k rows, and encoding them in one
+ * go blocked /healthz for 150–600 ms here; a request still goes to the writer as one atomic
+ * enqueue of all its chunks.
+ */
+const ENCODE_SLICE_ROWS = 4_096;
+
+async function encodeInSlices(rows: EgressSpanRow[], encode: (slice: EgressSpanRow[]) => SpanChunk): Promise<SpanChunk[]> {
+  const chunks: SpanChunk[] = [];
+  try {
+    for (let at = 0; at < rows.length; at += ENCODE_SLICE_ROWS) {
+      if (at > 0) await new Promise<void>((resume) => setImmediate(resume));
+      chunks.push(encode(rows.slice(at, at + ENCODE_SLICE_ROWS)));
+    }
+    return chunks;
+  } catch (err) {
+    for (const chunk of chunks) releaseSpanChunk(chunk);
+    throw err;
+  }
+}
 
 /** A running collector: its URL and an orderly stop (stop listening, then flush). */
 export interface CollectorRole {
@@ -60,14 +81,19 @@ export async function startCollectorRole(
     spans: {
       write: (rows) => {
         if (rows.length === 0) return Promise.resolve();
-        // On this thread, wherever the rows were decoded: one budget state per process.
-        for (const row of rows) budget.admit(row);
-        const chunk = encodeSpans(store, rows);
+        const encode = (slice: EgressSpanRow[]): SpanChunk => {
+          // On this thread, wherever the rows were decoded: one budget state per process.
+          for (const row of slice) budget.admit(row);
+          return encodeSpans(store, slice);
+        };
         // Refused (queue full, shutting down) or its batch failed: its memory goes back either way.
-        return writer.enqueue([chunk]).catch((err: unknown) => {
-          releaseSpanChunk(chunk);
-          throw err;
-        });
+        const enqueue = (chunks: SpanChunk[]): Promise<void> =>
+          writer.enqueue(chunks).catch((err: unknown) => {
+            for (const chunk of chunks) releaseSpanChunk(chunk);
+            throw err;
+          });
+        if (rows.length <= ENCODE_SLICE_ROWS) return enqueue([encode(rows)]);
+        return encodeInSlices(rows, encode).then(enqueue);
       },
       get queueDepth() {
         return writer.queueDepth;
