@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
 import { isEncodedToken, templatePath } from '../common/route-template.js';
+import { BoundedCache } from '../common/bounded-cache.js';
 import { hasUnsafeChar } from '../common/text.js';
 import { looksSensitive } from './redact.js';
 
@@ -39,6 +40,15 @@ export interface CleanHost {
  * a control character) is not a host, and the span is rejected.
  */
 export function cleanHost(raw: string): CleanHost | undefined {
+  return raw.length > TEXT_LIMITS.hostChars * 4 ? checkHost(raw) : hosts.get(raw, checkHost);
+}
+
+// Hosts, routes and names repeat span after span; IDNA and the value checks cost ~1 µs each.
+const hosts = new BoundedCache<string, CleanHost | undefined>(10_000);
+const routes = new BoundedCache<string, string>(10_000);
+const names = new BoundedCache<string, string>(2_000);
+
+function checkHost(raw: string): CleanHost | undefined {
   let host = raw.trim().toLowerCase();
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
   if (host.endsWith('.')) host = host.slice(0, -1);
@@ -65,6 +75,11 @@ const NAME_CHAR = /[^\p{L}\p{M}\p{N} ._\-/:@+#()]/gu;
  * characters become `_`. A name that reads as a secret or personal data is stored as `{redacted}`.
  */
 export function cleanName(raw: string, maxChars: number): string {
+  if (raw.length > maxChars * 4) return checkName(raw, maxChars);
+  return names.get(`${maxChars}:${raw}`, () => checkName(raw, maxChars));
+}
+
+function checkName(raw: string, maxChars: number): string {
   const name = raw.replace(NAME_CHAR, '_').trim().slice(0, maxChars);
   return looksSensitive(name) ? '{redacted}' : name;
 }
@@ -79,6 +94,10 @@ const SEGMENT = /^[\p{L}\p{M}\p{N}._~!$&()*+,;=:@%{}-]*$/u;
  * like any other.
  */
 export function cleanRoute(template: string): string {
+  return template.length > TEXT_LIMITS.routeChars * 4 ? checkRoute(template) : routes.get(template, checkRoute);
+}
+
+function checkRoute(template: string): string {
   const path = templatePath(template.startsWith('/') ? template : `/${template}`);
   const segments = path.split('/').map((s) => (s.length > TEXT_LIMITS.segmentChars || !SEGMENT.test(s) ? '{id}' : s));
   let route = '';
