@@ -63,6 +63,18 @@ return 1`;
 
 // Release only our own lock: it may have expired and been taken by another worker meanwhile.
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+// Extend only our own lock.
+const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
+
+/**
+ * How long a vendor's lock outlives a worker that stops renewing it (killed, frozen). Renewed
+ * every third of it while the step runs, so a step may take as long as it needs. Short, because
+ * a dead worker's lock stalls that vendor's detection until it expires: with the former fixed
+ * 300 s lease a SIGKILLed worker held its vendors for five minutes, longer than the surviving
+ * worker waited (120 s), and the redone job failed its tries meanwhile. BullMQ gives the dead
+ * worker's job to another within ~30 s (queue/bullmq-queue.ts), by when this lock is free.
+ */
+const DEFAULT_LEASE_MS = 15_000;
 
 /** Redis-backed: shared by every worker; entries expire when a vendor goes quiet for long. */
 export class RedisStepStateStore<T> implements StepStateStore<T> {
@@ -84,8 +96,11 @@ export class RedisStepStateStore<T> implements StepStateStore<T> {
     const done = await this.redis.eval(SET_IF_NEWER, 1, `${this.prefix}:${key}`, String(step), JSON.stringify(value), String(this.ttlMs));
     return done === 1;
   }
-  /** `SET NX PX` lock; it expires after `leaseMs` so a dead worker cannot hold a vendor forever. */
-  async withLock<R>(key: string, fn: () => Promise<R>, waitMs = 120_000, leaseMs = 300_000): Promise<R> {
+  /**
+   * `SET NX PX` lock with a lease renewed while `fn` runs, so a worker that dies frees its vendors
+   * within `leaseMs` while a slow step keeps its lock.
+   */
+  async withLock<R>(key: string, fn: () => Promise<R>, waitMs = 120_000, leaseMs = DEFAULT_LEASE_MS): Promise<R> {
     const lockKey = `${this.prefix}:lock:${key}`;
     const token = randomUUID();
     const deadline = Date.now() + waitMs;
@@ -93,9 +108,19 @@ export class RedisStepStateStore<T> implements StepStateStore<T> {
       if (Date.now() > deadline) throw new Error(`step state of '${key}' stayed locked for ${waitMs} ms`);
       await new Promise((r) => setTimeout(r, 100));
     }
+    const renewal = setInterval(() => {
+      this.redis.eval(RENEW, 1, lockKey, token, String(leaseMs)).then(
+        (kept) => {
+          if (kept !== 1) log.warn({ key }, 'a step ran past its lock lease (event loop blocked?); another worker may take the key');
+        },
+        (err: Error) => log.warn({ key, err: err.message }, 'could not renew a step lock'),
+      );
+    }, Math.max(1, Math.floor(leaseMs / 3)));
+    renewal.unref();
     try {
       return await fn();
     } finally {
+      clearInterval(renewal);
       await this.redis.eval(RELEASE, 1, lockKey, token).catch(() => undefined);
     }
   }
