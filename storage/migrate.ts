@@ -78,7 +78,7 @@ export async function migrate(store: Store, options: MigrateOptions = {}): Promi
     });
     // The embedded store belongs to one process: nobody to wait for.
     if (store.transport === 'embedded') return await applyPending(store, options, cluster);
-    return await withMigrationLock(store, options, onCluster, () => applyPending(store, options, cluster));
+    return await withMigrationLock(store, options, cluster, () => applyPending(store, options, cluster));
   } catch (err) {
     throw wrapStoreError(err, 'migration failed');
   }
@@ -124,21 +124,26 @@ async function alignRetention(store: Store, retentionDays: number, cluster: stri
 /**
  * Runs `fn` holding the database's migration lock: the lock table exists while a process
  * migrates (CREATE TABLE fails for everyone else with TABLE_ALREADY_EXISTS; ON CLUSTER, the
- * distributed DDL queue orders the creates, so it excludes across servers too). The holder
+ * distributed DDL queue orders the creates, so it excludes across servers too — not tested
+ * here, there is no cluster on this machine). The holder
  * writes a heartbeat row every third of the lease; a lock whose newest heartbeat (or creation)
  * is older than the lease belongs to a process that died mid-migration and is dropped. Two
  * processes that find the same dead lock at the same instant may both go on; every migration
  * statement is IF NOT EXISTS or idempotent, so that costs a duplicate record, not the schema.
  */
-async function withMigrationLock<T>(store: Store, options: MigrateOptions, onCluster: string, fn: () => Promise<T>): Promise<T> {
+async function withMigrationLock<T>(store: Store, options: MigrateOptions, cluster: string | undefined, fn: () => Promise<T>): Promise<T> {
   const { client } = store;
+  const onCluster = cluster === undefined ? '' : ` ON CLUSTER ${quoteCluster(cluster)}`;
+  // On a cluster the heartbeats must reach every server (another migrator may be connected to
+  // any of them): one replicated table across all shards (no {shard} in its Keeper path).
+  const engine = cluster === undefined ? 'Log' : `ReplicatedMergeTree('/clickhouse/tables/{database}/${LOCK_TABLE}', '{replica}') ORDER BY heartbeat`;
   const owner = `${hostname()}/${process.pid}/${randomUUID()}`;
   const leaseMs = options.lockLeaseMs ?? 30_000;
   const deadline = Date.now() + (options.lockWaitMs ?? 120_000);
   const beat = (): Promise<unknown> => client.insert({ table: LOCK_TABLE, values: [{ owner }], format: 'JSONEachRow' });
   for (let waited = false; ; waited = true) {
     try {
-      await client.command({ query: `CREATE TABLE ${LOCK_TABLE}${onCluster} (owner String, heartbeat DateTime64(3, 'UTC') DEFAULT now64(3)) ENGINE = Log` });
+      await client.command({ query: `CREATE TABLE ${LOCK_TABLE}${onCluster} (owner String, heartbeat DateTime64(3, 'UTC') DEFAULT now64(3)) ENGINE = ${engine}` });
       break;
     } catch (err) {
       if (!isCode(err, '57')) throw err;
