@@ -1,5 +1,6 @@
 import { visibleText } from '../common/display-text.js';
-import type { Alert } from '../common/types.js';
+import { formatBytes, formatFigure, formatMs, formatPercent } from '../common/figure-text.js';
+import type { Alert, AlertKind } from '../common/types.js';
 
 // Vendor, service, route, field, summary and annotation values come from spans: everything built
 // here passes them through visibleText, so control and bidi characters arrive as readable escapes.
@@ -8,17 +9,30 @@ import type { Alert } from '../common/types.js';
 /** Annotation keys that are links or the summary itself, not detail worth listing. */
 const LINK_KEYS = new Set(['summary', 'runbook_url', 'dashboard_url']);
 
-/** `1240` → `1,240`; fractions to 3 significant digits. */
-export function formatNumber(n: number): string {
-  if (!Number.isFinite(n)) return String(n);
-  if (Number.isInteger(n)) return n.toLocaleString('en-US');
-  return Number(n.toPrecision(3)).toLocaleString('en-US', { maximumFractionDigits: 3 });
-}
+/** How each traffic kind's value and expected read: in the unit the alert's summary uses. */
+const UNITS: Partial<Record<AlertKind, { format: (n: number) => string; unit: string }>> = {
+  volume_spike: { format: formatFigure, unit: ' calls' },
+  volume_drop: { format: formatFigure, unit: ' calls' },
+  bytes_spike: { format: formatBytes, unit: '' },
+  error_spike: { format: formatPercent, unit: ' failing' },
+  latency_spike: { format: formatMs, unit: ' (p95)' },
+};
 
-/** "value 1,240 vs expected 80" when the detector gave numbers. */
+/**
+ * "value 1,240 vs expected 80 calls in 5 min" when the detector gave numbers, formatted as the
+ * summary formats them (common/figure-text.ts), so every receiver shows the same figures. An
+ * expected 0 for a traffic kind means there is usually none: no ratio, no "expected 0".
+ */
 export function valueVsExpected(alert: Alert): string | undefined {
   if (alert.value === undefined) return undefined;
-  return alert.expected === undefined ? `value ${formatNumber(alert.value)}` : `value ${formatNumber(alert.value)} vs expected ${formatNumber(alert.expected)}`;
+  const kind = UNITS[alert.kind];
+  const format = kind?.format ?? formatFigure;
+  const unit = kind?.unit ?? '';
+  const window = alert.annotations['window'];
+  const over = kind && window && alert.kind !== 'error_spike' && alert.kind !== 'latency_spike' ? ` in ${visibleText(window)}` : '';
+  if (alert.expected === undefined) return `value ${format(alert.value)}${unit}${over}`;
+  if (kind && alert.expected === 0) return `value ${format(alert.value)}${unit}${over}, usually none`;
+  return `value ${format(alert.value)} vs expected ${format(alert.expected)}${unit}${over}`;
 }
 
 /** `service checkout · route POST /v1/charges · field card.number` */

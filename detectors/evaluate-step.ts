@@ -227,12 +227,13 @@ export async function evaluateStep(store: Store, options: EvaluateStepOptions, s
   for (const s of series.filter((x) => x.service !== '')) {
     for (const f of traffic(s)) {
       findings.push(f);
-      serviceKinds.add(`${f.vendor}\u0000${f.kind}\u0000${f.at}`);
+      // A sustain is not news: it never keeps the vendor as a whole from speaking.
+      if (!f.sustain) serviceKinds.add(`${f.vendor}\u0000${f.kind}\u0000${f.at}`);
     }
   }
   // The vendor as a whole speaks only where no single service already did (one incident, one finding).
   for (const s of series.filter((x) => x.service === '')) {
-    for (const f of traffic(s)) if (!serviceKinds.has(`${f.vendor}\u0000${f.kind}\u0000${f.at}`)) findings.push(f);
+    for (const f of traffic(s)) if (f.sustain || !serviceKinds.has(`${f.vendor}\u0000${f.kind}\u0000${f.at}`)) findings.push(f);
   }
   // Not findings of their own: a volume_drop stays open while its series gets no call at all.
   for (const s of series) {

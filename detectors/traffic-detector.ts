@@ -1,108 +1,245 @@
 import type { DetectionConfig } from '../common/config/detection.js';
-import type { Finding, Severity } from '../common/types.js';
+import { formatBytes, formatFigure, formatRatio, roundBytes, roundFigure, windowText } from '../common/figure-text.js';
+import type { Finding } from '../common/types.js';
 import type { TrafficSeries } from '../common/history.js';
-import { seasonalHints, type VolumeMetric } from './seasonal-baseline.js';
-import { VolumeScorer, type ScoredPoint } from './volume-scorer.js';
+import { detectErrorWindows } from './error-window-rule.js';
+import { detectLatencyWindows } from './latency-window-rule.js';
+import { recentLevel, seasonalHints, type VolumeMetric } from './seasonal-baseline.js';
+import { seriesLabel, USUALLY_NONE } from './traffic-window-text.js';
+import { RECENT_Z, windowLevel } from './multi-window-plan.js';
+import { endedZ, VolumeScorer, windowZ, zBeyond, type SeasonalHint, type WindowSums, type WindowVerdict } from './volume-scorer.js';
 
 /** Expected calls per hour below which the recent level is not trusted to rescale the season. */
 const MIN_LEVEL_CALLS_PER_HOUR = 30;
+/** Minimum calls behind a bytes-per-call figure before it is trusted. */
+const MIN_CALLS_FOR_BYTES_PER_CALL = 100;
+/** bytes_spike needs the bytes per call this many times the usual, unless the calls themselves are not spiking. */
+const BYTES_PER_CALL_RATIO = 1.5;
+/** A rule's ratio must hold by this many standard errors (zBeyond), not only as a point estimate. */
+const GATE_Z = 2;
+/**
+ * A window whose last minutes fall this far (one-sided 2.3%) from its own rate has ended: six
+ * calls in the last minute after a window at 17 a minute. A wrong "ended" in an incident is a gap
+ * of one step, which a firing alert rides out; a missed one keeps a finished incident open.
+ */
+const ENDED_Z = 2;
 
-function who(series: TrafficSeries): string {
-  return series.service ? `${series.service} → ${series.vendor}` : `all services → ${series.vendor}`;
+/**
+ * The production volume scorer over the recent minutes of one metric, with the seasonal,
+ * level-adjusted baseline as hints, judging every configured window. The scorer object is the one
+ * `backtest` measures on NAB. Request bytes are scored in calls' worth of bytes when the usual size
+ * of a call is known, so that their windows get the calls' Poisson tails too.
+ */
+function metricScorer(series: TrafficSeries, metric: VolumeMetric, config: DetectionConfig, unit: number): MetricScorer {
+  const minHourTotal = metric === 'calls' ? MIN_LEVEL_CALLS_PER_HOUR : MIN_LEVEL_CALLS_PER_HOUR * Math.max(1, unit);
+  const recent = recentLevel(series, metric, minHourTotal);
+  const hints = seasonalHints(series, metric, minHourTotal, recent);
+  const level = recent.factor;
+  const scaled = unit > 0 ? hints.map((h) => h && { ...h, expected: h.expected / unit, spread: h.spread / unit }) : hints;
+  const scorer = new VolumeScorer({ counts: unit > 0, warmupPoints: 0, selfCalibrate: false, seasonal: false, levelWindow: config.recent_minutes, windows: config.window_minutes });
+  return { scorer, hints: scaled, level };
 }
 
-function fmt(n: number): string {
-  if (!Number.isFinite(n)) return String(n);
-  if (Math.abs(n) >= 1e9) return `${(n / 1e9).toFixed(1)}G`;
-  if (Math.abs(n) >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
-  if (Math.abs(n) >= 1e4) return `${(n / 1e3).toFixed(1)}k`;
-  return Number.isInteger(n) ? String(n) : n.toFixed(1);
+interface MetricScorer {
+  scorer: VolumeScorer;
+  hints: Array<SeasonalHint | undefined>;
+  /** The recent level the hints carry (1 when no season speaks). */
+  level: number;
 }
 
 /**
- * Runs the production volume scorer over the recent minutes of one metric, with the seasonal,
- * level-adjusted baseline as hints. The scorer object is the one `backtest` measures on NAB.
+ * The recent level follows a quiet day down and a ramp up, which is right for the side it
+ * protects and wrong for the other: the morning after a holiday is not a spike over the holiday's
+ * level, and a drop after a ramp is judged against the usual season. Spikes are judged against
+ * the higher of the level-adjusted and the plain seasonal expectation, drops against the lower.
  */
-function scoreMetric(series: TrafficSeries, metric: VolumeMetric, config: DetectionConfig, counts: boolean, minDelta: number): ScoredPoint[] {
-  const bytesPerCall = Math.max(1, usualBytesPerCall(series, 0));
-  const hints = seasonalHints(series, metric, metric === 'calls' ? MIN_LEVEL_CALLS_PER_HOUR : MIN_LEVEL_CALLS_PER_HOUR * bytesPerCall);
-  const scorer = new VolumeScorer({ counts, minDelta, warmupPoints: 0, selfCalibrate: false, seasonal: false, levelWindow: config.recent_minutes });
-  return series.minutes.map((m, i) => {
-    const hint = hints[i];
-    // Bytes come in calls: Poisson noise on the calls, scaled by the usual size of a call.
-    const floored = hint && !counts ? { expected: hint.expected, spread: Math.max(hint.spread, Math.sqrt(Math.max(1, hint.expected / bytesPerCall)) * bytesPerCall) } : hint;
-    return scorer.update(m.minute, m[metric], floored);
-  });
+function forSide(w: WindowVerdict, direction: 1 | -1, level: number): WindowVerdict {
+  const k = direction > 0 ? Math.max(1, 1 / level) : Math.min(1, 1 / level);
+  if (k === 1) return w;
+  const scale = <T extends WindowSums>(x: T): T => ({ ...x, expected: x.expected * k, variance: x.variance * k, clumped: x.clumped * k, uncertainty: x.uncertainty * k });
+  return { ...scale(w), recent: scale(w.recent), last: scale(w.last) };
 }
 
 /**
  * volume_spike, volume_drop, bytes_spike, error_spike and latency_spike for the last `evaluate`
- * minutes of one series. Pure: the series carries its history and baseline.
+ * minutes of one series, each judged over every window of `window_minutes` ending at the minute
+ * (detectors/multi-window-plan.ts). Pure: the series carries its history and baseline.
  */
 export function detectTraffic(series: TrafficSeries, evaluate: number, config: DetectionConfig): Finding[] {
   const n = series.minutes.length;
   if (n === 0) return [];
   const findings: Finding[] = [];
-  const usualPerCall = usualBytesPerCall(series, evaluate);
-  const calls = scoreMetric(series, 'calls', config, true, config.min_delta_calls);
-  const bytes = scoreMetric(series, 'requestBytes', config, false, config.min_delta_calls * Math.max(1, usualPerCall));
-  for (let i = Math.max(0, n - evaluate); i < n; i++) {
+  const perCall = usualBytesPerCall(series, evaluate);
+  const calls = metricScorer(series, 'calls', config, 1);
+  const bytes = metricScorer(series, 'requestBytes', config, perCall);
+  for (let i = 0; i < n; i++) {
     const m = series.minutes[i]!;
-    if (m.minute - series.baseline.firstMinute < config.warmup_minutes * 60_000) continue;
-    const base = { vendor: series.vendor, service: series.service, at: m.minute };
-    const c = calls[i]!;
-    const callRatio = m.calls / Math.max(c.expected, 1e-9);
-    if (c.level >= config.min_score && c.z > 0 && callRatio >= config.spike_min_ratio) {
-      findings.push({
-        ...base,
-        kind: 'volume_spike',
-        value: m.calls,
-        expected: round(c.expected),
-        score: c.level,
-        severity: callRatio >= 5 || c.level >= 0.95 ? 'critical' : 'warning',
-        summary: `Calls ${who(series)} at ${fmt(m.calls)}/min, ${callRatio.toFixed(1)}× the expected ${fmt(c.expected)}/min.`,
-        details: { ratio: callRatio.toFixed(2), z: c.z.toFixed(1) },
-      });
-    } else if (c.level >= config.min_score && c.z < 0 && callRatio <= config.drop_max_ratio) {
-      findings.push({
-        ...base,
-        kind: 'volume_drop',
-        value: m.calls,
-        expected: round(c.expected),
-        score: c.level,
-        severity: m.calls === 0 ? 'critical' : 'warning',
-        summary: `Calls ${who(series)} fell to ${fmt(m.calls)}/min, expected about ${fmt(c.expected)}/min.`,
-        details: { ratio: callRatio.toFixed(2), z: c.z.toFixed(1) },
-      });
-    }
-    const b = bytes[i]!;
-    const byteRatio = m.requestBytes / Math.max(b.expected, 1e-9);
-    const perCall = m.calls > 0 ? m.requestBytes / m.calls : 0;
-    const perCallRatio = usualPerCall > 0 ? perCall / usualPerCall : 1;
-    // A call spike carries its bytes with it; bytes_spike is bytes beyond what the calls explain.
-    const beyondCalls = perCallRatio >= 1.5 || callRatio < config.spike_min_ratio;
-    if (b.level >= config.min_score && b.z > 0 && byteRatio >= config.bytes_min_ratio && beyondCalls) {
-      findings.push({
-        ...base,
-        kind: 'bytes_spike',
-        value: m.requestBytes,
-        expected: round(b.expected),
-        score: b.level,
-        severity: byteRatio >= 5 || perCallRatio >= 5 ? 'critical' : 'warning',
-        summary: `Request bytes ${who(series)} at ${fmt(m.requestBytes)}/min, ${byteRatio.toFixed(1)}× the expected ${fmt(b.expected)}/min (${fmt(perCall)} bytes per call, usually ${fmt(usualPerCall)}).`,
-        details: { ratio: byteRatio.toFixed(2), bytes_per_call: perCall.toFixed(0), usual_bytes_per_call: usualPerCall.toFixed(0), calls: String(m.calls) },
-      });
-    }
-    const error = detectErrors(series, i, config);
+    calls.scorer.update(m.minute, m.calls, calls.hints[i]);
+    bytes.scorer.update(m.minute, perCall > 0 ? m.requestBytes / perCall : m.requestBytes, bytes.hints[i]);
+    if (i < n - evaluate || m.minute - series.baseline.firstMinute < config.warmup_minutes * 60_000) continue;
+    const callWindows = calls.scorer.windows();
+    const volume = volumeFinding(series, m.minute, callWindows, calls.level, config);
+    if (volume) findings.push(volume);
+    const surge = bytesFinding(series, m.minute, bytes.scorer.windows().map((w) => forSide(w, 1, bytes.level)), callWindows.map((w) => forSide(w, 1, calls.level)), perCall, config);
+    if (surge) findings.push(surge);
+    const error = detectErrorWindows(series, i, config);
     if (error) findings.push(error);
-    const latency = detectLatency(series, i, config);
+    const latency = detectLatencyWindows(series, i, config);
     if (latency) findings.push(latency);
   }
   return findings;
 }
 
-/** Minimum calls behind a bytes-per-call figure before it is trusted. */
-const MIN_CALLS_FOR_BYTES_PER_CALL = 100;
+/** The window with the highest level among those a rule lets through (`judge` gives its level, or undefined). */
+function strongest(windows: readonly WindowVerdict[], judge: (w: WindowVerdict) => number | undefined): { w: WindowVerdict; level: number } | undefined {
+  let best: { w: WindowVerdict; level: number } | undefined;
+  for (const w of windows) {
+    const level = judge(w);
+    if (level !== undefined && (!best || level > best.level)) best = { w, level };
+  }
+  return best;
+}
+
+/**
+ * A window's level if it deviates in `direction` (+1 above, −1 below) with its ratio beyond `ratio`
+ * (as a point estimate and by GATE_Z), its level at least `min_score`, its recent part still
+ * showing the same on its own (beyond the ratio by GATE_Z, beyond its expectation at RECENT_Z),
+ * and its last minutes not contradicting it (endedZ) — else undefined. Cheapest checks first:
+ * most windows of most series stop at the ratio.
+ */
+function judged(w: WindowVerdict, direction: 1 | -1, ratio: number, minDelta: number, config: DetectionConfig, clump = 1): number | undefined {
+  const beyond = (x: { observed: number; expected: number }): boolean => (direction > 0 ? x.observed > x.expected && x.observed >= ratio * x.expected : x.observed <= ratio * x.expected);
+  if (!beyond(w) || direction * (w.observed - w.expected) < minDelta || !beyond(w.recent)) return undefined;
+  if (direction * zBeyond(w, ratio) < GATE_Z) return undefined;
+  const z = windowZ(w);
+  const level = direction * z > 0 ? windowLevel(z, w.points) : 0;
+  if (level < config.min_score) return undefined;
+  if (w.recent.points < w.points && (direction * zBeyond(w.recent, ratio) < GATE_Z || direction * windowZ(w.recent) < RECENT_Z)) return undefined;
+  // Ended: the last minutes contradict the window's own rate (the calls came back, the burst stopped).
+  if (w.last.points < w.points && direction * endedZ(w, clump) <= -ENDED_Z) return undefined;
+  return level;
+}
+
+function volumeFinding(series: TrafficSeries, at: number, windows: readonly WindowVerdict[], level: number, config: DetectionConfig): Finding | undefined {
+  const up = strongest(
+    windows.map((w) => forSide(w, 1, level)),
+    (w) => judged(w, 1, config.spike_min_ratio, config.min_delta_calls, config),
+  );
+  const down = strongest(
+    windows.map((w) => forSide(w, -1, level)),
+    (w) => judged(w, -1, config.drop_max_ratio, config.min_delta_calls, config),
+  );
+  const pick = up && (!down || up.level >= down.level) ? up : down;
+  if (!pick) return stillBelow(series, at, windows, level, config);
+  const w = pick.w;
+  const who = seriesLabel(series);
+  const span = windowText(w.points);
+  const base = { vendor: series.vendor, service: series.service, at, score: pick.level };
+  const details: Record<string, string> = { window: `${w.points} min` };
+  if (pick === up) {
+    const none = w.expected < USUALLY_NONE;
+    const ratio = w.observed / w.expected;
+    if (!none) details['ratio'] = formatRatio(ratio);
+    return {
+      ...base,
+      kind: 'volume_spike',
+      value: roundFigure(w.observed),
+      expected: none ? 0 : roundFigure(w.expected),
+      severity: none || ratio >= 5 || pick.level >= 0.95 ? 'critical' : 'warning',
+      summary: none
+        ? `Calls ${who}: ${formatFigure(w.observed)} in ${span} where there are usually none.`
+        : `Calls ${who}: ${formatFigure(w.observed)} in ${span}, ${formatRatio(ratio)} the usual ${formatFigure(w.expected)}.`,
+      details,
+    };
+  }
+  details['ratio'] = formatRatio(w.observed / w.expected);
+  return {
+    ...base,
+    kind: 'volume_drop',
+    value: roundFigure(w.observed),
+    expected: roundFigure(w.expected),
+    severity: w.observed === 0 ? 'critical' : 'warning',
+    summary:
+      w.observed === 0
+        ? `No calls ${who} in ${span}, usually about ${formatFigure(w.expected)}.`
+        : `Calls ${who} fell to ${formatFigure(w.observed)} in ${span}, usually about ${formatFigure(w.expected)}.`,
+    details,
+  };
+}
+
+/**
+ * A volume_drop `sustain` (common/types.ts): no drop is news at this minute, but the calls are not
+ * back within their band either — the longest window's recent part (its last twelfth, grown to
+ * twenty expected calls) is still at most `drop_max_ratio` of the usual, with at least
+ * `min_delta_calls` calls usual in it. The lifecycle keeps a firing volume_drop open on it; it
+ * never opens one.
+ */
+function stillBelow(series: TrafficSeries, at: number, windows: readonly WindowVerdict[], level: number, config: DetectionConfig): Finding | undefined {
+  const longest = windows[windows.length - 1];
+  if (!longest) return undefined;
+  const recent = forSide(longest, -1, level).recent;
+  if (recent.expected < Math.max(1, config.min_delta_calls) || recent.observed > config.drop_max_ratio * recent.expected) return undefined;
+  return {
+    kind: 'volume_drop',
+    vendor: series.vendor,
+    service: series.service,
+    at,
+    value: roundFigure(recent.observed),
+    expected: roundFigure(recent.expected),
+    score: 0,
+    severity: 'info',
+    summary: `Calls ${seriesLabel(series)} still at ${formatFigure(recent.observed)} in ${windowText(recent.points)}, usually about ${formatFigure(recent.expected)}.`,
+    sustain: true,
+  };
+}
+
+/**
+ * bytes_spike: request bytes beyond what the calls explain (a call spike carries its bytes with
+ * it): over the same window, bytes per call above the usual, or calls not spiking at all.
+ * `perCall` is the usual size of a call; the byte windows are in calls' worth when it is known.
+ */
+function bytesFinding(series: TrafficSeries, at: number, windows: readonly WindowVerdict[], callWindows: readonly WindowVerdict[], perCall: number, config: DetectionConfig): Finding | undefined {
+  const unit = perCall > 0 ? perCall : 1;
+  const callsOf = (points: number): WindowVerdict | undefined => callWindows.find((c) => c.points === points);
+  const pick = strongest(windows, (b) => {
+    const c = callsOf(b.points);
+    if (!c || (b.observed - b.expected) * unit < config.min_delta_calls * Math.max(1, perCall)) return undefined;
+    const sizeRatio = perCall > 0 && c.observed > 0 ? (b.observed * unit) / c.observed / perCall : 1;
+    if (sizeRatio < BYTES_PER_CALL_RATIO && c.observed >= config.spike_min_ratio * c.expected) return undefined;
+    // A surging call carries many calls' worth of bytes: the last minutes' evidence comes in clumps that size.
+    return judged(b, 1, config.bytes_min_ratio, 0, config, c.observed > 0 ? b.observed / c.observed : 1);
+  });
+  if (!pick) return undefined;
+  const w = pick.w;
+  const c = callsOf(w.points)!;
+  const sent = w.observed * unit;
+  const usual = w.expected * unit;
+  // Less than half a usual call's worth expected: there is usually nothing to compare with.
+  const none = w.expected < USUALLY_NONE;
+  const size = c.observed > 0 ? sent / c.observed : 0;
+  const ratio = sent / usual;
+  const who = seriesLabel(series);
+  const span = windowText(w.points);
+  const sizeText = perCall > 0 && c.observed > 0 ? ` (${formatBytes(size)} per call, usually ${formatBytes(perCall)})` : '';
+  const details: Record<string, string> = { window: `${w.points} min`, calls: String(c.observed) };
+  if (!none) details['ratio'] = formatRatio(ratio);
+  if (c.observed > 0) details['bytes_per_call'] = formatBytes(size);
+  if (perCall > 0) details['usual_bytes_per_call'] = formatBytes(perCall);
+  return {
+    kind: 'bytes_spike',
+    vendor: series.vendor,
+    service: series.service,
+    at,
+    value: roundBytes(sent),
+    expected: none ? 0 : roundBytes(usual),
+    score: pick.level,
+    severity: none || ratio >= 5 || (perCall > 0 && size / perCall >= 5) ? 'critical' : 'warning',
+    summary: none
+      ? `Request bytes ${who}: ${formatBytes(sent)} in ${span} where usually nothing is sent${sizeText}.`
+      : `Request bytes ${who}: ${formatBytes(sent)} in ${span}, ${formatRatio(ratio)} the usual ${formatBytes(usual)}${sizeText}.`,
+    details,
+  };
+}
 
 /** Bytes per call from the history, or for a young series from its recent minutes before the evaluated ones; 0 if unknown. */
 function usualBytesPerCall(series: TrafficSeries, evaluate: number): number {
@@ -114,63 +251,4 @@ function usualBytesPerCall(series: TrafficSeries, evaluate: number): number {
     bytes += m.requestBytes;
   }
   return calls >= MIN_CALLS_FOR_BYTES_PER_CALL ? bytes / calls : 0;
-}
-
-function round(n: number): number {
-  return Math.round(n * 100) / 100;
-}
-
-function detectErrors(series: TrafficSeries, i: number, config: DetectionConfig): Finding | undefined {
-  const m = series.minutes[i]!;
-  if (m.errors < config.error_min_count || m.calls === 0) return undefined;
-  // A series with little history borrows a small prior error ratio instead of trusting 0/3.
-  const p0 = Math.min(0.99, (series.baseline.errorRatio * series.baseline.calls + 0.01 * 100) / (series.baseline.calls + 100));
-  const ratio = m.errors / m.calls;
-  if (ratio < p0 + config.error_min_increase) return undefined;
-  const expected = m.calls * p0;
-  const z = (m.errors - expected) / Math.sqrt(m.calls * p0 * (1 - p0) + 1);
-  if (z < 4) return undefined;
-  return {
-    kind: 'error_spike',
-    vendor: series.vendor,
-    service: series.service,
-    at: m.minute,
-    value: round(ratio),
-    expected: round(p0),
-    score: scoreFromZ(z, 4),
-    severity: ratio >= 0.5 ? 'critical' : 'warning',
-    summary: `Errors ${who(series)}: ${m.errors} of ${m.calls} calls failed (${(ratio * 100).toFixed(0)}%), usually ${(p0 * 100).toFixed(1)}%.`,
-    details: { errors: String(m.errors), calls: String(m.calls) },
-  };
-}
-
-function detectLatency(series: TrafficSeries, i: number, config: DetectionConfig): Finding | undefined {
-  const m = series.minutes[i]!;
-  const base = series.baseline;
-  if (m.calls < config.latency_min_calls || !Number.isFinite(m.latencyP95Ms) || !(base.latencyP95Median > 0)) return undefined;
-  const ratio = m.latencyP95Ms / base.latencyP95Median;
-  if (ratio < config.latency_min_ratio) return undefined;
-  const spread = Math.max(Number.isFinite(base.latencyP95Mad) ? 1.4826 * base.latencyP95Mad : 0, 0.1 * base.latencyP95Median, 1);
-  const z = (m.latencyP95Ms - base.latencyP95Median) / spread;
-  if (z < 4) return undefined;
-  const severity: Severity = ratio >= 5 ? 'critical' : 'warning';
-  return {
-    kind: 'latency_spike',
-    vendor: series.vendor,
-    service: series.service,
-    at: m.minute,
-    value: round(m.latencyP95Ms),
-    expected: round(base.latencyP95Median),
-    score: scoreFromZ(z, 4),
-    severity,
-    summary: `p95 latency ${who(series)} at ${fmt(m.latencyP95Ms)} ms, ${ratio.toFixed(1)}× the usual ${fmt(base.latencyP95Median)} ms.`,
-    details: { ratio: ratio.toFixed(2), calls: String(m.calls) },
-  };
-}
-
-/** Maps a z beyond `floor` into [0, 1): 0.5 at twice the floor. */
-export function scoreFromZ(z: number, floor: number): number {
-  if (z <= floor) return 0;
-  const x = (z - floor) / floor;
-  return x / (1 + x);
 }

@@ -1,5 +1,7 @@
 import { SeasonalProfile } from './seasonal-profile.js';
 import { SortedWindow } from './sorted-window.js';
+import { recentPoints } from './multi-window-plan.js';
+import { logNegBinomialLower, logNegBinomialUpper, logPoissonLower, logPoissonUpper, zFromLogTail } from './multi-window-tails.js';
 
 /** Options of the streaming volume scorer; every field has a default in `resolveScorerOptions`. */
 export interface VolumeScorerOptions {
@@ -23,6 +25,14 @@ export interface VolumeScorerOptions {
   selfCalibrate?: boolean;
   /** Past deviations kept to learn how rare a deviation is for this series. Default 10 000. */
   deviationWindow?: number;
+  /**
+   * Window lengths in points, each judged on its own (detectors/multi-window-plan.ts). Default
+   * [1, 24]. Self-calibrating, a window's evidence is the mean of its points' deviations (each
+   * clamped, so one wild point cannot fake a shift) against this series' own history of that mean
+   * (24 = a sustained shift over 2 h of 5-minute data); otherwise `windows()` judges each window's
+   * sum against the sum of its expectations, with Poisson tails for counts.
+   */
+  windows?: readonly number[];
 }
 
 type Resolved = Required<VolumeScorerOptions>;
@@ -37,14 +47,49 @@ function resolveScorerOptions(o: VolumeScorerOptions): Resolved {
     seasonal: o.seasonal ?? true,
     selfCalibrate: o.selfCalibrate ?? true,
     deviationWindow: o.deviationWindow ?? 10_000,
+    windows: o.windows && o.windows.length > 0 ? [...o.windows].sort((a, b) => a - b) : [1, SHIFT_POINTS],
   };
 }
 
 /** A seasonal expectation supplied from outside (live detection computes it in ClickHouse). */
 export interface SeasonalHint {
+  /** The slot's mean: windows add expectations up, and a sparse series' median is 0. */
   expected: number;
   /** Robust spread (1.4826·MAD) of the same season slot. */
   spread: number;
+  /**
+   * Counts only: variance over mean of a minute's count where calls come in clumps (a job that
+   * sends six at a time), which the quartiles of a mostly idle slot cannot show. Default 1 (Poisson).
+   */
+  dispersion?: number;
+  /** Relative standard error of `expected` (the calls behind the slot and the recent level). Default 0. */
+  relativeError?: number;
+}
+
+/** Sums over some points of a series: a window or its recent part. */
+export interface WindowSums {
+  /** Points (minutes) summed. */
+  points: number;
+  /** Sum of the values. */
+  observed: number;
+  /** Sum of the expectations. */
+  expected: number;
+  /** Sum of the points' variances (at least their Poisson or clumped variance, for counts). */
+  variance: number;
+  /** Counts: the part of `variance` that is Poisson in clumps (expected × dispersion), summed. */
+  clumped: number;
+  /** Standard error of `expected` itself: a slot mean from 35 calls is ±17% (all points share it, so errors add up). */
+  uncertainty: number;
+  /** Whether the values are counts (Poisson tails) or not (normal tails). */
+  counts: boolean;
+}
+
+/** One window ending at the latest point (live detection; see `windows`), and its recent parts. */
+export interface WindowVerdict extends WindowSums {
+  /** The window's last twelfth, grown to hold twenty expected events: is the deviation still there on its own? */
+  recent: WindowSums;
+  /** The window's last twelfth (at least one point), not grown: has the deviation ended? */
+  last: WindowSums;
 }
 
 /** The verdict on one point, given only the points before it. */
@@ -68,9 +113,22 @@ const SEASON_MIN_DAYS = 3;
 const RELATIVE_SPREAD_FLOOR = 0.02;
 /** |z| a deviation must exceed before it scores, when the series has no history of its own deviations. */
 const Z_FLOOR = 3;
+/**
+ * Relative uncertainty of a window's summed expectation (the day's level beyond what the recent
+ * hours already corrected): a 60-minute window of a busy series is not judged to ±1.3%.
+ */
+const LEVEL_UNCERTAINTY = 0.1;
+/**
+ * Expected counts a window's recent part should hold before it can say "still deviating": twenty,
+ * so that silence in it is itself a rare event (e^-20), and a return to normal shows clearly
+ * enough that chance does not bring a finished incident back.
+ */
+const RECENT_MIN_COUNT = 20;
+/** Events a window's rate must promise in its last part before that part can say the deviation ended. */
+const ENDED_MIN_EVENTS = 10;
 /** The share of past deviations a new one must exceed to count as rare. */
 const DEVIATION_QUANTILE = 0.998;
-/** Points averaged to see a sustained shift (2 h of 5-minute data). */
+/** The default long window: points averaged to see a sustained shift (2 h of 5-minute data). */
 const SHIFT_POINTS = 24;
 /** Each point's |z| counts at most this much towards a shift. */
 const SHIFT_CLAMP = 4;
@@ -103,11 +161,12 @@ const REGIME_POINTS = 36;
  * Per point: a robust baseline (median/MAD of the level window, a learned time-of-day profile where
  * it explains the series better, or a seasonal hint computed in ClickHouse), a spread with floors
  * (relative, Poisson for counts, absolute `minDelta`), the deviation's rarity against this series'
- * own history of deviations (self-calibrating across noisy and quiet series), judged again against
- * a short window's median/MAD (the local level, where the long spread is inflated by old regimes;
- * with self-calibration only, so not in live detection), and a refractory rule
- * so one incident scores high once. Values far outside the baseline enter it clamped, so an
- * incident does not become the new normal within minutes.
+ * own history of deviations (self-calibrating across noisy and quiet series), the same for the mean
+ * deviation over each longer window, judged again against a short window's median/MAD (the local
+ * level, where the long spread is inflated by old regimes; with self-calibration only, so not in
+ * live detection), and a refractory rule so one incident scores high once. Values far outside the
+ * baseline enter it clamped, so an incident does not become the new normal within minutes. Live
+ * detection reads `windows()`: every window's sum against its summed expectations.
  */
 export class VolumeScorer {
   private readonly o: Resolved;
@@ -116,13 +175,18 @@ export class VolumeScorer {
   /** Past upward and downward deviations, apart: a series that spikes often may still never dip. */
   private readonly deviationsUp: SortedWindow;
   private readonly deviationsDown: SortedWindow;
-  private readonly shifts: SortedWindow;
+  /** Windows longer than one point (self-calibrating): running sum of clamped z, past mean |z|. */
+  private readonly longWindows: Array<{ points: number; sum: number; history: SortedWindow }>;
+  /** The last max(windows) points, oldest overwritten first. */
+  private readonly ring: { value: Float64Array; expected: Float64Array; variance: Float64Array; clumped: Float64Array; uncertainty: Float64Array; clampedZ: Float64Array };
+  private ringNext = 0;
   /** The last SHORT_POINTS (clamped) values, and this series' past deviations from their median. */
   private readonly short = new SortedWindow(SHORT_POINTS);
   private readonly shortUp: SortedWindow;
   private readonly shortDown: SortedWindow;
-  private readonly shiftRecent: number[] = [];
-  private shiftSum = 0;
+  /** Counts without self-calibration (live): the level window's values and sum, for its mean. */
+  private readonly levelValues: number[] = [];
+  private levelSum = 0;
   private readonly recentLevels: number[] = [];
   private profile: SeasonalProfile | undefined;
   private readonly gaps: number[] = [];
@@ -138,7 +202,16 @@ export class VolumeScorer {
     this.residuals = new SortedWindow(this.o.levelWindow);
     this.deviationsUp = new SortedWindow(this.o.deviationWindow);
     this.deviationsDown = new SortedWindow(this.o.deviationWindow);
-    this.shifts = new SortedWindow(this.o.deviationWindow);
+    this.longWindows = this.o.selfCalibrate ? this.o.windows.filter((w) => w > 1).map((points) => ({ points, sum: 0, history: new SortedWindow(this.o.deviationWindow) })) : [];
+    const capacity = Math.max(1, ...this.o.windows);
+    this.ring = {
+      value: new Float64Array(capacity),
+      expected: new Float64Array(capacity),
+      variance: new Float64Array(capacity),
+      clumped: new Float64Array(capacity),
+      uncertainty: new Float64Array(capacity),
+      clampedZ: new Float64Array(capacity),
+    };
     this.shortUp = new SortedWindow(this.o.deviationWindow);
     this.shortDown = new SortedWindow(this.o.deviationWindow);
   }
@@ -154,6 +227,7 @@ export class VolumeScorer {
     this.learnInterval(t);
     const slot = this.profile ? this.profile.expected(t) : Number.NaN;
     let { expected, spread } = seasonal ?? this.baseline(t, slot, value);
+    const rawSpread = spread;
     spread = Math.max(spread, RELATIVE_SPREAD_FLOOR * Math.abs(expected), o.counts ? Math.sqrt(Math.max(expected, 1)) : 0, 1e-9);
     // Counts: Anscombe's variance-stabilised deviation, 2(√x − √λ), is what a Poisson tail says
     // (calls falling from 20/min to 0 is far rarer than the normal approximation's −4.5σ); extra
@@ -162,6 +236,11 @@ export class VolumeScorer {
       ? (2 * (Math.sqrt(Math.max(0, value)) - Math.sqrt(Math.max(0, expected)))) / Math.max(1, spread / Math.sqrt(Math.max(expected, 1)))
       : (value - expected) / spread;
     const absZ = Math.abs(z);
+    const clampedZ = Math.max(-SHIFT_CLAMP, Math.min(SHIFT_CLAMP, z));
+    // Window sums need a variance per point: for counts the Poisson (or clumped) variance itself,
+    // not the √max(λ, 1) floor that keeps a single point's z sane at λ ≈ 0.
+    const clumped = o.counts ? Math.max(0, expected) * (seasonal?.dispersion ?? 1) : 0;
+    const variance = o.counts ? Math.max(rawSpread * rawSpread, clumped, (RELATIVE_SPREAD_FLOOR * expected) ** 2, 1e-12) : spread * spread;
 
     let usual = Z_FLOOR;
     if (o.selfCalibrate) {
@@ -173,16 +252,19 @@ export class VolumeScorer {
     let rarity = absZ / usual;
     if (o.selfCalibrate) {
       // A sustained shift of a few spreads (a daily peak that stays low) never makes one point rare;
-      // the mean of the last points, each clamped so that one wild point cannot fake a shift, does.
-      const clampedZ = Math.max(-SHIFT_CLAMP, Math.min(SHIFT_CLAMP, z));
-      this.shiftRecent.push(clampedZ);
-      this.shiftSum += clampedZ;
-      if (this.shiftRecent.length > SHIFT_POINTS) this.shiftSum -= this.shiftRecent.shift()!;
-      const mean = Math.abs(this.shiftSum / this.shiftRecent.length);
-      const usualShift = this.shifts.size >= 20 ? Math.max(SHIFT_FLOOR, this.shifts.quantile(DEVIATION_QUANTILE)) : SHIFT_FLOOR;
-      this.shifts.push(mean);
-      rarity = Math.max(rarity, mean / usualShift, this.shortRarity(value));
+      // the mean of a window's points, each clamped so that one wild point cannot fake a shift, does.
+      for (const w of this.longWindows) {
+        // The point leaving the window is `points` back from the latest: read before it is overwritten.
+        w.sum += clampedZ;
+        if (this.seen >= w.points) w.sum -= this.ring.clampedZ[this.ringIndex(w.points)]!;
+        const mean = Math.abs(w.sum / Math.min(w.points, this.seen + 1));
+        const usualMean = w.history.size >= 20 ? Math.max(SHIFT_FLOOR, w.history.quantile(DEVIATION_QUANTILE)) : SHIFT_FLOOR;
+        w.history.push(mean);
+        rarity = Math.max(rarity, mean / usualMean);
+      }
+      rarity = Math.max(rarity, this.shortRarity(value));
     }
+    this.remember(value, expected, variance, clumped, expected * (seasonal?.relativeError ?? 0), clampedZ);
     let level = 0;
     if (this.seen >= o.warmupPoints && Math.abs(value - expected) >= o.minDelta && rarity > 1) {
       const x = rarity - 1;
@@ -203,6 +285,11 @@ export class VolumeScorer {
     // side the series has moved to a new level, and values go in as they are so the baseline follows.
     const clamped = this.outside >= REGIME_POINTS ? value : Math.min(expected + bound, Math.max(expected - bound, value));
     this.level.push(clamped);
+    if (o.counts && !o.selfCalibrate) {
+      this.levelValues.push(clamped);
+      this.levelSum += clamped;
+      if (this.levelValues.length > o.levelWindow) this.levelSum -= this.levelValues.shift()!;
+    }
     if (o.selfCalibrate) this.short.push(clamped);
     if (this.profile) {
       if (!Number.isNaN(slot)) this.residuals.push(clamped - slot);
@@ -210,6 +297,60 @@ export class VolumeScorer {
     }
     this.seen++;
     return { score, level, expected, spread, z };
+  }
+
+  /**
+   * Every window ending at the latest point, with its recent part, as sums of values, expectations
+   * and variances (live detection judges them with `windowZ` and `zBeyond`, cheapest gates first).
+   * Windows longer than the points seen are left out.
+   */
+  windows(): WindowVerdict[] {
+    const out: WindowVerdict[] = [];
+    const seen = Math.min(this.seen, this.ring.value.length);
+    const counts = this.o.counts;
+    for (const points of this.o.windows) {
+      if (points > seen) continue;
+      const recent = counts ? recentPoints(points, (k) => this.sumBack(this.ring.expected, k), RECENT_MIN_COUNT) : recentPoints(points, () => Number.POSITIVE_INFINITY, 0);
+      out.push({ ...this.sums(points), recent: this.sums(recent), last: this.sums(recentPoints(points, () => Number.POSITIVE_INFINITY, 0)) });
+    }
+    return out;
+  }
+
+  private sums(points: number): WindowSums {
+    const r = this.ring;
+    return {
+      points,
+      observed: this.sumBack(r.value, points),
+      expected: this.sumBack(r.expected, points),
+      variance: this.sumBack(r.variance, points),
+      clumped: this.sumBack(r.clumped, points),
+      uncertainty: this.sumBack(r.uncertainty, points),
+      counts: this.o.counts,
+    };
+  }
+
+  private remember(value: number, expected: number, variance: number, clumped: number, uncertainty: number, clampedZ: number): void {
+    const r = this.ring;
+    const at = this.ringNext;
+    r.value[at] = value;
+    r.expected[at] = expected;
+    r.variance[at] = variance;
+    r.clumped[at] = clumped;
+    r.uncertainty[at] = uncertainty;
+    r.clampedZ[at] = clampedZ;
+    this.ringNext = (at + 1) % r.value.length;
+  }
+
+  /** Ring index of the point `k` back (1 = the latest). */
+  private ringIndex(k: number): number {
+    const n = this.ring.value.length;
+    return (this.ringNext - k + n * 2) % n;
+  }
+
+  private sumBack(values: Float64Array, k: number): number {
+    let sum = 0;
+    for (let j = 1; j <= k; j++) sum += values[this.ringIndex(j)]!;
+    return sum;
   }
 
   /**
@@ -231,6 +372,11 @@ export class VolumeScorer {
   /** Flat robust level, or the time-of-day profile plus a robust offset where that fits better. */
   private baseline(t: number, slot: number, value: number): SeasonalHint {
     if (this.level.size === 0) return { expected: value, spread: 0 };
+    // Live counts without a season: the mean, which windows can add up (a sparse series' median is 0).
+    if (this.o.counts && !this.o.selfCalibrate) {
+      const mean = this.levelSum / this.levelValues.length;
+      return { expected: mean, spread: MAD_TO_SIGMA * this.level.mad() };
+    }
     const expected = this.level.median();
     const spread = MAD_TO_SIGMA * this.level.mad(expected);
     if (Number.isNaN(slot) || this.profile!.daysCovered() < SEASON_MIN_DAYS || this.residuals.size < 50) return { expected, spread };
@@ -255,4 +401,62 @@ export class VolumeScorer {
     const slotMs = Math.min(3_600_000, Math.max(60_000, interval));
     this.profile = new SeasonalProfile(slotMs, Math.max(1, Math.round(slotMs / interval)) * SEASON_DAYS);
   }
+}
+
+/**
+ * Signed z of a count `observed` against `expected` with `variance`, of which `clumped` is Poisson
+ * in clumps (default: plain Poisson). Counted in clumps (all three divided by the clump size),
+ * the rest of the variance is an uncertain rate: a negative binomial, whose tails stay right at
+ * zero (ten calls expected, none came, is rare however unsure the ten) and widen for large counts.
+ * Nothing expected and something seen is +∞; the detector's minimum change and texts take it from there.
+ */
+export function countZ(observed: number, expected: number, variance: number, clumped = expected): number {
+  if (expected <= 0) return observed > 0 ? Number.POSITIVE_INFINITY : 0;
+  const clump = Math.max(1, clumped / expected);
+  const mean = expected / clump;
+  const k = observed / clump;
+  const excess = variance / (clump * clump) - mean;
+  const upper = observed >= expected;
+  if (excess <= mean * 1e-9) return upper ? zFromLogTail(logPoissonUpper(k, mean)) : -zFromLogTail(logPoissonLower(k, mean));
+  const size = (mean * mean) / excess;
+  return upper ? zFromLogTail(logNegBinomialUpper(k, mean, size)) : -zFromLogTail(logNegBinomialLower(k, mean, size));
+}
+
+/**
+ * Signed z of a window's (or its recent part's) sum against its expectations: count tails for
+ * counts (countZ), normal otherwise, with the expectation's own uncertainty and the day's level
+ * (LEVEL_UNCERTAINTY) added to the points' variances.
+ */
+export function windowZ(w: WindowSums): number {
+  const variance = w.variance + w.uncertainty ** 2 + (LEVEL_UNCERTAINTY * w.expected) ** 2;
+  return w.counts ? countZ(w.observed, w.expected, variance, w.clumped) : (w.observed - w.expected) / Math.sqrt(Math.max(variance, 1e-18));
+}
+
+/**
+ * How far a window is beyond `ratio` × its expectations, as a signed z: a rule's ratio (calls 1.5×
+ * the usual, or 0.3×) must hold with some certainty, not only as a point estimate. A vendor
+ * called once a minute on a quiet holiday (40%) shows 15 calls in an hour now and then where
+ * 24 are usual: below 30% as a ratio, well within noise of it.
+ */
+export function zBeyond(w: WindowSums, ratio: number): number {
+  const expected = ratio * w.expected;
+  const variance = ratio * w.variance + (ratio * w.uncertainty) ** 2;
+  return w.counts ? countZ(w.observed, expected, variance, ratio * w.clumped) : (w.observed - expected) / Math.sqrt(Math.max(variance, 1e-18));
+}
+
+/**
+ * Signed z of a window's last part against the window's own ratio (as if the deviation went on):
+ * strongly negative when a spike has ended (six calls in the last minute where the window ran at
+ * 36 a minute), strongly positive when calls came back after a drop. 0 (no verdict) unless the
+ * window's rate promises at least ENDED_MIN_EVENTS events — clumps of `clump` (a call of a byte
+ * surge carries 15 calls' worth) — in the last part: a quiet minute of a vendor called once a
+ * minute ends nothing.
+ */
+export function endedZ(w: WindowVerdict, clump = 1): number {
+  const ratio = w.expected > 0 ? w.observed / w.expected : 1;
+  const expected = Math.max(w.counts ? 0.5 : 0, ratio * w.last.expected);
+  if (w.counts && expected / Math.max(1, clump) < ENDED_MIN_EVENTS) return 0;
+  const dispersion = Math.max(1, clump, w.last.expected > 0 ? w.last.variance / w.last.expected : 1);
+  if (w.counts) return countZ(w.last.observed, expected, expected * dispersion + (LEVEL_UNCERTAINTY * expected) ** 2, expected * dispersion);
+  return (w.last.observed - expected) / Math.sqrt(Math.max(w.last.variance * Math.max(1, ratio * ratio), 1e-18));
 }

@@ -7,7 +7,8 @@ const DEFAULTS = {
   min_score: 0.5,
   min_delta_calls: 5,
   warmup_minutes: 120,
-  recent_minutes: 30,
+  recent_minutes: 75,
+  window_minutes: [1, 5, 15, 60],
   spike_min_ratio: 1.5,
   drop_max_ratio: 0.3,
   bytes_min_ratio: 2,
@@ -18,6 +19,7 @@ const DEFAULTS = {
   new_destination_warmup_hours: 24,
   schema_min_route_age_minutes: 60,
   schema_removed_after_minutes: 60,
+  schema_field_min_age_minutes: 1440,
 };
 
 /**
@@ -32,25 +34,35 @@ export const detectionConfigSchema = z
     lag_seconds: z.number().int().min(0).max(3600).default(DEFAULTS.lag_seconds),
     /** How much history baselines read, in days (seasonal profiles need up to 28). */
     history_days: z.number().int().min(1).max(28).default(DEFAULTS.history_days),
-    /** Volume-like findings (spike, drop, bytes) need at least this score in [0, 1]; lower = more sensitive. */
+    /**
+     * Traffic findings need at least this level in [0, 1] in one of their windows; 0.5 is each
+     * window's own threshold (4.85σ over one minute … 3.97σ over 60, the same false alarms per day).
+     * Lower = more sensitive.
+     */
     min_score: z.number().min(0).max(1).default(DEFAULTS.min_score),
-    /** A minute differing from its baseline by fewer calls than this is never a volume finding (3 calls instead of 1). */
+    /** A window differing from its baseline by fewer calls than this is never a volume finding (3 calls instead of 1); for bytes, this many calls' worth. */
     min_delta_calls: z.number().min(0).default(DEFAULTS.min_delta_calls),
     /** Minutes of history a series needs before its first volume, bytes, error or latency finding. */
     warmup_minutes: z.number().int().min(0).max(10_080).default(DEFAULTS.warmup_minutes),
-    /** Minutes of recent traffic fed to the scorer each cycle (recent level, refractory). */
+    /** Minutes of recent traffic read each cycle: the longest window plus the level of a series without a season yet. */
     recent_minutes: z.number().int().min(5).max(240).default(DEFAULTS.recent_minutes),
+    /**
+     * Every traffic rule is judged over each of these windows (minutes ending at the evaluated
+     * one), each with its own threshold: a vendor called twice a minute is watched as surely as a
+     * busy one, because evidence that comes slowly adds up over the longer windows.
+     */
+    window_minutes: z.array(z.number().int().min(1).max(240)).min(1).max(8).default(DEFAULTS.window_minutes),
     /** volume_spike also needs calls at least this many times the expected (a planned 30% ramp is not a spike). */
     spike_min_ratio: z.number().min(1).default(DEFAULTS.spike_min_ratio),
     /** volume_drop also needs calls at most this fraction of the expected (a quiet holiday is not an outage). */
     drop_max_ratio: z.number().min(0).max(1).default(DEFAULTS.drop_max_ratio),
     /** bytes_spike also needs request bytes at least this many times the expected. */
     bytes_min_ratio: z.number().min(1).default(DEFAULTS.bytes_min_ratio),
-    /** error_spike needs at least this many errors in the minute… */
+    /** error_spike needs at least this many errors in the window… */
     error_min_count: z.number().int().min(1).default(DEFAULTS.error_min_count),
     /** …and an error ratio at least this much above the baseline ratio (0.05 = 5 points). */
     error_min_increase: z.number().min(0).max(1).default(DEFAULTS.error_min_increase),
-    /** latency_spike needs at least this many calls in the minute… */
+    /** latency_spike needs at least this many calls in the window… */
     latency_min_calls: z.number().int().min(1).default(DEFAULTS.latency_min_calls),
     /** …and a p95 at least this many times the baseline p95. */
     latency_min_ratio: z.number().min(1).default(DEFAULTS.latency_min_ratio),
@@ -60,11 +72,22 @@ export const detectionConfigSchema = z
     schema_min_route_age_minutes: z.number().int().min(0).default(DEFAULTS.schema_min_route_age_minutes),
     /** A field absent this long while its route keeps being called counts as removed. */
     schema_removed_after_minutes: z.number().int().min(1).default(DEFAULTS.schema_removed_after_minutes),
+    /**
+     * …if it had been sent for at least this long: a field that came and went within a day was
+     * news once, when it came (schema_drift or pii_new); its going is the end of that change.
+     */
+    schema_field_min_age_minutes: z.number().int().min(0).default(DEFAULTS.schema_field_min_age_minutes),
   })
   .strict()
+  .superRefine((d, ctx) => {
+    const longest = Math.max(...d.window_minutes);
+    if (longest > d.recent_minutes) {
+      ctx.addIssue({ code: 'custom', path: ['window_minutes'], message: `the longest window (${longest} min) needs recent_minutes ≥ ${longest}, got ${d.recent_minutes}` });
+    }
+  })
   .default(DEFAULTS);
 
 export type DetectionConfig = z.infer<typeof detectionConfigSchema>;
 
 /** The defaults, for callers (tests, backtest) that have no config file. */
-export const DEFAULT_DETECTION_CONFIG: DetectionConfig = { ...DEFAULTS };
+export const DEFAULT_DETECTION_CONFIG: DetectionConfig = { ...DEFAULTS, window_minutes: [...DEFAULTS.window_minutes] };

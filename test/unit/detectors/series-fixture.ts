@@ -1,4 +1,5 @@
 import { quantile } from 'simple-statistics';
+import { DEFAULT_DETECTION_CONFIG } from '../../../common/config/detection.js';
 import type { MinuteRollup } from '../../../common/types.js';
 import type { SeriesBaseline, SlotStats, TrafficSeries } from '../../../common/history.js';
 import { hourOfDay, hourOfWeek } from '../../../detectors/seasonal-baseline.js';
@@ -24,8 +25,17 @@ function q(values: number[]): { q25: number; q50: number; q75: number } {
  * traffic of every minute in [start, now - recent - 3 h), `recent(t)` the minutes after; the last
  * recent minute is the one evaluated. Slot statistics are computed exactly as the SQL does.
  */
-export function buildSeries(opts: { start: number; now: number; recentMinutes?: number; traffic: (t: number) => Point; vendor?: string; service?: string }): TrafficSeries {
-  const recentMinutes = opts.recentMinutes ?? 30;
+export function buildSeries(opts: {
+  start: number;
+  now: number;
+  recentMinutes?: number;
+  traffic: (t: number) => Point;
+  vendor?: string;
+  service?: string;
+  /** The live baseline's p95 over every call of the last day, when the test knows it (else the median per-minute p95). */
+  latencyP95Ms?: number;
+}): TrafficSeries {
+  const recentMinutes = opts.recentMinutes ?? DEFAULT_DETECTION_CONFIG.recent_minutes;
   const recentFrom = opts.now - recentMinutes * MIN;
   const levelTo = Math.floor(recentFrom / HOUR) * HOUR;
   const baselineEnd = levelTo - 3 * HOUR;
@@ -53,6 +63,7 @@ export function buildSeries(opts: { start: number; now: number; recentMinutes?: 
   const cacheKey = `${opts.start}|${baselineEnd}`;
   let baseline = cached.get(cacheKey);
   if (!baseline) cached.set(cacheKey, (baseline = buildBaseline(opts.start, baselineEnd, opts.traffic)));
+  if (opts.latencyP95Ms !== undefined) baseline = { ...baseline, latencyP95Median: opts.latencyP95Ms, latencyP95Mad: Number.NaN };
   return { vendor, service, minutes, recentHours, baseline };
 }
 

@@ -3,6 +3,7 @@ import { DEFAULT_DETECTION_CONFIG } from '../../../common/config/detection.js';
 import { detectTraffic } from '../../../detectors/traffic-detector.js';
 import { buildSeries, businessCurve, DAY, HOUR, MIN, poisson, type Point } from './series-fixture.js';
 import { seededRandom } from '../../../common/seeded-random.js';
+import type { Finding } from '../../../common/types.js';
 
 const config = DEFAULT_DETECTION_CONFIG;
 /** Monday 2026-11-02 00:00 UTC; four weeks of history end on Monday 2026-11-30. */
@@ -21,11 +22,11 @@ function noisy(rate: (t: number) => number, extra: (t: number, p: Point) => Poin
   };
 }
 
-/** Runs the detector on the last `minutes` minutes before `now`, one tick per minute like the worker. */
-function replay(traffic: (t: number) => Point, now: number, minutes: number, start = START) {
-  const out = [];
+/** Runs the detector on the last `minutes` minutes before `now`, one tick per minute like the worker; `sustain` findings apart. */
+function replay(traffic: (t: number) => Point, now: number, minutes: number, start = START, sustains: Finding[] = []): Finding[] {
+  const out: Finding[] = [];
   for (let end = now - (minutes - 1) * MIN; end <= now; end += MIN) {
-    out.push(...detectTraffic(buildSeries({ start, now: end, traffic }), 1, config));
+    for (const f of detectTraffic(buildSeries({ start, now: end, traffic }), 1, config)) (f.sustain ? sustains : out).push(f);
   }
   return out;
 }
@@ -55,7 +56,7 @@ describe('traffic detector', () => {
     const traffic = noisy(normal, (t, p) => (t >= incident ? { ...p, requestBytes: p.calls * 4000 } : p));
     const findings = replay(traffic, NOW_TUE_11H - MIN, 10);
     expect(kinds(findings)).toEqual(['bytes_spike']);
-    expect(findings[0]!.details?.['bytes_per_call']).toBe('4000');
+    expect(findings[0]!.details?.['bytes_per_call']).toBe('4 kB');
   });
 
   it('flags calls stopping as volume_drop', () => {
@@ -63,6 +64,20 @@ describe('traffic detector', () => {
     const findings = replay(noisy((t) => (t >= incident ? 0 : normal(t))), NOW_TUE_11H - MIN, 10);
     expect(kinds(findings)).toEqual(['volume_drop']);
     expect(findings.length).toBeGreaterThanOrEqual(8);
+  });
+
+  it('says a drop still holds while calls stay below the band, and stops once they are back', () => {
+    const incident = NOW_TUE_11H - 60 * MIN;
+    const back = NOW_TUE_11H - 20 * MIN;
+    const sustains: Finding[] = [];
+    const findings = replay(noisy((t) => (t >= incident && t < back ? normal(t) * 0.2 : normal(t))), NOW_TUE_11H, 60, START, sustains);
+    expect(kinds(findings)).toEqual(['volume_drop']);
+    // Whenever the 10% trickle is not news any more, it is still below the band; after the calls return, nothing is.
+    const during = new Set([...findings, ...sustains].filter((f) => f.at >= incident + 10 * MIN && f.at < back).map((f) => f.at));
+    expect(during.size).toBe(30);
+    expect(sustains.length).toBeGreaterThan(0);
+    expect(sustains.every((f) => f.kind === 'volume_drop' && f.score === 0 && f.at < back + 10 * MIN)).toBe(true);
+    expect([...findings, ...sustains].filter((f) => f.at >= back + 10 * MIN)).toEqual([]);
   });
 
   it('flags failing calls as error_spike and slow calls as latency_spike', () => {
