@@ -50,12 +50,15 @@ function groupPaths(fields: readonly MapField[], window: Window): Map<string, Pa
 /**
  * schema_drift: field paths added, removed or changing type on a vendor + route, against the
  * learned data map. One finding per route and window, with the diff in `details`. Routes younger
- * than `schema_min_route_age_minutes` are still being learned, so their fields are not drift.
+ * than `schema_min_route_age_minutes` are still being learned, so their fields are not drift;
+ * fields sent for less than `schema_field_min_age_minutes` were never part of the learned shape,
+ * so their going is not drift either.
  */
 export function detectSchemaDrift(fields: readonly MapField[], routes: readonly RouteActivity[], window: Window, config: DetectionConfig): Finding[] {
   const routeInfo = new Map(routes.map((r) => [`${r.vendor}\u0000${r.route}`, r]));
   const minAge = config.schema_min_route_age_minutes * 60_000;
   const removedAfter = config.schema_removed_after_minutes * 60_000;
+  const fieldMinAge = config.schema_field_min_age_minutes * 60_000;
   const diffs = new Map<string, { vendor: string; route: string; added: string[]; removed: string[]; changed: string[]; services: Set<string> }>();
   const diffFor = (p: PathInfo) => {
     const key = `${p.vendor}\u0000${p.route}`;
@@ -82,9 +85,19 @@ export function detectSchemaDrift(fields: readonly MapField[], routes: readonly 
       for (const s of p.newServices) diffFor(p).services.add(s);
     }
     const lastSeen = Math.max(...types.map(([, t]) => t.lastSeen));
+    const firstSeen = Math.min(...types.map(([, t]) => t.firstSeen));
     const calls = types.reduce((n, [, t]) => n + t.calls, 0);
-    // Reported once: in the window where the field's absence crosses the horizon.
-    if (calls >= MIN_FIELD_CALLS && lastSeen >= window.from - removedAfter && lastSeen < window.to - removedAfter && route.recentCalls >= MIN_CALLS_FOR_REMOVED) {
+    // Reported once: in the window where the field's absence crosses the horizon. Only a field
+    // that was part of the usual payload (sent for `schema_field_min_age_minutes`) is news when it
+    // goes: one that came and went within a day (a field an incident added, then its fix removed)
+    // was reported once, when it came, and its going ends that change.
+    if (
+      calls >= MIN_FIELD_CALLS &&
+      lastSeen - firstSeen >= fieldMinAge &&
+      lastSeen >= window.from - removedAfter &&
+      lastSeen < window.to - removedAfter &&
+      route.recentCalls >= MIN_CALLS_FOR_REMOVED
+    ) {
       diffFor(p).removed.push(label);
     }
   }
