@@ -43,7 +43,7 @@ function firing(traffic: (t: number) => Point, from: number, to: number): Alert[
 }
 
 function job(alert: Alert): NotificationJob {
-  return { jobId: 'notify-x', receiver: 'r', groupKey: '{}', groupLabels: { vendor: alert.vendor }, status: 'firing', windowStartMs: NIGHT, alerts: [alert], inhibited: [] };
+  return { jobId: 'notify-x', receiver: 'r', groupKey: '{}', groupLabels: { vendor: alert.vendor, kind: alert.kind }, status: 'firing', windowStartMs: NIGHT, alerts: [alert], inhibited: [] };
 }
 
 /** Every text a receiver shows for the alert. */
