@@ -3,14 +3,19 @@
 FROM node:20-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
-# Sources before `npm ci`: its prepare script compiles them (tsc -p .). One line per folder of
-# tsconfig.json's include (test/unit/dashboards/compose.test.ts checks the list).
+# The SDK workspace (npm workspaces, packages/*): `npm ci` links it into node_modules and the
+# prepare script builds it first, since the server imports its shared code (route templates,
+# vendor catalog, wire contract). Its sources only: packages/sdk/dist is built here.
+COPY packages/sdk/package.json packages/sdk/tsconfig.json ./packages/sdk/
+COPY packages/sdk/src ./packages/sdk/src
+# Sources before `npm ci`: its prepare script compiles them (tsc -p tsconfig.build.json). One
+# line per folder of tsconfig.build.json's include (test/unit/dashboards/compose.test.ts checks).
 COPY bin ./bin
 COPY common ./common
 COPY queue ./queue
 COPY storage ./storage
 COPY collector ./collector
-COPY sdk ./sdk
+COPY sdk-compat ./sdk-compat
 COPY detectors ./detectors
 COPY alerts ./alerts
 COPY dashboards ./dashboards

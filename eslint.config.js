@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'dashboards/console/**', 'bin/**', 'test/**/fixtures/**', 'eslint.config.js', 'vitest.config.ts'] },
+  { ignores: ['dist/**', 'packages/*/dist/**', '**/node_modules/**', 'dashboards/console/**', 'bin/**', 'test/**/fixtures/**', 'eslint.config.js', 'vitest.config.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -22,5 +22,36 @@ export default tseslint.config(
   {
     files: ['cli/**', 'bench/**', 'examples/**', 'test/**'],
     rules: { 'no-console': 'off' },
+  },
+  // The SDK is what a service installs: it may import node built-ins, OpenTelemetry, its other
+  // declared dependencies and its own files, never the server (chDB, BullMQ, Fastify and the
+  // rest would come with it). A new dependency is added here and to packages/sdk/package.json.
+  {
+    files: ['packages/sdk/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!node:|@opentelemetry/|libphonenumber-js$|\\.{1,2}/)',
+              message: 'The SDK package imports only node:*, @opentelemetry/*, libphonenumber-js and its own files (see packages/sdk/package.json).',
+            },
+            {
+              regex: '^(\\.\\./){2,}|^\\.\\./\\.\\.$',
+              message: 'The SDK package never imports from outside packages/sdk/src: the server imports the SDK, not the other way round.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  // shared/ is the part the server imports too (route templates, vendor catalog, wire contract):
+  // pure code that imports only other shared/ files, so the server gets no OpenTelemetry with it.
+  {
+    files: ['packages/sdk/src/shared/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!\\./)', message: 'packages/sdk/src/shared/ is pure code shared with the server: it imports only other shared/ files.' }] }],
+    },
   },
 );

@@ -88,7 +88,7 @@ async function child(mode: Mode, vendorUrl: string, sinkUrl: string): Promise<vo
     // has not patched it yet; a require does (startEgressWatch does the same internally).
     createRequire(import.meta.url)('http');
   } else if (mode !== 'none') {
-    const { startEgressWatch } = await import('../sdk/index.js');
+    const { startEgressWatch } = await import('@egresswatch/sdk');
     const shapes = { enabled: mode !== 'egresswatch-noshapes', sampleEvery: mode === 'egresswatch-1in10' ? 10 : 1 };
     startEgressWatch({ serviceName: 'bench', endpoint: sinkUrl, flushOnExit: false, shapes });
   }

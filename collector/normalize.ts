@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { BoundedCache } from '../common/bounded-cache.js';
 import { FIELD_TYPES } from '../common/types.js';
-import { templatePath } from '../common/route-template.js';
+import { templatePath } from '@egresswatch/sdk/shared/route-template';
 import { destinationVendor, honouredClaim } from '../common/destination-vendor.js';
-import { parseUrl } from '../common/url.js';
-import { matchVendor, type VendorPattern } from '../common/vendor-catalog.js';
+import { parseUrl } from '@egresswatch/sdk/shared/url';
+import { matchVendor, type VendorPattern } from '@egresswatch/sdk/shared/vendor-catalog';
 import type { EgressSpanRow } from '../storage/span-writer.js';
 import { SPAN_KIND_CLIENT, STATUS_CODE_ERROR } from './otlp-schema.js';
 import type { AttrValue, Attributes, DecodedSpan } from '../common/otlp-spans.js';

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { BoundedCache } from '../common/bounded-cache.js';
-import { luhnValid } from '../common/luhn.js';
+import { luhnValid } from '@egresswatch/sdk/shared/luhn';
 import { hasUnsafeChar } from '../common/text.js';
 import type { AttrValue, Attributes } from '../common/otlp-spans.js';
 

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
-import { isEncodedToken, templatePath } from '../common/route-template.js';
+import { isEncodedToken, templatePath } from '@egresswatch/sdk/shared/route-template';
 import { BoundedCache } from '../common/bounded-cache.js';
 import { hasUnsafeChar } from '../common/text.js';
 import { looksSensitive } from './redact.js';

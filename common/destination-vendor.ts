@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { getDomain } from 'tldts';
-import { matchVendor, VENDOR_CATALOG, type VendorPattern } from './vendor-catalog.js';
+import { matchVendor, VENDOR_CATALOG, type VendorPattern } from '@egresswatch/sdk/shared/vendor-catalog';
 
 /** What an SDK may send as `egress.vendor`; anything else is ignored. */
 const VENDOR_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;

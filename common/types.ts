@@ -3,32 +3,10 @@
  * Nothing here does I/O.
  */
 
-/** JSON types a field can carry on the wire (`path:type`). */
-export const FIELD_TYPES = ['string', 'number', 'boolean', 'null', 'object', 'array'] as const;
-export type FieldType = (typeof FIELD_TYPES)[number];
-
-/** PII classes, lowercase, as they appear in `egress.*.pii` (`path:class`). */
-export const PII_CLASSES = [
-  'email',
-  'phone',
-  'card',
-  'iban',
-  'ssn',
-  'ip_address',
-  'jwt',
-  'api_key',
-  'bearer_token',
-  'password',
-  'person_name',
-  'street_address',
-  'date_of_birth',
-  'geo_location',
-] as const;
-export type PiiClass = (typeof PII_CLASSES)[number];
-
-export function isPiiClass(value: string): value is PiiClass {
-  return (PII_CLASSES as readonly string[]).includes(value);
-}
+// The wire contract's field types and PII classes belong to the SDK, which sends them; the server
+// reads them from there and keeps the names the rest of it imports.
+export { FIELD_TYPES, PII_CLASSES, isPiiClass } from '@egresswatch/sdk/shared/wire-contract';
+export type { FieldType, PiiClass } from '@egresswatch/sdk/shared/wire-contract';
 
 export const ALERT_KINDS = [
   'volume_spike',

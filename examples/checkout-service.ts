@@ -12,7 +12,7 @@
 import { request } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startEgressWatch } from '../sdk/index.js';
+import { startEgressWatch } from '@egresswatch/sdk';
 import { startFakeVendors } from './fake-vendors.js';
 
 const fakes = process.env['PAYMENTS_URL'] && process.env['MESSAGING_URL'] ? undefined : await startFakeVendors();

@@ -1,27 +1,16 @@
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
-import { matchVendor } from '../common/vendor-catalog.js';
+import { matchVendor } from './shared/vendor-catalog.js';
 import { bodyKind, extractShape, type BodyShape } from './body-shape.js';
 import type { SchemaTree } from './schema-tree.js';
 import { ShapeMemo } from './shape-memo.js';
 import type { BodyCapture } from './body-capture.js';
 import type { CallCapture } from './call-capture.js';
-import { templatePath } from '../common/route-template.js';
-import { parseUrl } from '../common/url.js';
+import { templatePath } from './shared/route-template.js';
+import { parseUrl } from './shared/url.js';
+import { EGRESS_ATTR } from './shared/wire-contract.js';
 import { shapeHash } from './shape-hash.js';
 import { redactQuery, redactTarget, redactUrl } from './url-redact.js';
 import type { ResolvedCaptureSettings } from './settings.js';
-
-/** Attribute names of the wire contract (DESIGN.md) that egresswatch adds. */
-export const EGRESS_ATTR = {
-  vendor: 'egress.vendor',
-  requestFields: 'egress.request.fields',
-  requestPii: 'egress.request.pii',
-  requestTruncated: 'egress.request.truncated',
-  responseFields: 'egress.response.fields',
-  responsePii: 'egress.response.pii',
-  responseTruncated: 'egress.response.truncated',
-  shapeHash: 'egress.request.shape_hash',
-} as const;
 
 /**
  * A span's URL attributes as they may leave the process, for spans of any kind: no userinfo,

@@ -2,7 +2,7 @@ import { SpanKind } from '@opentelemetry/api';
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { takeCapture, safely } from './call-capture.js';
-import { templatePath } from '../common/route-template.js';
+import { templatePath } from './shared/route-template.js';
 import { egressAttributes, redactedUrlAttributes } from './egress-attributes.js';
 import { resolveCaptureSettings, type EgressCaptureOptions, type ResolvedCaptureSettings } from './settings.js';
 

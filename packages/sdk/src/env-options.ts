@@ -1,9 +1,9 @@
-import { ConfigError } from '../common/errors.js';
+import { ConfigError } from './config-error.js';
 import type { EgressWatchOptions } from './start.js';
 
 /**
  * startEgressWatch options from the standard OpenTelemetry environment variables, for
- * `node --import egresswatch/sdk/register`:
+ * `node --import @egresswatch/sdk/register`:
  *
  * - `OTEL_SERVICE_NAME` (else `service.name` in `OTEL_RESOURCE_ATTRIBUTES`, else `unknown_service:node`)
  * - `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (used as is) or `OTEL_EXPORTER_OTLP_ENDPOINT` (+ `/v1/traces`)

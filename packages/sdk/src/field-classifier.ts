@@ -1,4 +1,4 @@
-import { PII_CLASSES } from '../common/types.js';
+import { PII_CLASSES } from './shared/wire-contract.js';
 import { hasControlCharacter, jsonStringAt } from './json-string.js';
 import { classifyValue, describeFieldName, fieldNameInfo, mayMatchByValue, type ClassifierOptions, type KeyInfo } from './pii-classifier.js';
 import type { SchemaNode } from './schema-node.js';

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { isEncodedToken, isMixedToken } from '../common/route-template.js';
+import { isEncodedToken, isMixedToken } from './shared/route-template.js';
 import { detectEmail, detectPhone } from './pii-detectors.js';
 
 /** Longest key kept verbatim; longer keys are almost always data (hashes, documents) used as keys. */

@@ -4,7 +4,7 @@ import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { attachCapture, CallCapture, peekCapture, safely } from './call-capture.js';
 import { MethodTap } from './method-tap.js';
 import { isIgnoredDestination, mayBeIgnored } from './request-filter.js';
-import { templatePath } from '../common/route-template.js';
+import { templatePath } from './shared/route-template.js';
 import type { ResolvedCaptureSettings } from './settings.js';
 import type { ShapeSampler } from './shape-sampler.js';
 

@@ -1,4 +1,4 @@
-import { luhnValid } from '../common/luhn.js';
+import { luhnValid } from './shared/luhn.js';
 import { isIP } from 'node:net';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 

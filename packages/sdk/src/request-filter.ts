@@ -1,4 +1,4 @@
-import { matchVendor } from '../common/vendor-catalog.js';
+import { matchVendor } from './shared/vendor-catalog.js';
 import type { ResolvedCaptureSettings } from './settings.js';
 
 /**

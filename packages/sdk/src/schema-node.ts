@@ -1,4 +1,4 @@
-import type { FieldType } from '../common/types.js';
+import type { FieldType } from './shared/wire-contract.js';
 import type { KeyInfo } from './pii-classifier.js';
 
 // Schema nodes shared by the tree that keeps them, the scanner that walks bodies through it and

@@ -1,5 +1,5 @@
-import { ConfigError } from '../common/errors.js';
-import { VENDOR_CATALOG, type VendorPattern } from '../common/vendor-catalog.js';
+import { ConfigError } from './config-error.js';
+import { VENDOR_CATALOG, type VendorPattern } from './shared/vendor-catalog.js';
 import type { ClassifierOptions, CustomPiiClass } from './pii-classifier.js';
 import type { ShapeLimits } from './body-shape.js';
 

@@ -4,7 +4,7 @@ import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/expo
 import { envDetector, hostDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
-import { ConfigError } from '../common/errors.js';
+import { ConfigError } from './config-error.js';
 import { flushOnExit } from './exit-flush.js';
 import { createEgressComponents, type EgressComponentOptions } from './instrumentations.js';
 
@@ -52,7 +52,7 @@ export interface EgressWatchHandle {
  * `createEgressComponents`.
  */
 export function startEgressWatch(options: EgressWatchOptions): EgressWatchHandle {
-  // `--import egresswatch/sdk/register` plus a programmatic start would instrument every call
+  // `--import @egresswatch/sdk/register` plus a programmatic start would instrument every call
   // twice; the second start returns the first handle.
   const running = (globalThis as Record<symbol, EgressWatchHandle | undefined>)[RUNNING];
   if (running) return running;

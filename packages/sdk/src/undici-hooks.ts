@@ -3,7 +3,7 @@ import type { UndiciInstrumentationConfig, UndiciRequest, UndiciResponse } from 
 import { attachCapture, CallCapture, peekCapture, safely } from './call-capture.js';
 import { MethodTap } from './method-tap.js';
 import { isIgnoredDestination, mayBeIgnored } from './request-filter.js';
-import { templatePath } from '../common/route-template.js';
+import { templatePath } from './shared/route-template.js';
 import type { ResolvedCaptureSettings } from './settings.js';
 import type { ShapeSampler } from './shape-sampler.js';
 

@@ -1,4 +1,4 @@
-import { isMixedToken, templatePath } from '../common/route-template.js';
+import { isMixedToken, templatePath } from './shared/route-template.js';
 
 /**
  * A URL safe to export: no userinfo (basic auth), every query value replaced by `REDACTED` (keys

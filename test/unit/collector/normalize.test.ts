@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeSpan, type NormalizeOptions } from '../../../collector/normalize.js';
 import type { AttrValue, DecodedSpan } from '../../../common/otlp-spans.js';
-import { templatePath } from '../../../common/route-template.js';
+import { templatePath } from '@egresswatch/sdk/shared/route-template';
 
 /** Rows carry bigint timestamps, which JSON.stringify refuses. */
 const asJson = (value: unknown): string => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));

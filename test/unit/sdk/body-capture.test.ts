@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { BodyCapture } from '../../../sdk/body-capture.js';
-import { decodeBody } from '../../../sdk/body-decode.js';
+import { BodyCapture } from '../../../packages/sdk/src/body-capture.js';
+import { decodeBody } from '../../../packages/sdk/src/body-decode.js';
 
 describe('BodyCapture', () => {
   it('counts every byte but keeps only the first limit bytes, as copies', () => {

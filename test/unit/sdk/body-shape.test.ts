@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { bodyKind, extractShape, type ShapeLimits } from '../../../sdk/body-shape.js';
-import type { ClassifierOptions } from '../../../sdk/pii-classifier.js';
-import { shapeHash } from '../../../sdk/shape-hash.js';
+import { bodyKind, extractShape, type ShapeLimits } from '../../../packages/sdk/src/body-shape.js';
+import type { ClassifierOptions } from '../../../packages/sdk/src/pii-classifier.js';
+import { shapeHash } from '../../../packages/sdk/src/shape-hash.js';
 
 const limits: ShapeLimits = { maxFields: 256, maxDepth: 16 };
 const classifier: ClassifierOptions = { defaultPhoneCountry: 'US', minConfidence: 0.5, custom: [] };

@@ -1,9 +1,9 @@
 import { SpanKind } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import { attachCapture, CallCapture } from '../../../sdk/call-capture.js';
-import { EgressSpanProcessor } from '../../../sdk/egress-span-processor.js';
-import { resolveCaptureSettings } from '../../../sdk/settings.js';
+import { attachCapture, CallCapture } from '../../../packages/sdk/src/call-capture.js';
+import { EgressSpanProcessor } from '../../../packages/sdk/src/egress-span-processor.js';
+import { resolveCaptureSettings } from '../../../packages/sdk/src/settings.js';
 
 function setup() {
   const exporter = new InMemorySpanExporter();

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { optionsFromEnv, parseKeyValues } from '../../../sdk/env-options.js';
-import { resolveCaptureSettings } from '../../../sdk/settings.js';
-import { ShapeSampler } from '../../../sdk/shape-sampler.js';
-import { tracesUrlOf } from '../../../sdk/start.js';
+import { optionsFromEnv, parseKeyValues } from '../../../packages/sdk/src/env-options.js';
+import { resolveCaptureSettings } from '../../../packages/sdk/src/settings.js';
+import { ShapeSampler } from '../../../packages/sdk/src/shape-sampler.js';
+import { tracesUrlOf } from '../../../packages/sdk/src/start.js';
 
 describe('optionsFromEnv', () => {
   it('reads the standard OTEL_* variables', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { scanJsonShape } from '../../../sdk/json-shape-scanner.js';
-import type { ClassifierOptions } from '../../../sdk/pii-classifier.js';
-import { SchemaTree, type BodyShape, type ShapeLimits } from '../../../sdk/schema-tree.js';
+import { scanJsonShape } from '../../../packages/sdk/src/json-shape-scanner.js';
+import type { ClassifierOptions } from '../../../packages/sdk/src/pii-classifier.js';
+import { SchemaTree, type BodyShape, type ShapeLimits } from '../../../packages/sdk/src/schema-tree.js';
 
 const limits: ShapeLimits = { maxFields: 256, maxDepth: 16 };
 const classifier: ClassifierOptions = { defaultPhoneCountry: 'US', minConfidence: 0.5, custom: [] };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MethodTap } from '../../../sdk/method-tap.js';
+import { MethodTap } from '../../../packages/sdk/src/method-tap.js';
 
 class Sink {
   written: string[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyValue, mayMatchByValue, type ClassifierOptions } from '../../../sdk/pii-classifier.js';
-import { detectCard, detectIban, detectJwt, detectSsn, luhnValid } from '../../../sdk/pii-detectors.js';
+import { classifyValue, mayMatchByValue, type ClassifierOptions } from '../../../packages/sdk/src/pii-classifier.js';
+import { detectCard, detectIban, detectJwt, detectSsn, luhnValid } from '../../../packages/sdk/src/pii-detectors.js';
 
 const options: ClassifierOptions = { defaultPhoneCountry: 'US', minConfidence: 0.5, custom: [] };
 const classes = (value: string | number, field = 'value', opts = options): string[] =>

@@ -1,10 +1,10 @@
 import type { RequestOptions } from 'node:http';
 import type { UndiciRequest } from '@opentelemetry/instrumentation-undici';
 import { describe, expect, it } from 'vitest';
-import { egressHttpHooks, hostWithoutPort } from '../../../sdk/http-hooks.js';
-import { resolveCaptureSettings, type EgressCaptureOptions } from '../../../sdk/settings.js';
-import { ShapeSampler } from '../../../sdk/shape-sampler.js';
-import { egressUndiciHooks } from '../../../sdk/undici-hooks.js';
+import { egressHttpHooks, hostWithoutPort } from '../../../packages/sdk/src/http-hooks.js';
+import { resolveCaptureSettings, type EgressCaptureOptions } from '../../../packages/sdk/src/settings.js';
+import { ShapeSampler } from '../../../packages/sdk/src/shape-sampler.js';
+import { egressUndiciHooks } from '../../../packages/sdk/src/undici-hooks.js';
 
 // The exporter's own requests are kept out of tracing by OTel itself; these hooks are what keeps
 // the app's calls to the collector (and configured hosts) from becoming egress spans.

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { extractShape, type BodyShape, type ShapeLimits } from '../../../sdk/body-shape.js';
-import type { ClassifierOptions } from '../../../sdk/pii-classifier.js';
-import { PII_CLASS_NAMES } from '../../../sdk/field-classifier.js';
-import { SchemaTree } from '../../../sdk/schema-tree.js';
+import { extractShape, type BodyShape, type ShapeLimits } from '../../../packages/sdk/src/body-shape.js';
+import type { ClassifierOptions } from '../../../packages/sdk/src/pii-classifier.js';
+import { PII_CLASS_NAMES } from '../../../packages/sdk/src/field-classifier.js';
+import { SchemaTree } from '../../../packages/sdk/src/schema-tree.js';
 
 const limits: ShapeLimits = { maxFields: 256, maxDepth: 16 };
 const classifier: ClassifierOptions = { defaultPhoneCountry: 'US', minConfidence: 0.5, custom: [] };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { templatePath } from '../../../common/route-template.js';
-import { redactUrl } from '../../../sdk/url-redact.js';
+import { templatePath } from '@egresswatch/sdk/shared/route-template';
+import { redactUrl } from '../../../packages/sdk/src/url-redact.js';
 
 describe('templatePath', () => {
   it('replaces ids, uuids, numbers and long tokens with {id}', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchVendor, VENDOR_CATALOG } from '../../../common/vendor-catalog.js';
+import { matchVendor, VENDOR_CATALOG } from '@egresswatch/sdk/shared/vendor-catalog';
 
 describe('matchVendor', () => {
   it('names the common API vendors by their API hosts', () => {
