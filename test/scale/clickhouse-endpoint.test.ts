@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startClickHouseEndpoint, type ClickHouseEndpoint } from '../support/clickhouse-endpoint.js';
 
@@ -11,7 +11,8 @@ let client: ClickHouseClient;
 
 beforeAll(async () => {
   endpoint = await startClickHouseEndpoint({ users: { default: '', writer: 's3cret' } });
-  client = createClient({ url: endpoint.url, compression: { request: true, response: true } });
+  // Errors are expected here; the client would log each one besides throwing it.
+  client = createClient({ url: endpoint.url, compression: { request: true, response: true }, log: { level: ClickHouseLogLevel.OFF } });
   await client.command({ query: 'CREATE TABLE t (id UInt64, name String, tags Array(String), at DateTime64(9, \'UTC\'), m Map(String, String)) ENGINE = MergeTree ORDER BY id' });
 });
 
@@ -51,7 +52,7 @@ describe('the test ClickHouse endpoint, through @clickhouse/client', () => {
   });
 
   it('checks credentials from Basic auth, X-ClickHouse-User/Key and user/password parameters', async () => {
-    const wrong = createClient({ url: endpoint.url, username: 'writer', password: 'nope' });
+    const wrong = createClient({ url: endpoint.url, username: 'writer', password: 'nope', log: { level: ClickHouseLogLevel.OFF } });
     await expect(wrong.query({ query: 'SELECT 1' })).rejects.toMatchObject({ code: '516', type: 'AUTHENTICATION_FAILED' });
     await wrong.close();
     const right = createClient({ url: endpoint.url, username: 'writer', password: 's3cret' });
