@@ -1,4 +1,4 @@
-import { classTier, isAllowed, leakSeverity, type PiiPolicyConfig } from '../common/pii-policy.js';
+import { classTier, isAllowed, keepsRegister, leakSeverity, registerGaps, registerGapText, type PiiPolicyConfig, type RegisterGap } from '../common/pii-policy.js';
 import type { SensitivityTier } from '../common/pii-tiers.js';
 import type { Severity } from '../common/types.js';
 import { selectRequestPiiFlows, type PiiFlow } from '../storage/alert-policy-store.js';
@@ -21,6 +21,25 @@ export interface PolicyViolation {
   lastSeen?: string | undefined;
 }
 
+/**
+ * One (vendor, route, field, PII class) of personal data going to a vendor whose register entry
+ * lacks a legal basis or a DPA, or that is not in the register (common/pii-policy.ts `registerGaps`).
+ */
+export interface RegisterGapFlow {
+  vendor: string;
+  route: string;
+  field: string;
+  pii: string;
+  tier: SensitivityTier;
+  /** What is missing, most basic first: not_registered, or no_legal_basis and/or no_dpa. */
+  gaps: RegisterGap[];
+  /** The gaps in words, naming the config key that closes each. */
+  reason: string;
+  services: string[];
+  calls: number;
+  lastSeen?: string | undefined;
+}
+
 /** The CI gate's answer: ok when there is nothing to list. */
 export interface PolicyReport {
   ok: boolean;
@@ -28,6 +47,10 @@ export interface PolicyReport {
   sinceMs?: number | undefined;
   flowsChecked: number;
   violations: PolicyViolation[];
+  /** Personal data to vendors the register does not cover (empty while no vendor has a register entry). */
+  registerGaps: RegisterGapFlow[];
+  /** Whether the register rule applied: the configuration keeps a register (common/pii-policy.ts `keepsRegister`). */
+  registerChecked: boolean;
 }
 
 /**
@@ -65,15 +88,51 @@ export function findViolations(flows: readonly PiiFlow[], config: PiiPolicyConfi
     .sort((a, b) => a.vendor.localeCompare(b.vendor) || a.route.localeCompare(b.route) || a.field.localeCompare(b.field) || a.pii.localeCompare(b.pii));
 }
 
+/**
+ * Every request PII flow of personal data whose vendor the register does not cover, merged per
+ * (vendor, route, field, class): the gate's second rule, beside `findViolations`. A flow can be
+ * in both lists (an unregistered vendor receiving an untagged class): each says what fixes it.
+ */
+export function findRegisterGaps(flows: readonly PiiFlow[], config: PiiPolicyConfig): RegisterGapFlow[] {
+  const merged = new Map<string, RegisterGapFlow>();
+  for (const flow of flows) {
+    const gaps = registerGaps(flow.vendor, flow.pii, config);
+    if (gaps.length === 0) continue;
+    const key = JSON.stringify([flow.vendor, flow.route, flow.field, flow.pii]);
+    const seen = merged.get(key);
+    if (seen) {
+      if (!seen.services.includes(flow.service)) seen.services.push(flow.service);
+      seen.calls += flow.calls;
+      if (flow.lastSeen && (!seen.lastSeen || flow.lastSeen > seen.lastSeen)) seen.lastSeen = flow.lastSeen;
+      continue;
+    }
+    merged.set(key, {
+      vendor: flow.vendor,
+      route: flow.route,
+      field: flow.field,
+      pii: flow.pii,
+      tier: classTier(flow.pii, config),
+      gaps,
+      reason: gaps.map((g) => registerGapText(flow.vendor, g)).join('; '),
+      services: [flow.service],
+      calls: flow.calls,
+      lastSeen: flow.lastSeen,
+    });
+  }
+  return [...merged.values()]
+    .map((v) => ({ ...v, services: v.services.sort() }))
+    .sort((a, b) => a.vendor.localeCompare(b.vendor) || a.route.localeCompare(b.route) || a.field.localeCompare(b.field) || a.pii.localeCompare(b.pii));
+}
+
 /** The gate over the store's data map since `sinceMs` (the API's `GET /api/policy?since=`). */
 export async function policyViolations(store: Store, sinceMs: number, config: PiiPolicyConfig): Promise<PolicyReport> {
   const flows = await selectRequestPiiFlows(store, sinceMs);
-  const violations = findViolations(flows, config);
-  return { ok: violations.length === 0, sinceMs, flowsChecked: flows.length, violations };
+  return { ...policyReport(flows, config), sinceMs };
 }
 
-/** The gate over flows read elsewhere (a recorded spans file). */
+/** The gate over flows read elsewhere (a recorded spans file), or already read from the store. */
 export function policyReport(flows: readonly PiiFlow[], config: PiiPolicyConfig): PolicyReport {
   const violations = findViolations(flows, config);
-  return { ok: violations.length === 0, flowsChecked: flows.length, violations };
+  const gaps = findRegisterGaps(flows, config);
+  return { ok: violations.length === 0 && gaps.length === 0, flowsChecked: flows.length, violations, registerGaps: gaps, registerChecked: keepsRegister(config) };
 }

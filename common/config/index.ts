@@ -8,6 +8,7 @@ import { closest } from '../text.js';
 import { alertsConfigSchema } from './alerts.js';
 import { detectionConfigSchema } from './detection.js';
 import { piiConfigSchema } from './pii.js';
+import { checkVendorRegister, vendorRegisterFields } from './register.js';
 
 /** A class name's syntax; whether it is known (built-in or `pii.custom_classes`) is checked with the whole config. */
 const piiClassSchema = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, "class names are lowercase letters, digits and '_'");
@@ -34,8 +35,11 @@ const vendorSchema = z
     allow_pii: z.array(piiClassSchema).default([]),
     /** Runbook URL per alert kind, overriding the bundled runbooks for this vendor. */
     runbooks: runbookOverridesSchema.default({}),
+    // The privacy register (owner, purpose, legal_basis, dpa, region, …) and max_tier: common/config/register.ts.
+    ...vendorRegisterFields,
   })
-  .strict();
+  .strict()
+  .superRefine((entry, ctx) => checkVendorRegister(entry, ctx));
 
 const configSchema = z
   .object({
