@@ -18,4 +18,6 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   demo: { summary: 'the pipeline on synthetic SDK traffic with an injected incident; shows the alerts', load: async () => (await import('./commands/demo.js')).demoCommand },
   policy: { summary: 'CI gate: exit 1 on PII sent to a vendor that its policy does not allow', load: async () => (await import('./commands/policy.js')).policyCommand },
   record: { summary: 'record OTLP/HTTP spans into an OTLP/JSON file for `policy check --spans` (CI)', load: async () => (await import('./commands/record.js')).recordCommand },
+  map: { summary: 'data-flow diagram: services → vendors with PII classes, tier, risk and legal basis (Mermaid, DOT, SVG)', load: async () => (await import('./commands/map.js')).mapCommand },
+  register: { summary: 'privacy register export: flows per service, vendor and route with register entries (CSV, JSON, Markdown)', load: async () => (await import('./commands/register.js')).registerCommand },
 };

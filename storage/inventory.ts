@@ -1,3 +1,8 @@
+import { isRegistered, type PiiPolicyConfig, type RegisterGap } from '../common/pii-policy.js';
+import type { SensitivityTier } from '../common/pii-tiers.js';
+import { buildRegister, registerFields, tierOfClasses, type Integration, type RegisterFields } from '../common/register/register-model.js';
+import type { RiskBand } from '../common/register/risk-score.js';
+import type { RouteFlow } from '../common/register/route-flow.js';
 import { wrapStoreError, type Store } from './store.js';
 
 /** One field of the data map, merged over services. */
@@ -9,6 +14,8 @@ export interface InventoryField {
   calls: number;
   first_seen: string;
   last_seen: string;
+  /** Highest tier of the field's classes under the config (`annotateInventory`); `public` for none. */
+  tier?: SensitivityTier;
 }
 
 export interface InventoryRoute {
@@ -20,6 +27,8 @@ export interface InventoryRoute {
   first_seen: string;
   last_seen: string;
   fields: InventoryField[];
+  /** Highest tier sent on the route (request fields; `annotateInventory`). */
+  tier?: SensitivityTier;
 }
 
 /** The inventory entry of one vendor: where it is, who calls it, what it receives. */
@@ -33,6 +42,23 @@ export interface InventoryVendor {
   first_seen: string;
   last_seen: string;
   routes: InventoryRoute[];
+  /** Highest tier sent to the vendor (`annotateInventory`, like every field below). */
+  tier?: SensitivityTier;
+  /** Its `vendors.<id>` entry sets register keys. */
+  registered?: boolean;
+  /** Seen on the wire and not in the register. */
+  shadow?: boolean;
+  /** The register keys that are set, null when not in the register. */
+  register?: RegisterFields | null;
+  /** Register entries missing for completeness. */
+  register_missing?: string[];
+  /** What `policy check` fails on for the personal data it receives. */
+  register_gaps?: RegisterGap[];
+  /** Highest risk of its integrations (common/register/risk-score.ts). */
+  risk?: number;
+  risk_band?: RiskBand;
+  /** Per calling service: what it sends, tier, volume and risk; riskiest first. */
+  integrations?: Array<Omit<Integration, 'vendor'>>;
 }
 
 export interface InventoryFilter {
@@ -210,3 +236,42 @@ export async function listActiveVendors(store: Store, sinceMs: number): Promise<
     throw wrapStoreError(err, 'listing active vendors failed');
   }
 }
+
+/**
+ * The inventory with the privacy register: tiers on fields, routes and vendors (under the
+ * config's `pii.tiers`), the vendor's register entry next to what was observed, shadow flags,
+ * and per calling service the integration's risk (`flows`: storage/register-queries.ts, same
+ * window). Sorted riskiest first, then by name. Pure, so the CLI can annotate what a running
+ * instance returns with its own config, as `policy check` does.
+ */
+export function annotateInventory(vendors: readonly InventoryVendor[], flows: readonly RouteFlow[], config: PiiPolicyConfig): InventoryVendor[] {
+  const model = buildRegister(flows, config);
+  const views = new Map(model.vendors.map((v) => [v.vendor, v]));
+  const annotated = vendors.map((v): InventoryVendor => {
+    const view = views.get(v.vendor);
+    const routes = v.routes.map((r) => ({
+      ...r,
+      fields: r.fields.map((f) => ({ ...f, tier: tierOfClasses(f.pii, config) })),
+      tier: tierOfClasses(
+        r.fields.filter((f) => f.direction === 'request').flatMap((f) => f.pii),
+        config,
+      ),
+    }));
+    const sent = routes.flatMap((r) => r.fields.filter((f) => f.direction === 'request').flatMap((f) => f.pii));
+    return {
+      ...v,
+      routes,
+      tier: tierOfClasses(sent, config),
+      registered: isRegistered(v.vendor, config),
+      shadow: !isRegistered(v.vendor, config),
+      register: registerFields(v.vendor, config),
+      register_missing: view?.missing ?? [],
+      register_gaps: view?.gaps ?? [],
+      risk: view?.risk ?? 0,
+      risk_band: view?.risk_band ?? 'none',
+      integrations: model.integrations.filter((i) => i.vendor === v.vendor).map(({ vendor: _vendor, ...rest }) => rest),
+    };
+  });
+  return annotated.sort((a, b) => (b.risk ?? 0) - (a.risk ?? 0) || a.vendor.localeCompare(b.vendor));
+}
+

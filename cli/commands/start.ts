@@ -13,6 +13,8 @@ import { configFromArgs, configOption } from '../config-flags.js';
 import { processAlive, readInstanceFile, removeInstanceFile, writeInstanceFile } from '../instance-file.js';
 import { describeListenError, untilSignal } from '../lifecycle.js';
 import { assertCanListen, listenProblem } from '../port-check.js';
+import { mapApiRoutes } from '../map-api.js';
+import { privacyRegisterApiRoutes } from '../register-api.js';
 import { registerRunbookRoutes } from '../runbook-routes.js';
 import { seriesApiRoutes } from '../series-api.js';
 import { openConfiguredStore } from '../store-access.js';
@@ -53,7 +55,7 @@ export const startCommand: Command = {
         host,
         port,
         routes: (app) => {
-          registerApiRoutes(app, store, apiToken, [...alertApiRoutes(loaded), ...seriesApiRoutes(loaded), ...detectRoutes, consoleLinkRoute(sessions)], { sessions });
+          registerApiRoutes(app, store, apiToken, [...alertApiRoutes(loaded), ...seriesApiRoutes(loaded), ...privacyRegisterApiRoutes(loaded), ...mapApiRoutes(loaded), ...detectRoutes, consoleLinkRoute(sessions)], { sessions });
           registerRunbookRoutes(app);
           registerConsoleRoutes(app, { sessions });
         },

@@ -1,10 +1,13 @@
 import { terminalJson, visible, visibleText } from '../../common/display-text.js';
 import { ConfigError } from '../../common/errors.js';
 import { closest } from '../../common/text.js';
-import { INVENTORY_PAGE_MAX, listActiveVendors, readInventory, type InventoryPage, type InventoryVendor } from '../../storage/inventory.js';
+import type { RouteFlow } from '../../common/register/route-flow.js';
+import { annotateInventory, INVENTORY_PAGE_MAX, listActiveVendors, readInventory, type InventoryPage, type InventoryVendor } from '../../storage/inventory.js';
+import { readRouteFlows } from '../../storage/register-queries.js';
 import { boolFlag, parseDurationMs, stringFlag, type Command } from '../command.js';
 import { configFromArgs, configOption } from '../config-flags.js';
 import { countOf } from '../count-text.js';
+import type { FlowsAnswer } from '../register-api.js';
 import { withStoreOrApi, type ApiCall } from '../store-access.js';
 
 /**
@@ -18,16 +21,40 @@ export function renderVendors(vendors: InventoryVendor[]): string {
   const out: string[] = [];
   for (const v of vendors) {
     out.push(visible`${v.vendor}  ${countOf(v.calls, 'call')}, ${countOf(v.errors, 'error')}  hosts: ${v.hosts.join(', ')}  services: ${v.services.join(', ')}`);
+    out.push(...registerLines(v));
     out.push(visible`  PII: ${v.pii.length > 0 ? v.pii.join(', ') : 'none'}   first seen ${v.first_seen}, last seen ${v.last_seen}`);
     for (const r of v.routes) {
       out.push(visible`  ${r.methods.join('|')} ${r.route}  ${countOf(r.calls, 'call')}`);
       for (const f of r.fields) {
-        const pii = f.pii.length > 0 ? `  [PII: ${f.pii.join(', ')}]` : '';
+        const tier = f.tier !== undefined && f.pii.length > 0 ? ` · ${f.tier.replace('_', ' ')}` : '';
+        const pii = f.pii.length > 0 ? `  [PII: ${f.pii.join(', ')}${tier}]` : '';
         out.push(visible`    ${f.direction === 'request' ? '→' : '←'} ${f.field}: ${f.types.join('|') || '?'}${pii}  since ${shortTime(f.first_seen)}`);
       }
     }
   }
   return out.join('\n') + '\n';
+}
+
+/**
+ * The register lines of an annotated vendor (`annotateInventory`): risk, the most sensitive tier
+ * it receives and its register entry, or that it is a shadow integration; then each calling
+ * service with its own risk. None for an inventory that was not annotated.
+ */
+function registerLines(v: InventoryVendor): string[] {
+  if (v.risk === undefined) return [];
+  const sends = v.pii.length > 0 && v.tier !== undefined ? `receives ${v.tier.replace('_', ' ')} data` : 'receives no PII';
+  const r = v.register;
+  let entry: string;
+  if (!r) entry = `SHADOW INTEGRATION: not in the register (add vendors.${v.vendor} with owner, purpose, legal_basis, dpa, …)`;
+  else {
+    const dpa = r['dpa'] === 'signed' ? `DPA signed${r['dpa_signed_on'] !== undefined ? ` ${String(r['dpa_signed_on'])}` : ''}` : r['dpa'] === 'not_needed' ? 'no DPA needed' : 'DPA missing';
+    const parts = [`basis ${r['legal_basis'] ?? 'missing'}`, dpa, ...(['owner', 'region', 'transfer_mechanism'] as const).filter((k) => r[k] !== undefined).map((k) => `${k.replace('_', ' ')} ${String(r[k])}`)];
+    entry = `register: ${parts.join(', ')}`;
+  }
+  const gaps = (v.register_gaps ?? []).length > 0 ? `  (policy check fails: ${(v.register_gaps ?? []).join(', ')})` : '';
+  const lines = [visible`  risk ${v.risk} (${v.risk_band ?? ''}) · ${sends} · ${entry}${gaps}`];
+  for (const i of v.integrations ?? []) lines.push(visible`    ${i.service} → risk ${i.risk} (${i.risk_band}), ${countOf(i.calls, 'call')}${i.pii.length > 0 ? `, sends ${i.pii.join(', ')}` : ''}`);
+  return lines;
 }
 
 /** `2026-11-23T10:00:00Z` → `2026-11-23 10:00` (UTC, like every time the CLI prints). */
@@ -39,6 +66,8 @@ function shortTime(iso: string): string {
 interface VendorsAnswer {
   vendors: InventoryVendor[];
   known?: string[];
+  /** The same window's route flows, for the register annotations. */
+  flows?: RouteFlow[];
 }
 
 /** Every page of the running instance's inventory (the API answers in pages; the CLI prints them all). */
@@ -62,7 +91,7 @@ export function unknownVendorError(vendor: string, known: readonly string[]): Co
 
 export const vendorsCommand: Command = {
   name: 'vendors',
-  summary: 'the inventory and data map: vendors, hosts, services, routes, fields, PII classes',
+  summary: 'the inventory and data map: vendors (riskiest first), register entries, hosts, services, routes, fields, PII classes and tiers',
   usage: '[--json] [--vendor ID] [--since 7d] [--config FILE]',
   options: { ...configOption, json: { type: 'boolean' }, vendor: { type: 'string' }, since: { type: 'string' } },
   async run(args) {
@@ -70,17 +99,23 @@ export const vendorsCommand: Command = {
     const vendor = stringFlag(args, 'vendor');
     const since = stringFlag(args, 'since');
     const sinceMs = since ? Date.now() - parseDurationMs(since, '--since') : undefined;
+    const window = { fromMs: sinceMs ?? 0, toMs: Date.now() };
     const answer = await withStoreOrApi<VendorsAnswer>(config, {
       local: async (store) => {
         const vendors = await readInventory(store, { vendor, sinceMs });
-        return vendor !== undefined && vendors.length === 0 ? { vendors, known: await listActiveVendors(store, 0) } : { vendors };
+        if (vendor !== undefined && vendors.length === 0) return { vendors, known: await listActiveVendors(store, 0) };
+        return { vendors, flows: await readRouteFlows(store, { sinceMs, vendors: vendor === undefined ? undefined : [vendor] }) };
       },
       api: async (call) => {
         const vendors = await allPages(call, { ...(vendor ? { vendor } : {}), ...(since ? { since } : {}) });
-        return vendor !== undefined && vendors.length === 0 ? { vendors, known: (await allPages(call, {})).map((v) => v.vendor) } : { vendors };
+        if (vendor !== undefined && vendors.length === 0) return { vendors, known: (await allPages(call, {})).map((v) => v.vendor) };
+        // The same window and vendor filter as the inventory: every vendor, or the one asked for.
+        const q = new URLSearchParams({ from: String(window.fromMs), to: String(window.toMs), ...(vendor !== undefined ? { vendor } : {}) });
+        return { vendors, flows: (await call<FlowsAnswer>({ method: 'GET', path: `/api/register/flows?${q.toString()}` })).flows };
       },
     });
-    const { vendors } = answer;
+    // Tiers, register and risk by this config, whoever read the data (as policy check judges).
+    const vendors = annotateInventory(answer.vendors, answer.flows ?? [], config);
     if (vendor !== undefined && vendors.length === 0) {
       const known = [...new Set([...(answer.known ?? []), ...Object.keys(config.vendors)])].sort();
       // A typo is an error; a vendor that exists but sent nothing in the window is an empty answer.

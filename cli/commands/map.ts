@@ -1,0 +1,34 @@
+import { ConfigError } from '../../common/errors.js';
+import { buildFlowMap } from '../../common/register/flow-map.js';
+import { buildRegister } from '../../common/register/register-model.js';
+import { closest } from '../../common/text.js';
+import { stringFlag, type Command } from '../command.js';
+import { configFromArgs, configOption } from '../config-flags.js';
+import { MAP_FORMATS, renderFlowMap, type MapFormat } from '../map-api.js';
+import { fetchRouteFlows, windowFromArgs, windowOptions, writeOutput } from '../register-flows.js';
+
+/**
+ * `egresswatch map`: the data-flow diagram, services → vendors, edges labelled with the PII
+ * classes sent and their tier and coloured by risk, vendors with their legal basis and DPA.
+ * Mermaid by default (it renders in pull requests and wikis), Graphviz DOT, or SVG drawn here
+ * (no Graphviz needed) — the picture the console shows.
+ */
+export const mapCommand: Command = {
+  name: 'map',
+  summary: 'data-flow diagram: services → vendors with PII classes, tier, risk and legal basis (Mermaid, DOT or SVG)',
+  usage: '[--format mermaid|dot|svg] [--since 7d | --from T --to T] [--out FILE] [--config FILE]',
+  options: { ...configOption, ...windowOptions, format: { type: 'string' }, out: { type: 'string' } },
+  async run(args) {
+    const config = configFromArgs(args);
+    const raw = stringFlag(args, 'format') ?? 'mermaid';
+    if (!(MAP_FORMATS as readonly string[]).includes(raw)) {
+      const hint = closest(raw, MAP_FORMATS);
+      throw new ConfigError(`--format: unknown format '${raw}'${hint ? ` — did you mean '${hint}'?` : ''} (formats: ${MAP_FORMATS.join(', ')})`);
+    }
+    const window = windowFromArgs(args, '7d');
+    const flows = await fetchRouteFlows(config, window);
+    const map = buildFlowMap(buildRegister(flows, config), window);
+    writeOutput(renderFlowMap(raw as MapFormat, map), stringFlag(args, 'out'));
+    return 0;
+  },
+};
