@@ -26,6 +26,8 @@ const ASSETS: Record<string, string> = {
   'silences-view.js': JS,
   'inventory-view.js': JS,
   'vendor-view.js': JS,
+  'register-view.js': JS,
+  'register-model.js': JS,
   'console.css': CSS,
 };
 

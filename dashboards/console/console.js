@@ -8,10 +8,13 @@ import { $, el } from './dom.js';
 import { renderInventory } from './inventory-view.js';
 import { filterAlerts, filterInventory, filterSilences, formatCount, formatState, indexViolations, parseState, resolveRange, sinceParam, stepForPoints, summarize } from './model.js';
 import { bindRange, showRange } from './range-view.js';
+import { renderFlowMap, renderKpi, renderRegister } from './register-view.js';
 import { bindSilenceForm, expireSilence, prefillSilence, renderSilences } from './silences-view.js';
 import { renderVendor, vendorDataMap, vendorMessage } from './vendor-view.js';
 
 const REFRESH_MS = 30_000;
+/** Days of the sensitive-field KPI, ending with the range. */
+const KPI_DAYS = 30;
 /** Vendors per page of /api/vendors ("more vendors" loads the next); also /api/series' cap per request. */
 const PAGE = 50;
 /** Buckets of a sparkline: enough for a shape, few enough for 50 vendors per request. */
@@ -34,6 +37,9 @@ const state = {
   violations: undefined,
   vendorData: undefined,
   charts: [],
+  register: undefined,
+  flowMap: undefined,
+  kpi: undefined,
 };
 /** Bumped per load: an answer that comes back after a newer load started is dropped. */
 let generation = 0;
@@ -122,7 +128,15 @@ function keepCommon([alerts, silences, policy]) {
 async function loadOverview(mine, bounds, now) {
   // A refresh reloads as many pages as are shown, in one call (the API's page limit is 1000).
   const query = new URLSearchParams({ limit: String(Math.min(1000, state.pages * PAGE)), from: String(bounds.fromMs), to: String(bounds.toMs) });
-  const [page, common] = await Promise.all([api(`/api/vendors?${query}`), loadCommon(bounds, now, undefined)]);
+  const range = new URLSearchParams({ from: String(bounds.fromMs), to: String(bounds.toMs) });
+  const kpiRange = new URLSearchParams({ from: String(bounds.toMs - KPI_DAYS * 86_400_000), to: String(bounds.toMs) });
+  const [page, common, register, flowMap, kpi] = await Promise.all([
+    api(`/api/vendors?${query}`),
+    loadCommon(bounds, now, undefined),
+    optionalApi(`/api/register?${range}`, undefined),
+    optionalApi(`/api/map?${range}&format=svg`, undefined),
+    optionalApi(`/api/pii-kpi?${kpiRange}`, undefined),
+  ]);
   const sparks = new Map();
   const step = stepForPoints(bounds.fromMs, bounds.toMs, SPARK_POINTS);
   const names = page.vendors.map((v) => v.vendor);
@@ -143,6 +157,9 @@ async function loadOverview(mine, bounds, now) {
   state.sparks = sparks;
   state.anyTraffic = anyTraffic;
   state.stepSeconds = undefined;
+  state.register = register;
+  state.flowMap = flowMap;
+  state.kpi = kpi;
   keepCommon(common);
   render();
 }
@@ -194,7 +211,11 @@ function render() {
       void load();
     },
     demoHint: demoHint(),
+    register: state.register,
   });
+  renderRegister($('register'), { register: state.register, vendorHref });
+  renderFlowMap($('flow-map'), state.flowMap);
+  renderKpi($('pii-kpi'), state.kpi);
 }
 
 /** The vendor's routes and fields that the filter keeps (all of them when the text names the vendor). */
@@ -244,6 +265,7 @@ function renderSummary(s, violating, activeSilences) {
     tile(formatCount(s.piiFields), 'fields with PII', s.piiFields > 0),
     tile(s.piiClasses.length, s.piiClasses.length ? `PII classes: ${s.piiClasses.join(', ')}` : 'PII classes'),
     tile(violating ?? '–', 'PII flows violating policy (policy check fails)', violating > 0, 'tile-violations'),
+    tile(state.register ? state.register.vendors.filter((v) => v.shadow).length : '–', 'shadow integrations (not in the register)', Boolean(state.register?.vendors.some((v) => v.shadow)), 'tile-shadow'),
     tile(state.alertsAvailable ? s.firing : '–', 'firing alerts', s.firing > 0),
     tile(state.silencesAvailable ? activeSilences : '–', 'active silences'),
   );

@@ -3,6 +3,7 @@
 import { sparkline } from './charts.js';
 import { badge, el, name } from './dom.js';
 import { formatAge, formatCount, piiStatus, seriesTotals } from './model.js';
+import { riskBadge } from './register-view.js';
 
 const STATUS_TEXT = {
   violating: (vendor, c) => `${c}: not in ${vendor}'s allow_pii — egresswatch policy check fails on it`,
@@ -71,7 +72,7 @@ export function dataMap(vendor, routes, index) {
  * @param {{
  *   vendors: any[], shown: any[], open: boolean, anyTraffic: boolean,
  *   sparks: Map<string, any>, index: any, vendorHref: (v: string) => string,
- *   nextOffset?: number, onMore: () => void, demoHint: HTMLElement,
+ *   nextOffset?: number, onMore: () => void, demoHint: HTMLElement, register?: any,
  * }} input `vendors` the loaded page, `shown` what the filter keeps of it
  */
 export function renderInventory(box, input) {
@@ -89,6 +90,12 @@ export function renderInventory(box, input) {
   box.querySelector('#more-vendors')?.addEventListener('click', input.onMore);
 }
 
+/** The card's risk and, for a vendor absent from the register, a shadow-integration mark (from /api/register). */
+function registerBadges(view) {
+  if (!view) return null;
+  return el('span', { class: 'badges register-badges' }, riskBadge(view.risk, view.risk_band), view.shadow ? badge('shadow integration', 'shadow', 'seen on the wire, absent from the register (vendors.<id> in egresswatch.yaml)') : null);
+}
+
 function vendorCard(v, full, input) {
   const series = input.sparks.get(v.vendor);
   // Counts over the range from the series when they came (the inventory counts from the range's
@@ -104,6 +111,7 @@ function vendorCard(v, full, input) {
       {},
       el('a', { href: input.vendorHref(v.vendor), class: 'vendor-link', title: 'charts of this vendor over the time range' }, name(v.vendor)),
       el('span', { class: 'badges' }, vendorPiiBadges(full, input.index)),
+      registerBadges(input.register?.vendors.find((r) => r.vendor === v.vendor)),
       spark,
       el('span', { class: 'meta' }, `${formatCount(totals.calls)} calls${errorRate} · ${full.routes.length} routes · last seen ${formatAge(v.last_seen, Date.now())}`),
     ),
