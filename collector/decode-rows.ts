@@ -1,5 +1,6 @@
 import type { EgressSpanRow } from '../storage/span-writer.js';
-import { decodeJson, type DecodedResourceSpans } from '../common/otlp-spans.js';
+import type { DecodedResourceSpans } from '../common/otlp-spans.js';
+import { decodeOtlpJson } from './otlp-json.js';
 import { decodeProtobuf } from './otlp-protobuf.js';
 import { normalizeSpan, type NormalizeOptions, type RejectReason, type SkipReason } from './normalize.js';
 
@@ -23,7 +24,7 @@ export interface DecodedRows {
  * Throws DecodeError for a body that is not OTLP.
  */
 export function decodeRows(body: Buffer, encoding: OtlpEncoding, options: NormalizeOptions, nowMs: number): DecodedRows {
-  const decoded: DecodedResourceSpans[] = encoding === 'protobuf' ? decodeProtobuf(body) : decodeJson(body);
+  const decoded: DecodedResourceSpans[] = encoding === 'protobuf' ? decodeProtobuf(body) : decodeOtlpJson(body);
   const out: DecodedRows = { rows: [], rejected: new Map(), skipped: new Map(), received: 0 };
   for (const { resource, spans } of decoded) {
     for (const span of spans) {
