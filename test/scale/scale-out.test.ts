@@ -181,6 +181,15 @@ describe('two collectors and two workers as separate processes on one server and
     await sendTraffic(`${proxy.url}/v1/traces`, [callsInMinute(minute, 3, withSsn(STRIPE), now), callsInMinute(minute, 3, withSsn(STRIPE), now), callsInMinute(minute, 4, withSsn(TWILIO), now)]);
     // The tick at the next minute boundary evaluates this minute.
     const [write] = await Promise.race([held, failAfter(2 * MINUTE, "the detection job's alert write for twilio")]);
+    // stripe's messages, enqueued before twilio's step began, go out meanwhile; the kill waits
+    // until they are recorded, so that it hits the detection job and not a delivery (a worker
+    // killed between a receiver's 2xx and its record is the at-least-once case of
+    // test/integration/alerts/worker-crash.test.ts).
+    await until(
+      "stripe's three messages, recorded",
+      () => (['/slack', '/pagerduty', '/hook'].every((p) => messagesAbout(p, 'stripe').length > 0) && endpoint.log.filter((e) => e.status === 200 && e.query.startsWith('INSERT INTO notification_attempts')).length >= 3 ? true : undefined),
+      30_000,
+    );
     const victim = write!.user === 'worker-a' ? workers.a! : workers.b!;
     survivor = victim === workers.a ? 'worker-b' : 'worker-a';
     await victim.kill();
