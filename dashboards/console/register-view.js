@@ -116,7 +116,8 @@ export function renderKpi(box, kpi) {
   if (!kpi) return box.replaceChildren(el('p', { class: 'empty' }, 'This instance has no KPI API (/api/pii-kpi).'));
   const rows = kpiRows(kpi);
   if (rows.length === 0 || rows.every((r) => r.peak === 0)) return box.replaceChildren(el('p', { class: 'empty', id: 'kpi-empty' }, 'No sensitive field sent to a vendor in these days.'));
-  const chart = el('div', { class: 'chart', id: 'chart-pii-kpi' });
+  // Not `.chart`: that class names the vendor view's charts, and this one stays in the (hidden) overview.
+  const chart = el('div', { class: 'kpi-chart', id: 'chart-pii-kpi' });
   const table = el(
     'table',
     { id: 'kpi-table' },

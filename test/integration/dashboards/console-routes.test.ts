@@ -99,7 +99,7 @@ describe('built-in console', () => {
       expect(res.headers['content-security-policy']).toContain("script-src 'self'");
       queue.push(...[...res.body.matchAll(/from '\.\/([\w.-]+\.js)'/g)].map((m) => m[1]!));
     }
-    expect([...seen].sort()).toEqual(['alerts-view.js', 'api.js', 'charts.js', 'console.js', 'dom.js', 'inventory-view.js', 'model.js', 'range-view.js', 'silences-view.js', 'uplot.js', 'vendor-view.js']);
+    expect([...seen].sort()).toEqual(['alerts-view.js', 'api.js', 'charts.js', 'console.js', 'dom.js', 'inventory-view.js', 'model.js', 'range-view.js', 'register-model.js', 'register-view.js', 'silences-view.js', 'uplot.js', 'vendor-view.js']);
     const uplot = await get(`${base}/console/uplot.js`);
     expect(uplot.body).toContain('export { uPlot as default }');
     for (const css of ['console.css', 'uplot.css']) {
