@@ -26,8 +26,7 @@ export function renderVendors(vendors: InventoryVendor[]): string {
     for (const r of v.routes) {
       out.push(visible`  ${r.methods.join('|')} ${r.route}  ${countOf(r.calls, 'call')}`);
       for (const f of r.fields) {
-        const tier = f.tier !== undefined && f.pii.length > 0 ? ` · ${f.tier.replace('_', ' ')}` : '';
-        const pii = f.pii.length > 0 ? `  [PII: ${f.pii.join(', ')}${tier}]` : '';
+        const pii = f.pii.length > 0 ? `  [PII: ${f.pii.join(', ')}]` : '';
         out.push(visible`    ${f.direction === 'request' ? '→' : '←'} ${f.field}: ${f.types.join('|') || '?'}${pii}  since ${shortTime(f.first_seen)}`);
       }
     }
