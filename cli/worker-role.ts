@@ -92,7 +92,10 @@ export async function startWorkerRole(config: Config, store: Store, queue: Queue
     const findings = await evaluateStep(store, { stepEnd, vendors }, config, cache);
     log.debug({ vendors: vendors.length, stepEnd: new Date(stepEnd).toISOString(), findings: findings.length }, 'detection shard evaluated');
     let firingAlerts: Promise<StoredAlert[]> | undefined;
-    const firing = (): Promise<StoredAlert[]> => (firingAlerts ??= loadFiringAlerts(store));
+    // A vendor with no recorded step yet starts from the alerts as they were before this step: a
+    // redo after a crash between writing the changes and queueing their notifications must see
+    // the same transitions again, or their messages are never sent (found by test/scale).
+    const firing = (): Promise<StoredAlert[]> => (firingAlerts ??= loadFiringAlerts(store, stepEnd));
     // A vendor that fails is logged and counted and the others go on; the job then fails so the
     // queue retries it, and the retry redoes only the vendors whose step is not recorded.
     const failed: string[] = [];

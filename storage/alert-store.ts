@@ -13,6 +13,8 @@ export interface AlertFilter {
   /** Only alerts whose latest change is at or after this (epoch ms). */
   sinceMs?: number | undefined;
   fingerprint?: string | undefined;
+  /** The state as it was before this time (epoch ms): changes written at or after it are ignored. */
+  beforeMs?: number | undefined;
   /** Default 500. */
   limit?: number | undefined;
 }
@@ -133,12 +135,13 @@ export async function listAlerts(store: Store, filter: AlertFilter = {}): Promis
                argMax(annotations, updated_at) AS a_annotations, argMax(starts_at, updated_at) AS a_starts_at,
                argMax(tuple(ends_at), updated_at).1 AS a_ends_at, max(updated_at) AS a_updated_at
         FROM alerts
-        ${filter.fingerprint ? 'WHERE fingerprint = {fingerprint:String}' : ''}
+        WHERE 1 ${filter.fingerprint ? 'AND fingerprint = {fingerprint:String}' : ''}
+          ${filter.beforeMs !== undefined ? 'AND updated_at < fromUnixTimestamp64Milli({before:Int64})' : ''}
         GROUP BY fingerprint
         ${where.length > 0 ? `HAVING ${where.join(' AND ')}` : ''}
         ORDER BY a_updated_at DESC, fingerprint
         LIMIT {limit:UInt32}`,
-      query_params: { status: filter.status ?? '', since: filter.sinceMs ?? 0, fingerprint: filter.fingerprint ?? '', limit: filter.limit ?? 500 },
+      query_params: { status: filter.status ?? '', since: filter.sinceMs ?? 0, before: filter.beforeMs ?? 0, fingerprint: filter.fingerprint ?? '', limit: filter.limit ?? 500 },
       format: 'JSONEachRow',
     });
     return (await rs.json<AlertRow>()).map(fromRow);
@@ -147,9 +150,13 @@ export async function listAlerts(store: Store, filter: AlertFilter = {}): Promis
   }
 }
 
-/** Every alert whose latest state is firing: what the lifecycle resumes from after a restart. */
-export function loadFiringAlerts(store: Store): Promise<StoredAlert[]> {
-  return listAlerts(store, { status: 'firing', limit: 100_000 });
+/**
+ * Every alert whose latest state is firing: what the lifecycle resumes from after a restart.
+ * `beforeMs`: as it was before that step, so that a step redone after a crash starts from the same
+ * state as the first attempt did, not from the changes that attempt already wrote.
+ */
+export function loadFiringAlerts(store: Store, beforeMs?: number): Promise<StoredAlert[]> {
+  return listAlerts(store, { status: 'firing', limit: 100_000, beforeMs });
 }
 
 
