@@ -8,7 +8,7 @@ import { readRouteFlows } from '../storage/register-queries.js';
 import type { ApiRoute } from './api-routes.js';
 import { REGISTER_DEFAULT_MS, windowOf, windowQuery } from './register-api.js';
 
-export const MAP_FORMATS = ['svg', 'mermaid', 'dot'] as const;
+export const MAP_FORMATS = ['mermaid', 'dot', 'svg'] as const;
 export type MapFormat = (typeof MAP_FORMATS)[number];
 
 const mapQuery = z.object({ ...windowQuery, format: z.enum(MAP_FORMATS).default('svg') }).strict();

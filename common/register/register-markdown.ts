@@ -69,7 +69,8 @@ export function exportMarkdown(data: RegisterExport): string {
     '',
   ];
   const shadow = model.vendors.filter((v) => v.shadow);
-  lines.push(shadow.length > 0 ? `Shadow integrations (seen on the wire, not in the register): ${shadow.map((v) => mdText(v.vendor)).join(', ')}.` : 'Every vendor seen on the wire is in the register.', '');
+  if (model.vendors.length === 0) lines.push('No egress seen in this window, and no vendor in the register.', '');
+  else lines.push(shadow.length > 0 ? `Shadow integrations (seen on the wire, not in the register): ${shadow.map((v) => mdText(v.vendor)).join(', ')}.` : 'Every vendor seen on the wire is in the register.', '');
   const gaps = model.vendors.filter((v) => v.gaps.length > 0);
   if (gaps.length > 0) {
     lines.push('Personal data sent without a recorded legal basis or DPA (`egresswatch policy check` fails on these):', '');
@@ -113,5 +114,5 @@ export function exportMarkdown(data: RegisterExport): string {
       '',
     );
   }
-  return lines.join('\n');
+  return lines.join('\n').replace(/\n*$/, '\n');
 }
