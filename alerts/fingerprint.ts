@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AlertKind } from '../common/types.js';
 
-/** What identifies one alert: DESIGN.md's fingerprint inputs. */
+/** What identifies one alert: docs/ARCHITECTURE.md's fingerprint inputs. */
 export interface AlertIdentity {
   kind: AlertKind;
   vendor: string;

@@ -138,7 +138,7 @@ export function advance(
   return { states: next, transitions };
 }
 
-/** The DESIGN.md alert object of a state. */
+/** The docs/ARCHITECTURE.md alert object of a state. */
 export function toAlert(state: AlertState, status: 'firing' | 'resolved', stepEndMs: number, links: AlertLinks): Alert {
   const runbook = links.runbookUrl(state.vendor, state.kind);
   const dashboard = links.dashboardUrl(state.vendor, state.service);

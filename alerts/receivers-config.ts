@@ -1,7 +1,7 @@
 import type { AlertsConfig, ReceiverConfig } from '../common/config/alerts.js';
 import { ConfigError } from '../common/errors.js';
 
-/** PagerDuty Events API v2 enqueue endpoint (DESIGN.md default for PAGERDUTY_EVENTS_URL). */
+/** PagerDuty Events API v2 enqueue endpoint (docs/ARCHITECTURE.md default for PAGERDUTY_EVENTS_URL). */
 export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
 
 /** A receiver with everything it needs to deliver; secrets inside are never logged. */

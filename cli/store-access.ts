@@ -38,7 +38,7 @@ export async function openConfiguredStore(config: Config): Promise<Store> {
 }
 
 /**
- * DESIGN.md: the embedded store belongs to one process. When `start` runs on this data dir,
+ * docs/ARCHITECTURE.md: the embedded store belongs to one process. When `start` runs on this data dir,
  * go through its JSON API; otherwise open the store here. With a ClickHouse server there is
  * no owner, so the store is always opened directly.
  */

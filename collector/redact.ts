@@ -5,7 +5,7 @@ import { hasUnsafeChar } from '../common/text.js';
 import type { AttrValue, Attributes } from '../common/otlp-spans.js';
 
 /**
- * What of a span's attributes may be stored. Values never leave a service (DESIGN.md), but
+ * What of a span's attributes may be stored. Values never leave a service (docs/ARCHITECTURE.md), but
  * spans also come from stock OTel SDKs and collectors, so the collector is the last line:
  * no header values, no query strings, no key that sounds secret, no value that looks secret
  * or personal. What is dropped is dropped whole, never masked in place.

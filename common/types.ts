@@ -1,5 +1,5 @@
 /**
- * Small shared types: the contracts of DESIGN.md that more than one stage speaks.
+ * Small shared types: the contracts of docs/ARCHITECTURE.md that more than one stage speaks.
  * Nothing here does I/O.
  */
 
@@ -33,7 +33,7 @@ export type Severity = (typeof SEVERITIES)[number];
 
 export type AlertStatus = 'firing' | 'resolved';
 
-/** The alert object of DESIGN.md: JSON output, webhook payload, `alerts` table. */
+/** The alert object of docs/ARCHITECTURE.md: JSON output, webhook payload, `alerts` table. */
 export interface Alert {
   fingerprint: string;
   kind: AlertKind;

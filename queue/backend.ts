@@ -16,7 +16,7 @@ export interface QueueRuntime {
 }
 
 /**
- * DESIGN.md's order: `REDIS_URL` (config redis.url) if set; else, when `embedded`, a private
+ * docs/ARCHITECTURE.md's order: `REDIS_URL` (config redis.url) if set; else, when `embedded`, a private
  * redis-server from PATH with its data under `<dataDir>/redis`; else jobs run in-process (said once).
  */
 export async function openQueueRuntime(options: {

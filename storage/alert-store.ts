@@ -2,7 +2,7 @@ import type { Alert, AlertKind, AlertStatus, Severity } from '../common/types.js
 import { isoFromClickHouse } from './clickhouse-time.js';
 import { wrapStoreError, type Store } from './store.js';
 
-/** An alert as stored: the DESIGN.md object plus when this state was written. */
+/** An alert as stored: the docs/ARCHITECTURE.md object plus when this state was written. */
 export interface StoredAlert extends Alert {
   /** RFC 3339. */
   updatedAt: string;

@@ -27,7 +27,7 @@ function parseStatus(raw: string | undefined): AlertStatus | undefined {
 /** An alert as listed: the stored alert, and which silences keep it from the receivers now. */
 type ListedAlert = MarkedAlert<StoredAlert>;
 
-/** Drops the storage-only `updatedAt`: the JSON output is the DESIGN.md alert object (plus `silencedBy` when silenced). */
+/** Drops the storage-only `updatedAt`: the JSON output is the docs/ARCHITECTURE.md alert object (plus `silencedBy` when silenced). */
 function designObject(a: ListedAlert): Omit<ListedAlert, 'updatedAt'> {
   const { updatedAt: _updatedAt, ...alert } = a;
   return alert;

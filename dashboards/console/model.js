@@ -1,6 +1,6 @@
 // Pure helpers of the console (no DOM, no fetch), shared by the page and the unit tests.
 // Input shapes: the JSON API's /api/vendors inventory, /api/series, /api/alerts alert objects
-// (DESIGN.md), /api/silences and /api/policy.
+// (docs/ARCHITECTURE.md), /api/silences and /api/policy.
 
 /** Severity order for sorting, most urgent first. */
 const SEVERITY_RANK = { critical: 0, warning: 1, info: 2 };

@@ -48,7 +48,7 @@ async function fakeReceivers(): Promise<{ url: string; server: Server; received:
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, received: () => received };
 }
 
-describe('detect replays an incident through a running instance and prints DESIGN.md alert objects', () => {
+describe('detect replays an incident through a running instance and prints docs/ARCHITECTURE.md alert objects', () => {
   const dir = tempDir();
   let ew: RunningInstance;
   let receivers: Awaited<ReturnType<typeof fakeReceivers>>;

@@ -21,7 +21,7 @@ function flatPanels(panels: GrafanaPanel[]): GrafanaPanel[] {
 }
 
 describe('dashboard JSON', () => {
-  it('has the five dashboards of DESIGN.md, with the vendor dashboard at the uid alerts link to', () => {
+  it('has the five dashboards of docs/ARCHITECTURE.md, with the vendor dashboard at the uid alerts link to', () => {
     expect(dashboards.map((d) => [d.file, d.dashboard.uid])).toEqual([
       ['alerts.json', 'egresswatch-alerts'],
       ['data-map.json', 'egresswatch-data-map'],
