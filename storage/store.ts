@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { StoreError } from '../common/errors.js';
 import { logger } from '../common/logger.js';
+import { engineArguments, startEngine, type EngineMemoryOptions } from './engine-settings.js';
 
 const log = logger('storage');
 
@@ -20,6 +21,8 @@ export interface StoreOptions {
   fsyncAfterInsert?: boolean;
   /** Timeout of one statement in ms. Default 30 000. */
   requestTimeoutMs?: number;
+  /** Cache and merge memory bounds of the embedded engine; defaults in engine-settings.ts. */
+  engineMemory?: EngineMemoryOptions | undefined;
 }
 
 /** An open store. Everything above storage/ sees only this, never the transport. */
@@ -74,7 +77,10 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
 
   const { createChdbConnection } = await import('chdb/connection');
   let client: ClickHouseClient;
+  let releaseEngine: (() => void) | undefined;
   try {
+    // The memory bounds are the engine's start arguments: this connection starts it with them.
+    releaseEngine = await startEngine(enginePath, engineArguments(options.engineMemory));
     client = createClient({
       connection: createChdbConnection({ path: enginePath }),
       request_timeout: requestTimeout,
@@ -83,6 +89,8 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     await client.query({ query: 'SELECT 1', format: 'JSONEachRow' });
   } catch (err) {
     throw wrapStoreError(err, `cannot open the embedded store at ${enginePath} (is another egresswatch process using it?)`);
+  } finally {
+    releaseEngine?.();
   }
   // Only now that the engine is ours: batches left by a process that died were never
   // acknowledged (their senders retry), so they go.

@@ -41,6 +41,30 @@ const vendorSchema = z
   .strict()
   .superRefine((entry, ctx) => checkVendorRegister(entry, ctx));
 
+const bytes = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/** `clickhouse.embedded_memory`: see EngineMemoryOptions in storage/engine-settings.ts for each default and why. */
+const embeddedMemorySchema = z
+  .object({
+    /** Marks read by every query; default 64 MiB. */
+    mark_cache_bytes: bytes.optional(),
+    /** Primary indexes kept in the cache; default 64 MiB. */
+    primary_index_cache_bytes: bytes.optional(),
+    /** Marks of data-skipping indexes; default 16 MiB. */
+    index_mark_cache_bytes: bytes.optional(),
+    /** Decompressed blocks; default 0 (off). */
+    uncompressed_cache_bytes: bytes.optional(),
+    /** Granules that matched filters before; default 16 MiB. */
+    query_condition_cache_bytes: bytes.optional(),
+    /** Compiled expressions; default 16 MiB. */
+    compiled_expression_cache_bytes: bytes.optional(),
+    /** New background merges wait while merges hold this much; default 256 MiB. */
+    merges_memory_bytes: bytes.optional(),
+    /** Hard limit on the engine's tracked memory (queries past it fail); default 0, the engine's own. */
+    max_memory_bytes: bytes.optional(),
+  })
+  .strict();
+
 const configSchema = z
   .object({
     /** Where the embedded store, Redis data and the instance file live. */
@@ -54,9 +78,14 @@ const configSchema = z
         password: z.string().optional(),
         /** fsync each inserted part: survives a machine crash, not only a process crash. */
         fsync_after_insert: z.boolean().default(false),
+        /**
+         * Memory bounds of the embedded engine, in bytes (a ClickHouse server has its own config).
+         * Unset keys keep storage/engine-settings.ts's defaults; 0 for the limits is the engine's own.
+         */
+        embedded_memory: embeddedMemorySchema.default({}),
       })
       .strict()
-      .default({ database: 'default', fsync_after_insert: false }),
+      .default({ database: 'default', fsync_after_insert: false, embedded_memory: {} }),
     /** Raw spans are kept this many days (egress_spans TTL). */
     retention_days: z.number().int().min(1).max(3650).default(30),
     collector: z

@@ -1,0 +1,90 @@
+/**
+ * Memory bounds of the embedded engine (chDB). They are server settings, so they are given when
+ * the engine starts, as `clickhouse local` arguments; a ClickHouse server has its own config and
+ * ignores these. Every field in bytes; 0 leaves the engine's own default.
+ *
+ * ClickHouse sizes its caches for a server that owns the machine (a 5 GiB mark cache, caches up
+ * to half the RAM, merges up to half the RAM); inside egresswatch the engine shares a process
+ * that should stay within a few hundred MB (bench:soak), so each is bounded here. Which of these
+ * chDB honours was checked in system.server_settings (`changed = 1`).
+ */
+export interface EngineMemoryOptions {
+  /** Marks (where each granule starts in a column file), read by every query. Default 64 MiB (ClickHouse: 5 GiB). */
+  markCacheBytes?: number;
+  /** Primary indexes, for tables that keep them in this cache. Default 64 MiB (ClickHouse: 5 GiB). */
+  primaryIndexCacheBytes?: number;
+  /** Marks of data-skipping indexes. Default 16 MiB (ClickHouse: 5 GiB). */
+  indexMarkCacheBytes?: number;
+  /** Decompressed blocks. Default 0, off: the OS page cache already holds recent parts (ClickHouse's default too). */
+  uncompressedCacheBytes?: number;
+  /** Which granules matched a filter before. Default 16 MiB (ClickHouse: 100 MiB). */
+  queryConditionCacheBytes?: number;
+  /** Compiled (JIT) expressions. Default 16 MiB (ClickHouse: 128 MiB). */
+  compiledExpressionCacheBytes?: number;
+  /**
+   * Background merges start only while merges hold less than this (a soft limit: a running merge
+   * finishes). Default 256 MiB (ClickHouse: half the RAM). Vertical merges of egress_spans track
+   * ~50 MB under steady ingest (bench/RESULTS.md).
+   */
+  mergesMemoryBytes?: number;
+  /**
+   * Hard limit on everything the engine tracks: past it a query or insert fails with
+   * MEMORY_LIMIT_EXCEEDED rather than growing. Default 0: the engine's own (90 % of the RAM),
+   * since detection's first 28-day scan over many series needs more than ingest does.
+   */
+  maxMemoryBytes?: number;
+}
+
+const MIB = 1024 * 1024;
+
+/** The defaults, in one place (config/index.ts documents the same under `clickhouse.embedded_memory`). */
+export const ENGINE_MEMORY_DEFAULTS: Required<EngineMemoryOptions> = {
+  markCacheBytes: 64 * MIB,
+  primaryIndexCacheBytes: 64 * MIB,
+  indexMarkCacheBytes: 16 * MIB,
+  uncompressedCacheBytes: 0,
+  queryConditionCacheBytes: 16 * MIB,
+  compiledExpressionCacheBytes: 16 * MIB,
+  mergesMemoryBytes: 256 * MIB,
+  maxMemoryBytes: 0,
+};
+
+/** Server setting of each option. */
+const SERVER_SETTINGS: Record<keyof EngineMemoryOptions, string> = {
+  markCacheBytes: 'mark_cache_size',
+  primaryIndexCacheBytes: 'primary_index_cache_size',
+  indexMarkCacheBytes: 'index_mark_cache_size',
+  uncompressedCacheBytes: 'uncompressed_cache_size',
+  queryConditionCacheBytes: 'query_condition_cache_size',
+  compiledExpressionCacheBytes: 'compiled_expression_cache_size',
+  mergesMemoryBytes: 'merges_mutations_memory_usage_soft_limit',
+  maxMemoryBytes: 'max_server_memory_usage',
+};
+
+/**
+ * The engine's start arguments for `options` over the defaults. A cache of 0 is a cache that is
+ * off, so uncompressed_cache_size is always passed; for the limits 0 means "the engine's own".
+ */
+export function engineArguments(options: EngineMemoryOptions = {}): string[] {
+  const args: string[] = [];
+  for (const key of Object.keys(SERVER_SETTINGS) as (keyof EngineMemoryOptions)[]) {
+    const value = options[key] ?? ENGINE_MEMORY_DEFAULTS[key];
+    if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${key} must be a whole number of bytes, not ${value}`);
+    if (value === 0 && (key === 'mergesMemoryBytes' || key === 'maxMemoryBytes')) continue;
+    args.push(`--${SERVER_SETTINGS[key]}=${value}`);
+  }
+  return args;
+}
+
+/**
+ * Starts the embedded engine on `path` with `args` and returns a release for the connection that
+ * did it. chDB runs one engine per process, started by the first connection to a path with that
+ * connection's arguments and shared by the connections opened after it (`chdb/connection` takes
+ * no arguments); release once another connection is open, or the engine stops with this one.
+ * When the engine already runs in this process, it keeps the arguments it started with.
+ */
+export async function startEngine(path: string, args: readonly string[]): Promise<() => void> {
+  const { Session } = await import('chdb');
+  const session = new Session(path, { connectionArgs: args });
+  return () => session.close();
+}
