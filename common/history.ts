@@ -49,8 +49,11 @@ export interface TrafficSeries {
   service: string;
   /** Recent minutes, oldest first, one per minute (zeros filled), ending at the evaluated minute. */
   minutes: MinuteRollup[];
-  /** Totals of the complete hours just before the recent minutes, oldest first (the recent level). */
-  recentHours: Array<{ hour: number; calls: number; requestBytes: number; responseBytes: number }>;
+  /**
+   * Totals of the complete hours just before the recent minutes, oldest first (the recent level).
+   * `errors` where the store reads them: the error rule then also knows the recent error ratio.
+   */
+  recentHours: Array<{ hour: number; calls: number; requestBytes: number; responseBytes: number; errors?: number }>;
   baseline: SeriesBaseline;
 }
 

@@ -12,10 +12,34 @@ const RECENT_MIN_CALLS = 10;
 const PRIOR_CALLS = 100;
 const PRIOR_RATIO = 0.01;
 
-/** The error ratio a series usually has: its history's, pulled towards 1% while the history is short. */
+/** Calls an hour needs before its error ratio counts towards the recent level. */
+const MIN_HOUR_CALLS = 30;
+
+/**
+ * The error ratio a series usually has: its history's, pulled towards 1% while the history is
+ * short — or, where the recent hours carry errors and fail more than that (a job whose errors do
+ * not follow the day's calls fails a larger share at night), their median hourly ratio, pulled
+ * the same way. Never lower than the history's: a quiet hour does not make a burst of errors news.
+ */
 export function usualErrorRatio(series: TrafficSeries): number {
   const b = series.baseline;
-  return Math.min(0.99, (b.errorRatio * b.calls + PRIOR_RATIO * PRIOR_CALLS) / (b.calls + PRIOR_CALLS));
+  const long = Math.min(0.99, (b.errorRatio * b.calls + PRIOR_RATIO * PRIOR_CALLS) / (b.calls + PRIOR_CALLS));
+  const ratios: number[] = [];
+  let errors = 0;
+  let calls = 0;
+  for (const h of series.recentHours) {
+    if (h.errors === undefined) return long;
+    errors += h.errors;
+    calls += h.calls;
+    if (h.calls >= MIN_HOUR_CALLS) ratios.push((h.errors + long * PRIOR_CALLS) / (h.calls + PRIOR_CALLS));
+  }
+  if (series.recentHours.length < 2) return long;
+  ratios.sort((x, y) => x - y);
+  const mid = ratios.length / 2;
+  // The median of the hours where each says enough; else the hours pooled.
+  const recent =
+    ratios.length >= 2 ? (ratios.length % 2 ? ratios[Math.floor(mid)]! : (ratios[mid - 1]! + ratios[mid]!) / 2) : (errors + long * PRIOR_CALLS) / (calls + PRIOR_CALLS);
+  return Math.min(0.99, Math.max(long, recent));
 }
 
 /**

@@ -19,6 +19,7 @@ import type { Destination, SeriesBaseline, SlotStats, TrafficSeries } from '../c
 import { detectPii, unallowedPiiByDestination } from './pii-detector.js';
 import { detectSchemaDrift, type Window } from './schema-detector.js';
 import { hourOfDay, hourOfWeek } from './seasonal-baseline.js';
+import { MinuteWindowCache } from './minute-window-cache.js';
 import { detectTraffic } from './traffic-detector.js';
 import { sustainedDrop } from './drop-sustain.js';
 import { isolatePerVendor, reportVendorFailure } from './vendor-isolation.js';
@@ -98,6 +99,14 @@ export class DetectionCache {
 }
 
 const defaultCaches = new WeakMap<Store, DetectionCache>();
+const minuteCaches = new WeakMap<DetectionCache, MinuteWindowCache>();
+
+/** The recent minutes read incrementally alongside a DetectionCache (its lifetime, its store). */
+function minuteWindows(cache: DetectionCache): MinuteWindowCache {
+  let m = minuteCaches.get(cache);
+  if (!m) minuteCaches.set(cache, (m = new MinuteWindowCache()));
+  return m;
+}
 
 /** The window of closed minutes a tick at `stepEnd` evaluates: [from, to). */
 export function evaluationWindow(stepEnd: number, settings: DetectionSettings): Window {
@@ -197,8 +206,9 @@ export async function evaluateStep(store: Store, options: EvaluateStepOptions, s
   // The cycle's own reads are issued first: an embedded engine runs one query at a time, and a
   // baseline refresh in the background must queue behind them, not in front.
   const [minutes, recentHours, fields, routes, known, fresh, baselines, budgetHits] = await Promise.all([
-    readRecentMinutes(store, recentFrom, window.to, vendors),
-    readRecentHours(store, baselineEnd, levelTo, vendors),
+    minuteWindows(c).read(scope, recentFrom, window.to, (from, to) => readRecentMinutes(store, from, to, vendors)),
+    // Complete hours: the same read all hour long.
+    c.get(`recent-hours|${scope}`, String(levelTo), () => readRecentHours(store, baselineEnd, levelTo, vendors)),
     readFieldMap(store, vendors),
     readRouteActivity(store, window.to - d.schema_removed_after_minutes * MINUTE_MS, window.to, vendors),
     // Never served stale: an hour missing between the cached and the fresh read would make old destinations look new.
@@ -344,11 +354,13 @@ function assembleSeries(input: AssembleInput): TrafficSeries[] {
       const s = byKey.get(key(h.vendor, service));
       if (!s) continue;
       const prev = s.recentHours.find((x) => x.hour === h.hour);
+      const errors = 'errors' in h ? Number(h.errors) : undefined;
       if (prev) {
         prev.calls += h.calls;
         prev.requestBytes += h.requestBytes;
         prev.responseBytes += h.responseBytes;
-      } else s.recentHours.push({ hour: h.hour, calls: h.calls, requestBytes: h.requestBytes, responseBytes: h.responseBytes });
+        if (prev.errors !== undefined && errors !== undefined) prev.errors += errors;
+      } else s.recentHours.push({ hour: h.hour, calls: h.calls, requestBytes: h.requestBytes, responseBytes: h.responseBytes, ...(errors !== undefined ? { errors } : {}) });
     }
   }
   for (const s of byKey.values()) s.recentHours.sort((a, b) => a.hour - b.hour);

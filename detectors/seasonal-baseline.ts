@@ -66,6 +66,15 @@ function trimean(q: SlotQuantiles): number {
  * larger active minutes are than a Poisson series with that share would have (≥ 1).
  */
 export function slotMean(stats: SlotStats, metric: VolumeMetric): { mean: number; dispersion: number } {
+  // Slots are cached with the baselines for an hour and read by every cycle: compute once.
+  let memo = slotMeans.get(stats);
+  if (!memo) slotMeans.set(stats, (memo = {}));
+  return (memo[metric] ??= computeSlotMean(stats, metric));
+}
+
+const slotMeans = new WeakMap<SlotStats, Partial<Record<VolumeMetric, { mean: number; dispersion: number }>>>();
+
+function computeSlotMean(stats: SlotStats, metric: VolumeMetric): { mean: number; dispersion: number } {
   const active = Math.min(1, stats.active / Math.max(1, stats.minutes));
   // Never quite zero: a slot without a call in its whole history still allows one.
   const floor = 0.5 / Math.max(1, stats.minutes);
@@ -142,15 +151,27 @@ export function levelFactor(series: TrafficSeries, metric: VolumeMetric, minHour
 
 /**
  * Seasonal hints for every recent minute of a series, adjusted by `level` (default the recent
- * level; its uncertainty adds to the slot's); undefined where no slot speaks.
+ * level; its uncertainty adds to the slot's) and counted in `unit`s (bytes in calls' worth);
+ * undefined where no slot speaks.
  */
-export function seasonalHints(series: TrafficSeries, metric: VolumeMetric, minHourTotal: number, level = recentLevel(series, metric, minHourTotal)): Array<SeasonalHint | undefined> {
-  const { factor } = level;
+export function seasonalHints(
+  series: TrafficSeries,
+  metric: VolumeMetric,
+  minHourTotal: number,
+  level = recentLevel(series, metric, minHourTotal),
+  unit = 1,
+): Array<SeasonalHint | undefined> {
+  const scale = level.factor / unit;
+  // One slot speaks for a whole UTC hour: one hint per hour, shared by its minutes (a cycle
+  // builds these for every series, so this is the detector's hottest allocation).
+  const byHour = new Map<number, SeasonalHint | undefined>();
   return series.minutes.map((m) => {
+    const hour = Math.floor(m.minute / HOUR_MS);
+    if (byHour.has(hour)) return byHour.get(hour);
     const hint = slotHint(series.baseline, m.minute, metric);
-    if (!hint) return undefined;
-    const relativeError = Math.hypot(hint.relativeError ?? 0, level.relativeError);
-    return { ...hint, expected: hint.expected * factor, spread: hint.spread * factor, relativeError };
+    const scaled = hint && { ...hint, expected: hint.expected * scale, spread: hint.spread * scale, relativeError: Math.hypot(hint.relativeError ?? 0, level.relativeError) };
+    byHour.set(hour, scaled);
+    return scaled;
   });
 }
 

@@ -33,11 +33,10 @@ const ENDED_Z = 2;
 function metricScorer(series: TrafficSeries, metric: VolumeMetric, config: DetectionConfig, unit: number): MetricScorer {
   const minHourTotal = metric === 'calls' ? MIN_LEVEL_CALLS_PER_HOUR : MIN_LEVEL_CALLS_PER_HOUR * Math.max(1, unit);
   const recent = recentLevel(series, metric, minHourTotal);
-  const hints = seasonalHints(series, metric, minHourTotal, recent);
+  const hints = seasonalHints(series, metric, minHourTotal, recent, unit > 0 ? unit : 1);
   const level = recent.factor;
-  const scaled = unit > 0 ? hints.map((h) => h && { ...h, expected: h.expected / unit, spread: h.spread / unit }) : hints;
   const scorer = new VolumeScorer({ counts: unit > 0, warmupPoints: 0, selfCalibrate: false, seasonal: false, levelWindow: config.recent_minutes, windows: config.window_minutes });
-  return { scorer, hints: scaled, level };
+  return { scorer, hints, level };
 }
 
 interface MetricScorer {
@@ -51,13 +50,19 @@ interface MetricScorer {
  * The recent level follows a quiet day down and a ramp up, which is right for the side it
  * protects and wrong for the other: the morning after a holiday is not a spike over the holiday's
  * level, and a drop after a ramp is judged against the usual season. Spikes are judged against
- * the higher of the level-adjusted and the plain seasonal expectation, drops against the lower.
+ * the higher of the level-adjusted and the plain seasonal expectation, drops against the lower:
+ * this is the factor on the level-adjusted expectations.
  */
-function forSide(w: WindowVerdict, direction: 1 | -1, level: number): WindowVerdict {
-  const k = direction > 0 ? Math.max(1, 1 / level) : Math.min(1, 1 / level);
-  if (k === 1) return w;
-  const scale = <T extends WindowSums>(x: T): T => ({ ...x, expected: x.expected * k, variance: x.variance * k, clumped: x.clumped * k, uncertainty: x.uncertainty * k });
-  return { ...scale(w), recent: scale(w.recent), last: scale(w.last) };
+function sideScale(direction: 1 | -1, level: number): number {
+  return direction > 0 ? Math.max(1, 1 / level) : Math.min(1, 1 / level);
+}
+
+function scaled(x: WindowSums, k: number): WindowSums {
+  return k === 1 ? x : { points: x.points, observed: x.observed, expected: x.expected * k, variance: x.variance * k, clumped: x.clumped * k, uncertainty: x.uncertainty * k, counts: x.counts };
+}
+
+function forSide(w: WindowVerdict, k: number): WindowVerdict {
+  return k === 1 ? w : { ...scaled(w, k), recent: scaled(w.recent, k), last: scaled(w.last, k) };
 }
 
 /**
@@ -80,7 +85,7 @@ export function detectTraffic(series: TrafficSeries, evaluate: number, config: D
     const callWindows = calls.scorer.windows();
     const volume = volumeFinding(series, m.minute, callWindows, calls.level, config);
     if (volume) findings.push(volume);
-    const surge = bytesFinding(series, m.minute, bytes.scorer.windows().map((w) => forSide(w, 1, bytes.level)), callWindows.map((w) => forSide(w, 1, calls.level)), perCall, config);
+    const surge = bytesFinding(series, m.minute, bytes.scorer.windows(), sideScale(1, bytes.level), callWindows, sideScale(1, calls.level), perCall, config);
     if (surge) findings.push(surge);
     const error = detectErrorWindows(series, i, config);
     if (error) findings.push(error);
@@ -91,25 +96,27 @@ export function detectTraffic(series: TrafficSeries, evaluate: number, config: D
 }
 
 /** The window with the highest level among those a rule lets through (`judge` gives its level, or undefined). */
-function strongest(windows: readonly WindowVerdict[], judge: (w: WindowVerdict) => number | undefined): { w: WindowVerdict; level: number } | undefined {
+function strongest(windows: readonly WindowVerdict[], judge: (w: WindowVerdict) => { w: WindowVerdict; level: number } | undefined): { w: WindowVerdict; level: number } | undefined {
   let best: { w: WindowVerdict; level: number } | undefined;
-  for (const w of windows) {
-    const level = judge(w);
-    if (level !== undefined && (!best || level > best.level)) best = { w, level };
+  for (const raw of windows) {
+    const judgedWindow = judge(raw);
+    if (judgedWindow && (!best || judgedWindow.level > best.level)) best = judgedWindow;
   }
   return best;
 }
 
 /**
- * A window's level if it deviates in `direction` (+1 above, −1 below) with its ratio beyond `ratio`
- * (as a point estimate and by GATE_Z), its level at least `min_score`, its recent part still
- * showing the same on its own (beyond the ratio by GATE_Z, beyond its expectation at RECENT_Z),
- * and its last minutes not contradicting it (endedZ) — else undefined. Cheapest checks first:
- * most windows of most series stop at the ratio.
+ * A window (its expectations scaled by `k`, see sideScale) and its level if it deviates in
+ * `direction` (+1 above, −1 below) with its ratio beyond `ratio` (as a point estimate and by
+ * GATE_Z), its level at least `min_score`, its recent part still showing the same on its own
+ * (beyond the ratio by GATE_Z, beyond its expectation at RECENT_Z), and its last minutes not
+ * contradicting it (endedZ) — else undefined. Cheapest checks first: most windows of most series
+ * stop at the ratio, before anything is scaled or a tail computed.
  */
-function judged(w: WindowVerdict, direction: 1 | -1, ratio: number, minDelta: number, config: DetectionConfig, clump = 1): number | undefined {
-  const beyond = (x: { observed: number; expected: number }): boolean => (direction > 0 ? x.observed > x.expected && x.observed >= ratio * x.expected : x.observed <= ratio * x.expected);
-  if (!beyond(w) || direction * (w.observed - w.expected) < minDelta || !beyond(w.recent)) return undefined;
+function judged(raw: WindowVerdict, k: number, direction: 1 | -1, ratio: number, minDelta: number, config: DetectionConfig, clump = 1): { w: WindowVerdict; level: number } | undefined {
+  const beyond = (observed: number, expected: number): boolean => (direction > 0 ? observed > expected && observed >= ratio * expected : observed <= ratio * expected);
+  if (!beyond(raw.observed, raw.expected * k) || direction * (raw.observed - raw.expected * k) < minDelta || !beyond(raw.recent.observed, raw.recent.expected * k)) return undefined;
+  const w = forSide(raw, k);
   if (direction * zBeyond(w, ratio) < GATE_Z) return undefined;
   const z = windowZ(w);
   const level = direction * z > 0 ? windowLevel(z, w.points) : 0;
@@ -117,18 +124,12 @@ function judged(w: WindowVerdict, direction: 1 | -1, ratio: number, minDelta: nu
   if (w.recent.points < w.points && (direction * zBeyond(w.recent, ratio) < GATE_Z || direction * windowZ(w.recent) < RECENT_Z)) return undefined;
   // Ended: the last minutes contradict the window's own rate (the calls came back, the burst stopped).
   if (w.last.points < w.points && direction * endedZ(w, clump) <= -ENDED_Z) return undefined;
-  return level;
+  return { w, level };
 }
 
 function volumeFinding(series: TrafficSeries, at: number, windows: readonly WindowVerdict[], level: number, config: DetectionConfig): Finding | undefined {
-  const up = strongest(
-    windows.map((w) => forSide(w, 1, level)),
-    (w) => judged(w, 1, config.spike_min_ratio, config.min_delta_calls, config),
-  );
-  const down = strongest(
-    windows.map((w) => forSide(w, -1, level)),
-    (w) => judged(w, -1, config.drop_max_ratio, config.min_delta_calls, config),
-  );
+  const up = strongest(windows, (w) => judged(w, sideScale(1, level), 1, config.spike_min_ratio, config.min_delta_calls, config));
+  const down = strongest(windows, (w) => judged(w, sideScale(-1, level), -1, config.drop_max_ratio, config.min_delta_calls, config));
   const pick = up && (!down || up.level >= down.level) ? up : down;
   if (!pick) return stillBelow(series, at, windows, level, config);
   const w = pick.w;
@@ -177,7 +178,7 @@ function volumeFinding(series: TrafficSeries, at: number, windows: readonly Wind
 function stillBelow(series: TrafficSeries, at: number, windows: readonly WindowVerdict[], level: number, config: DetectionConfig): Finding | undefined {
   const longest = windows[windows.length - 1];
   if (!longest) return undefined;
-  const recent = forSide(longest, -1, level).recent;
+  const recent = scaled(longest.recent, sideScale(-1, level));
   if (recent.expected < Math.max(1, config.min_delta_calls) || recent.observed > config.drop_max_ratio * recent.expected) return undefined;
   return {
     kind: 'volume_drop',
@@ -198,20 +199,29 @@ function stillBelow(series: TrafficSeries, at: number, windows: readonly WindowV
  * it): over the same window, bytes per call above the usual, or calls not spiking at all.
  * `perCall` is the usual size of a call; the byte windows are in calls' worth when it is known.
  */
-function bytesFinding(series: TrafficSeries, at: number, windows: readonly WindowVerdict[], callWindows: readonly WindowVerdict[], perCall: number, config: DetectionConfig): Finding | undefined {
+function bytesFinding(
+  series: TrafficSeries,
+  at: number,
+  windows: readonly WindowVerdict[],
+  k: number,
+  callWindows: readonly WindowVerdict[],
+  callsK: number,
+  perCall: number,
+  config: DetectionConfig,
+): Finding | undefined {
   const unit = perCall > 0 ? perCall : 1;
   const callsOf = (points: number): WindowVerdict | undefined => callWindows.find((c) => c.points === points);
   const pick = strongest(windows, (b) => {
     const c = callsOf(b.points);
-    if (!c || (b.observed - b.expected) * unit < config.min_delta_calls * Math.max(1, perCall)) return undefined;
+    if (!c || (b.observed - b.expected * k) * unit < config.min_delta_calls * Math.max(1, perCall)) return undefined;
     const sizeRatio = perCall > 0 && c.observed > 0 ? (b.observed * unit) / c.observed / perCall : 1;
-    if (sizeRatio < BYTES_PER_CALL_RATIO && c.observed >= config.spike_min_ratio * c.expected) return undefined;
+    if (sizeRatio < BYTES_PER_CALL_RATIO && c.observed >= config.spike_min_ratio * c.expected * callsK) return undefined;
     // A surging call carries many calls' worth of bytes: the last minutes' evidence comes in clumps that size.
-    return judged(b, 1, config.bytes_min_ratio, 0, config, c.observed > 0 ? b.observed / c.observed : 1);
+    return judged(b, k, 1, config.bytes_min_ratio, 0, config, c.observed > 0 ? b.observed / c.observed : 1);
   });
   if (!pick) return undefined;
   const w = pick.w;
-  const c = callsOf(w.points)!;
+  const c = forSide(callsOf(w.points)!, callsK);
   const sent = w.observed * unit;
   const usual = w.expected * unit;
   // Less than half a usual call's worth expected: there is usually nothing to compare with.

@@ -43,10 +43,11 @@ export function buildSeries(opts: {
   const service = opts.service ?? 'checkout';
   const recentHours: TrafficSeries['recentHours'] = [];
   for (let h = baselineEnd; h < levelTo; h += HOUR) {
-    const hour = { hour: h, calls: 0, requestBytes: 0, responseBytes: 0 };
+    const hour = { hour: h, calls: 0, requestBytes: 0, responseBytes: 0, errors: 0 };
     for (let t = h; t < h + HOUR; t += MIN) {
       const p = opts.traffic(t);
       hour.calls += p.calls;
+      hour.errors += p.errors ?? 0;
       hour.requestBytes += p.requestBytes ?? p.calls * 400;
       hour.responseBytes += p.calls * 900;
     }

@@ -89,6 +89,17 @@ describe('traffic detector', () => {
     expect(slow[0]!.expected).toBe(100);
   });
 
+  it('judges errors against the recent hours too: a job failing at a steady rate fails a larger share at night', () => {
+    // Two failing calls every minute, day and night; calls follow the business curve, so the
+    // failing share is 10% by day and 33% at night against 12% over the whole history.
+    const traffic = noisy(normal, (_t, p) => ({ ...p, errors: Math.min(p.calls, 2) }));
+    const night = Date.UTC(2026, 11, 1, 3, 0);
+    expect(replay(traffic, night, 60)).toEqual([]);
+    // The same failures on top of a real outage of half the calls are still news.
+    const failing = noisy(normal, (t, p) => ({ ...p, errors: t >= night - 20 * MIN ? Math.round(p.calls * 0.8) : Math.min(p.calls, 2) }));
+    expect(kinds(replay(failing, night, 10))).toEqual(['error_spike']);
+  });
+
   it('raises nothing on a holiday-like low day (40% of a normal weekday)', () => {
     const holiday = Date.UTC(2026, 11, 1);
     const traffic = noisy((t) => normal(t) * (t >= holiday ? 0.4 : 1));
