@@ -200,6 +200,9 @@ interface Run {
   threads: string;
   senderPercent: number;
   load: string;
+  /** `/healthz` asked every 50 ms during the run: slowest answer and p99, ms. */
+  healthzMaxMs: number;
+  healthzP99Ms: number;
 }
 
 async function pipeline(encoding: Encoding): Promise<Run> {
@@ -241,6 +244,19 @@ async function pipeline(encoding: Encoding): Promise<Run> {
     let acked = 0;
     let failures = 0;
     const loadBefore = load();
+    // Whether the event loop stays free while it decodes: a probe on its own connection.
+    const healthz: number[] = [];
+    let running = true;
+    const prober = (async () => {
+      const probeAgent = new Agent({ keepAlive: true, maxSockets: 1 });
+      while (running) {
+        const t0 = performance.now();
+        await new Promise<void>((resolve) => request(`${url}/healthz`, { agent: probeAgent }, (res) => res.resume().on('end', resolve)).on('error', () => resolve()).end());
+        healthz.push(performance.now() - t0);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      probeAgent.destroy();
+    })();
     const threadsBefore = threadTicks(child.pid!);
     const senderBefore = process.cpuUsage();
     const started = performance.now();
@@ -257,6 +273,9 @@ async function pipeline(encoding: Encoding): Promise<Run> {
       }),
     );
     const seconds = (performance.now() - started) / 1000;
+    running = false;
+    await prober;
+    healthz.sort((a, b) => a - b);
     const threadsAfter = threadTicks(child.pid!);
     const sender = process.cpuUsage(senderBefore);
     agent.destroy();
@@ -275,6 +294,8 @@ async function pipeline(encoding: Encoding): Promise<Run> {
       threads: busiestThreads(threadsBefore, threadsAfter, seconds),
       senderPercent: (sender.user + sender.system) / 1e4 / seconds,
       load: `${loadBefore} → ${load()}`,
+      healthzMaxMs: healthz.at(-1) ?? 0,
+      healthzP99Ms: healthz[Math.floor(healthz.length * 0.99)] ?? 0,
     };
   } finally {
     child.kill('SIGTERM');
@@ -316,7 +337,7 @@ for (const encoding of ENCODINGS) {
       (r) =>
         `    end-to-end ${fmt(r.spansPerSecond).padStart(7)} spans/s (${(r.spansPerSecond / ref.rowsPerSecond).toFixed(2)} of store alone, ${r.failures} non-200), ` +
         `p50 / p99 ${r.p50Ms.toFixed(0)} / ${r.p99Ms.toFixed(0)} ms, RSS idle / peak ${r.idleRssMb.toFixed(0)} / ${r.peakRssMb.toFixed(0)} MB (target peak <= 512), ` +
-        `CPU per span ${r.processMicros.toFixed(1)} µs (main thread ${r.mainMicros.toFixed(1)}); load ${r.load}`,
+        `CPU per span ${r.processMicros.toFixed(1)} µs (main thread ${r.mainMicros.toFixed(1)}), /healthz max ${r.healthzMaxMs.toFixed(0)} ms (p99 ${r.healthzP99Ms.toFixed(0)}); load ${r.load}`,
     ),
     `    threads (% of one core), last run: ${mine.at(-1)?.threads ?? ''}; load generator ${mine.at(-1)?.senderPercent.toFixed(0) ?? ''} %`,
   );

@@ -8,8 +8,7 @@
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { readEngineMemory, type EngineMemory } from '../storage/engine-memory.js';
 
 /** One sample, as bench:soak reads it. */
@@ -38,6 +37,9 @@ if (file && dataDir) {
   let client: ClickHouseClient | undefined;
   const sample = async (): Promise<void> => {
     if (!client && existsSync(join(dataDir, 'instance.json'))) {
+      // Imported only now, so that the probe changes nothing in the process before the store has
+      // loaded the engine's library and started the engine.
+      const [{ createClient }, { createChdbConnection }] = await Promise.all([import('@clickhouse/client'), import('chdb/connection')]);
       client = createClient({ connection: createChdbConnection({ path: join(dataDir, 'clickhouse') }) } as Parameters<typeof createClient>[0]);
     }
     const memory = process.memoryUsage();
