@@ -22,7 +22,9 @@ COPY dashboards ./dashboards
 COPY cli ./cli
 COPY examples ./examples
 COPY bench ./bench
-RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
+# The image runs against a ClickHouse server (compose.yaml): the embedded engine, chDB (an
+# optional dependency of ~550 MB), is pruned with the dev dependencies.
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev --omit=optional --no-audit --no-fund
 
 FROM node:20-slim
 ENV NODE_ENV=production \

@@ -290,6 +290,14 @@ describe('Dockerfile', () => {
     for (const dir of copied) expect(existsSync(join(root, dir!)), `${dir} exists`).toBe(true);
     expect(dockerfile.indexOf('COPY cli ./cli')).toBeLessThan(dockerfile.indexOf('RUN npm ci'));
   });
+
+  it('leaves the embedded engine out of the image: chDB is optional and pruned, and every role is given a ClickHouse server', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
+    expect(pkg['dependencies']?.['chdb']).toBeUndefined();
+    expect(pkg['optionalDependencies']?.['chdb']).toBeDefined();
+    expect(dockerfile).toMatch(/npm prune --omit=dev --omit=optional\b/);
+    for (const [name, service] of egresswatchServices) expect(service.environment?.['EGRESSWATCH_CLICKHOUSE_URL'], name).toMatch(/^http:\/\/clickhouse:8123$/);
+  });
 });
 
 describe('.dockerignore', () => {
