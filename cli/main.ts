@@ -46,7 +46,6 @@ async function main(argv: string[]): Promise<number> {
   // A one-shot command's answer is its output; "store opened" and "migration applied" lines on
   // stderr only bury it. Services keep info logs. Set before anything creates the logger.
   if (!SERVICES.has(name)) process.env['EGRESSWATCH_LOG_LEVEL'] ??= 'warn';
-  (await import('./library-output.js')).routeClickHouseClientLogs();
   const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(`usage: egresswatch ${command.name} ${command.usage}\n\n${command.summary}\n`);

@@ -4,6 +4,7 @@ import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@c
 import type * as ChdbConnection from 'chdb/connection';
 import { StoreError } from '../common/errors.js';
 import { logger } from '../common/logger.js';
+import { CLICKHOUSE_CLIENT_LOG } from './clickhouse-log.js';
 import { engineArguments, startEngine, type EngineMemoryOptions } from './engine-settings.js';
 
 const log = logger('storage');
@@ -53,7 +54,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const requestTimeout = options.requestTimeoutMs ?? 30_000;
   if (options.url) {
     const database = options.database ?? 'default';
-    const admin = createClient({ url: options.url, username: options.username ?? 'default', password: options.password ?? '', request_timeout: requestTimeout });
+    const admin = createClient({ url: options.url, username: options.username ?? 'default', password: options.password ?? '', request_timeout: requestTimeout, ...CLICKHOUSE_CLIENT_LOG });
     try {
       await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${quoteIdent(database)}` });
     } catch (err) {
@@ -69,6 +70,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
       request_timeout: requestTimeout,
       clickhouse_settings: settings,
       compression: { request: true, response: true },
+      ...CLICKHOUSE_CLIENT_LOG,
     });
     log.info({ transport: 'server', database }, 'store opened');
     return { client, transport: 'server', enginePath: undefined, scratchDir: undefined, close: () => client.close() };
@@ -86,6 +88,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
       connection: createChdbConnection({ path: enginePath }),
       request_timeout: requestTimeout,
       clickhouse_settings: settings,
+      ...CLICKHOUSE_CLIENT_LOG,
     } as Parameters<typeof createClient>[0]);
     await client.query({ query: 'SELECT 1', format: 'JSONEachRow' });
   } catch (err) {
