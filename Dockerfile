@@ -18,6 +18,7 @@ COPY collector ./collector
 COPY sdk-compat ./sdk-compat
 COPY detectors ./detectors
 COPY alerts ./alerts
+COPY app ./app
 COPY dashboards ./dashboards
 COPY cli ./cli
 COPY examples ./examples

@@ -23,6 +23,21 @@ export default tseslint.config(
     files: ['cli/**', 'bench/**', 'examples/**', 'test/**'],
     rules: { 'no-console': 'off' },
   },
+  // Layers (docs/ARCHITECTURE.md): app/ composes the layers below it into the detection step and
+  // the roles, and cli/ calls app/. Nothing below app/ imports it, and app/ never imports cli/ or
+  // the console, so the one step the worker and `detect` share cannot grow a second copy below.
+  {
+    files: ['common/**', 'queue/**', 'storage/**', 'collector/**', 'sdk-compat/**', 'detectors/**', 'alerts/**', 'dashboards/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+app/', message: 'app/ composes this layer; this layer never imports app/ (docs/ARCHITECTURE.md, layers).' }] }],
+    },
+  },
+  {
+    files: ['app/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+(cli|dashboards)/', message: 'app/ is called by cli/ and never imports it or the console (docs/ARCHITECTURE.md, layers).' }] }],
+    },
+  },
   // The SDK is what a service installs: it may import node built-ins, OpenTelemetry, its other
   // declared dependencies and its own files, never the server (chDB, BullMQ, Fastify and the
   // rest would come with it). A new dependency is added here and to packages/sdk/package.json.

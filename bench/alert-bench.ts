@@ -6,11 +6,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createAlertEngine } from '../alerts/alert-engine.js';
+import type { AlertStates } from '../alerts/lifecycle.js';
 import { createNotifier } from '../alerts/notifier.js';
+import { detectionContext, runDetectionStep } from '../app/detection-step.js';
+import { liveSink, liveVendorStates } from '../app/live-step.js';
 import { parseConfig } from '../common/config/index.js';
-import { DetectionCache, evaluateStep } from '../detectors/evaluate-step.js';
 import { InProcessBackend } from '../queue/in-process-queue.js';
+import { MemoryStepStateStore } from '../queue/step-state.js';
 import { freePort } from '../queue/redis-server.js';
 import { migrate } from '../storage/migrate.js';
 import { openStore, type Store } from '../storage/store.js';
@@ -22,7 +24,7 @@ import { openStore, type Store } from '../storage/store.js';
  * live spans flow at the normal rate, then 20× from a minute boundary on.
  * BENCH_GROUP_WAIT (seconds, default 5) and BENCH_LAG (default 5) set the alert/detection knobs.
  * BENCH_INLINE=1 runs the same chain in this process instead of `start` (store → detectors every
- * 10 s → alert engine → notifier → Slack), spans inserted straight into the store.
+ * 10 s → the worker's detection step → notifier → Slack), spans inserted straight into the store.
  */
 const STEP_SECONDS = 10;
 const GROUP_WAIT = Number(process.env['BENCH_GROUP_WAIT'] ?? 5);
@@ -205,7 +207,7 @@ async function measure(received: { atMs: number; body: { text?: string } }[], se
   }
 }
 
-/** The scheduler's chain in this process: a detection tick every step → alert engine → notifier. */
+/** The worker's step in this process: a detection tick every step → runDetectionStep → notifier. */
 function startInline(store: Store, slackUrl: string): () => Promise<void> {
   const config = parseConfig({
     detection: { step_seconds: STEP_SECONDS, lag_seconds: LAG },
@@ -214,14 +216,14 @@ function startInline(store: Store, slackUrl: string): () => Promise<void> {
   });
   const backend = new InProcessBackend();
   const notifier = createNotifier({ store, backend, config, env: { SLACK_WEBHOOK_URL: slackUrl } });
-  const engine = createAlertEngine({ store, config, notifier, resume: false });
-  const cache = new DetectionCache();
+  const ctx = detectionContext(store, config);
+  const states = liveVendorStates(store, new MemoryStepStateStore<AlertStates>());
+  const sink = liveSink(store, notifier);
   let running = Promise.resolve();
   const timer = setInterval(() => {
     running = running.then(async () => {
-      const stepEnd = Date.now();
-      const findings = await evaluateStep(store, { stepEnd }, config, cache);
-      await engine.step(findings, stepEnd);
+      // The one vendor the bench sends, as a one-vendor shard of the worker role.
+      await runDetectionStep(ctx, { stepEnd: Date.now(), vendors: ['stripe'], states, sink });
     });
   }, STEP_SECONDS * 1000);
   return async () => {

@@ -12,7 +12,7 @@ import { boolFlag, type Command } from '../command.js';
 import { countOf } from '../count-text.js';
 import { startCollectorRole } from '../collector-role.js';
 import { demoSpans, INCIDENT, otlpRequests } from '../demo-traffic.js';
-import { replayDetection } from '../replay.js';
+import { replayDetection } from '../../app/replay.js';
 import { openConfiguredStore } from '../store-access.js';
 
 const MINUTE = 60_000;

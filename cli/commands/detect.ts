@@ -5,13 +5,12 @@ import type { Config } from '../../common/config/index.js';
 import { terminalJson, visible } from '../../common/display-text.js';
 import { ConfigError } from '../../common/errors.js';
 import type { DeliveryReport, MessageCount, ReceiverDelivery } from '../../alerts/delivery-report.js';
-import { createNotifier, type Notifier } from '../../alerts/notifier.js';
+import type { Notifier } from '../../alerts/notifier.js';
 import { resolveReceivers } from '../../alerts/receivers-config.js';
-import { openQueueRuntime } from '../../queue/backend.js';
+import { replayDeliveringHere, replayDetection, type ReplayProgress, type ReplayResult } from '../../app/replay.js';
 import type { ApiRoute } from '../api-routes.js';
 import { boolFlag, parseDurationMs, parseTimeMs, stringFlag, type Command } from '../command.js';
 import { configFromArgs, configOption } from '../config-flags.js';
-import { replayDetection, type ReplayProgress, type ReplayResult } from '../replay.js';
 import { runningInstance, withStoreOrApi } from '../store-access.js';
 
 /**
@@ -191,16 +190,8 @@ export const detectCommand: Command = {
           record: request.record ? { replayId: request.record } : undefined,
           onProgress,
         };
-        if (!request.notify) return replayDetection(store, config, options);
-        // This process waits for its own deliveries: in-process jobs are what it needs.
-        const queue = await openQueueRuntime({ redisUrl: config.redis.url, dataDir: config.data_dir, embedded: false, inProcessByDesign: true });
-        const notifier = createNotifier({ store, backend: queue.backend, config, work: true });
-        try {
-          return await replayDetection(store, config, { ...options, notifier });
-        } finally {
-          await notifier.close();
-          await queue.close();
-        }
+        // With --notify this process waits for its own deliveries: in-process jobs are what it needs.
+        return request.notify ? replayDeliveringHere(store, config, options) : replayDetection(store, config, options);
       },
       api: async (call) => {
         // The replay runs in the instance; its progress is polled beside the call.

@@ -18,7 +18,7 @@ import { privacyRegisterApiRoutes } from '../register-api.js';
 import { registerRunbookRoutes } from '../runbook-routes.js';
 import { seriesApiRoutes } from '../series-api.js';
 import { openConfiguredStore } from '../store-access.js';
-import { startWorkerRole, type WorkerRole } from '../worker-role.js';
+import { startWorkerRole, type WorkerRole } from '../../app/worker-role.js';
 import { alertApiRoutes } from './alerts.js';
 import { consoleLinkRoute } from './console-link.js';
 import { detectApiRoutes } from './detect.js';

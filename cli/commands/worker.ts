@@ -4,7 +4,7 @@ import { boolFlag, type Command } from '../command.js';
 import { configFromArgs, configOption } from '../config-flags.js';
 import { untilSignal } from '../lifecycle.js';
 import { openConfiguredStore } from '../store-access.js';
-import { startWorkerRole } from '../worker-role.js';
+import { startWorkerRole } from '../../app/worker-role.js';
 
 export const workerCommand: Command = {
   name: 'worker',

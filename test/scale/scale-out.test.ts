@@ -5,7 +5,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOTIFICATION_QUEUE } from '../../alerts/notifier.js';
-import { TICK_QUEUE, VENDOR_QUEUE } from '../../cli/worker-role.js';
+import { TICK_QUEUE, VENDOR_QUEUE } from '../../app/worker-role.js';
 import { BullMqBackend } from '../../queue/bullmq-queue.js';
 import { startRedisServer, type OwnedRedis } from '../../queue/redis-server.js';
 import { tempDir } from '../helpers/temp-dir.js';

@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createAlertEngine } from '../../../alerts/alert-engine.js';
 import { policyViolations } from '../../../alerts/policy.js';
 import { activeSilences, addSilence, expireSilence, listSilences } from '../../../alerts/silence-service.js';
 import { policyCommand } from '../../../cli/commands/policy.js';
@@ -12,6 +11,7 @@ import { listAlerts } from '../../../storage/alert-store.js';
 import { migrate } from '../../../storage/migrate.js';
 import { openStore, type Store } from '../../../storage/store.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { liveSteps } from './live-steps.js';
 
 const MIN = 60_000;
 const T0 = Date.parse('2026-11-21T08:00:00Z');
@@ -36,17 +36,17 @@ describe('alerts, silences and the policy gate on the embedded store', () => {
 
   it('stores every state change and resumes a firing alert after a restart without re-firing it', async () => {
     const config = parseConfig({});
-    const first = createAlertEngine({ store, config, resume: false });
-    for (let step = 0; step < 4; step++) await first.step(drop(step), T0 + (step + 1) * MIN);
+    const first = liveSteps(store, config);
+    for (let step = 0; step < 4; step++) await first(drop(step), T0 + (step + 1) * MIN, ['twilio']);
     const firing = await listAlerts(store, { status: 'firing' });
     expect(firing.map((a) => [a.kind, a.vendor, a.service, a.severity, a.value, a.expected])).toEqual([['volume_drop', 'twilio', 'sms', 'warning', 0, 40]]);
     expect(firing[0]!.runbook_url).toBe('http://127.0.0.1:4318/runbooks/volume_drop');
     expect(firing[0]!.route).toBeUndefined();
 
-    // "Restart": a new engine loads the open states from the store.
-    const second = createAlertEngine({ store, config });
+    // "Restart": a new worker, with no step state, starts from the alerts firing in the store.
+    const second = liveSteps(store, config);
     const seen: string[] = [];
-    for (let step = 4; step < 12; step++) seen.push(...(await second.step(drop(step), T0 + (step + 1) * MIN)).transitions.map((t) => t.status));
+    for (let step = 4; step < 12; step++) seen.push(...(await second(drop(step), T0 + (step + 1) * MIN, ['twilio'])).transitions.map((t) => t.status));
     expect(seen).toEqual(['resolved']);
     const [latest] = await listAlerts(store, { fingerprint: firing[0]!.fingerprint });
     expect(latest).toMatchObject({ status: 'resolved', startsAt: '2026-11-21T08:01:00.000Z', endsAt: '2026-11-21T08:10:00.000Z' });

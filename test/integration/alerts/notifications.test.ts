@@ -2,7 +2,6 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAlertEngine } from '../../../alerts/alert-engine.js';
 import { notificationAttemptsTotal } from '../../../alerts/metrics.js';
 import { createNotifier, type Notifier } from '../../../alerts/notifier.js';
 import { renderRunbook } from '../../../alerts/runbooks.js';
@@ -18,6 +17,7 @@ import { migrate } from '../../../storage/migrate.js';
 import { openStore, type Store } from '../../../storage/store.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { startFakeReceivers } from './fake-receivers.js';
+import { liveSteps } from './live-steps.js';
 
 const MIN = 60_000;
 const T0 = Date.parse('2026-11-20T10:00:00Z');
@@ -103,11 +103,11 @@ describe('notifications to Slack, PagerDuty and a webhook (real HTTP, Redis, chD
     };
   }
 
-  /** Replays steps 0..11 (as `detect --notify` does) and waits until every notification is final. */
+  /** Runs steps 0..11 through the live worker's step (a fresh worker each time) and waits until every notification is final. */
   async function replay(config: Config, notifier: Notifier, vendor: string): Promise<{ jobIds: string[]; outcomes: Record<string, string> }> {
-    const engine = createAlertEngine({ store, config, notifier, resume: false });
+    const step = liveSteps(store, config, notifier);
     const jobIds: string[] = [];
-    for (let step = 0; step < 12; step++) jobIds.push(...(await engine.step(incident(vendor, step), T0 + (step + 1) * MIN)).jobIds);
+    for (let k = 0; k < 12; k++) jobIds.push(...(await step(incident(vendor, k), T0 + (k + 1) * MIN, [vendor])).jobIds);
     return { jobIds, outcomes: await notifier.waitDelivered(jobIds, 30_000) };
   }
 
@@ -115,11 +115,11 @@ describe('notifications to Slack, PagerDuty and a webhook (real HTTP, Redis, chD
     const { config, newNotifier } = setup();
     // Two workers on one queue, both fed the same step: still one message per state change.
     const [a, b] = [newNotifier(), newNotifier()];
-    const engineB = createAlertEngine({ store, config, notifier: b, resume: false });
+    const stepB = liveSteps(store, config, b);
     const bIds: string[] = [];
     const { jobIds, outcomes } = await (async () => {
       const r = await replay(config, a, 'stripe');
-      for (let step = 0; step < 12; step++) bIds.push(...(await engineB.step(incident('stripe', step), T0 + (step + 1) * MIN)).jobIds);
+      for (let k = 0; k < 12; k++) bIds.push(...(await stepB(incident('stripe', k), T0 + (k + 1) * MIN, ['stripe'])).jobIds);
       await b.waitDelivered(bIds, 30_000);
       return r;
     })();
@@ -213,9 +213,9 @@ describe('notifications to Slack, PagerDuty and a webhook (real HTTP, Redis, chD
     expect(receivers.received().length).toBe(before);
     await expireSilence(store, silence.id);
     const notifier = newNotifier();
-    const engine = createAlertEngine({ store, config, notifier, resume: false });
+    const step = liveSteps(store, config, notifier);
     const ids: string[] = [];
-    for (let step = 0; step < 4; step++) ids.push(...(await engine.step(incident('twilio', step), T0 + 100 * MIN + (step + 1) * MIN)).jobIds);
+    for (let k = 0; k < 4; k++) ids.push(...(await step(incident('twilio', k), T0 + 100 * MIN + (k + 1) * MIN, ['twilio'])).jobIds);
     await notifier.waitDelivered(ids, 30_000);
     expect(receivers.received('/slack').filter((r) => r.raw.includes('twilio'))).toHaveLength(1);
   });
@@ -225,10 +225,10 @@ describe('notifications to Slack, PagerDuty and a webhook (real HTTP, Redis, chD
     const { config, newNotifier } = setup({ delivery_attempts: 3, delivery_backoff_ms: 150 }, { PAGERDUTY_EVENTS_URL: `http://127.0.0.1:${downPort}/enqueue` });
     receivers.script('/slack', [{ status: 429, headers: { 'retry-after': '1' }, body: 'rate_limited' }]);
     const notifier = newNotifier();
-    const engine = createAlertEngine({ store, config, notifier, resume: false });
+    const step = liveSteps(store, config, notifier);
     const before = await notificationAttemptsTotal.get();
     const ids: string[] = [];
-    for (let step = 0; step < 4; step++) ids.push(...(await engine.step(incident('openai', step), T0 + 200 * MIN + (step + 1) * MIN)).jobIds);
+    for (let k = 0; k < 4; k++) ids.push(...(await step(incident('openai', k), T0 + 200 * MIN + (k + 1) * MIN, ['openai'])).jobIds);
     const outcomes = await notifier.waitDelivered(ids, 30_000);
     const byReceiver = Object.fromEntries(Object.entries(outcomes).map(([id, o]) => [id.split('-')[1], o]));
     expect(byReceiver).toEqual({ slack: 'completed', pagerduty: 'failed', webhook: 'completed' });
@@ -266,9 +266,9 @@ describe('notifications to Slack, PagerDuty and a webhook (real HTTP, Redis, chD
       },
     ]);
     const notifier = newNotifier();
-    const engine = createAlertEngine({ store, config, notifier, resume: false });
+    const step = liveSteps(store, config, notifier);
     const ids: string[] = [];
-    for (let step = 0; step < 4; step++) ids.push(...(await engine.step(incident('anthropic', step), T0 + 300 * MIN + (step + 1) * MIN)).jobIds);
+    for (let k = 0; k < 4; k++) ids.push(...(await step(incident('anthropic', k), T0 + 300 * MIN + (k + 1) * MIN, ['anthropic'])).jobIds);
     const outcomes = await notifier.waitDelivered(ids, 30_000);
     expect(Object.entries(outcomes).filter(([, o]) => o === 'failed').map(([id]) => id.split('-')[1])).toEqual(['pagerduty']);
     const pd = (await listNotificationAttempts(store)).filter((a) => ids.includes(a.jobId) && a.receiver === 'pagerduty');

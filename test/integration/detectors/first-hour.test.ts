@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeVendors, type FakeVendors } from '../../../examples/fake-vendors.js';
 import { startCollectorRole, type CollectorRole } from '../../../cli/collector-role.js';
-import { startWorkerRole, type WorkerRole } from '../../../cli/worker-role.js';
+import { startWorkerRole, type WorkerRole } from '../../../app/worker-role.js';
 import { openConfiguredStore } from '../../../cli/store-access.js';
 import { parseConfig } from '../../../common/config/index.js';
 import { openQueueRuntime, type QueueRuntime } from '../../../queue/backend.js';

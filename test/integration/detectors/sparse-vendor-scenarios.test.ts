@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { replayDetection } from '../../../cli/replay.js';
+import { replayDetection } from '../../../app/replay.js';
 import { parseConfig } from '../../../common/config/index.js';
 import type { Alert } from '../../../common/types.js';
 import { migrate } from '../../../storage/migrate.js';

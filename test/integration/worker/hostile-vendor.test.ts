@@ -5,8 +5,8 @@ import { startRedisServer, type OwnedRedis } from '../../../queue/redis-server.j
 import { listAlerts } from '../../../storage/alert-store.js';
 import { migrate } from '../../../storage/migrate.js';
 import { openStore, type Store } from '../../../storage/store.js';
-import { startWorkerRole, type WorkerRole } from '../../../cli/worker-role.js';
-import { replayDetection } from '../../../cli/replay.js';
+import { startWorkerRole, type WorkerRole } from '../../../app/worker-role.js';
+import { replayDetection } from '../../../app/replay.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 // Vendors named like Object.prototype's own keys once threw inside the alert lifecycle

@@ -5,7 +5,7 @@ import { startRedisServer, type OwnedRedis } from '../../../queue/redis-server.j
 import { listAlerts } from '../../../storage/alert-store.js';
 import { migrate } from '../../../storage/migrate.js';
 import { openStore, type Store } from '../../../storage/store.js';
-import { startWorkerRole, VENDOR_QUEUE, type WorkerRole } from '../../../cli/worker-role.js';
+import { startWorkerRole, VENDOR_QUEUE, type WorkerRole } from '../../../app/worker-role.js';
 import { startFakeReceivers } from '../alerts/fake-receivers.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 

@@ -6,7 +6,7 @@ import { packageRoot } from '../../../common/package-root.js';
 import { loadConfig, parseConfig } from '../../../common/config/index.js';
 import { alertLinks } from '../../../alerts/links.js';
 import { COMMANDS } from '../../../cli/registry.js';
-import { VENDOR_QUEUE } from '../../../cli/worker-role.js';
+import { VENDOR_QUEUE } from '../../../app/worker-role.js';
 
 // Docker cannot run here, so compose.yaml and the Dockerfile are checked for the mistakes that
 // would only show at `docker compose up`: missing files, env vars nobody reads, ports that do

@@ -1,17 +1,17 @@
 import type { Config } from '../common/config/index.js';
 import { ALERT_KINDS, type Alert, type Finding } from '../common/types.js';
-import { advanceIsolated, lifecycleOptions } from '../alerts/alert-engine.js';
-import { deliveryReport, type DeliveryReport } from '../alerts/delivery-report.js';
-import { toAlert, type AlertStates } from '../alerts/lifecycle.js';
+import type { DeliveryReport } from '../alerts/delivery-report.js';
+import { toAlert } from '../alerts/lifecycle.js';
 import { LookbackTracker } from '../alerts/lookback.js';
-import type { EnqueuedNotification, Notifier } from '../alerts/notifier.js';
+import { createNotifier, type Notifier } from '../alerts/notifier.js';
 import { ruleBook } from '../alerts/rules.js';
-import { DetectionCache, evaluateStep } from '../detectors/evaluate-step.js';
+import { evaluateStep } from '../detectors/evaluate-step.js';
 import { reportVendorFailure } from '../detectors/vendor-isolation.js';
-import type { JobOutcome } from '../queue/job-queue.js';
-import { listNotificationAttempts, type NotificationAttempt } from '../storage/alert-notification-store.js';
-import { loadFiringAlerts, recordReplayAlerts, type ReplayedChange } from '../storage/alert-store.js';
+import { openQueueRuntime } from '../queue/backend.js';
+import { recordReplayAlerts } from '../storage/alert-store.js';
 import type { Store } from '../storage/store.js';
+import { detectionContext, runDetectionStep, type DetectionContext, type DetectionStepResult } from './detection-step.js';
+import { replaySink, ScratchStates } from './replay-sink.js';
 
 /** Default longest look-back before `--from` (see `ReplayOptions.maxLookbackMs`). */
 export const DEFAULT_MAX_LOOKBACK_MS = 2 * 3_600_000;
@@ -74,9 +74,8 @@ export interface ReplayResult {
 export async function replayDetection(store: Store, config: Config, options: ReplayOptions): Promise<ReplayResult> {
   // Windows and rule counts follow the replay's step, exactly as a live worker with that step.
   const stepConfig: Config = { ...config, detection: { ...config.detection, step_seconds: options.stepMs / 1000 } };
-  const lifecycle = lifecycleOptions(stepConfig);
+  const ctx = detectionContext(store, stepConfig);
   const rules = ruleBook(stepConfig.alerts);
-  const cache = new DetectionCache();
   const step = options.stepMs;
   const first = Math.ceil(options.fromMs / step) * step;
   const windowSteps = first <= options.toMs ? Math.floor((options.toMs - first) / step) + 1 : 0;
@@ -94,67 +93,66 @@ export async function replayDetection(store: Store, config: Config, options: Rep
       if (scope.length === 0) break;
     }
     const stepEnd = first - k * step;
-    const findings = await evaluateStep(store, { stepEnd, vendors: scope }, stepConfig, cache);
+    const findings = await evaluateStep(store, { stepEnd, vendors: scope }, stepConfig, ctx.cache);
     tracker.observe(k, findings);
     earlier.push({ stepEnd, findings });
     progress({ phase: 'lookback', done: k, total: maxSteps, windowSteps });
   }
-  let states: AlertStates = {};
-  for (let i = earlier.length - 1; i >= 0; i--) states = advanceIsolated(states, earlier[i]!.findings, earlier[i]!.stepEnd, lifecycle).states;
+  // Then the look-back is stepped oldest first, as live would have, with nothing sent or kept.
+  const states = new ScratchStates();
+  for (let i = earlier.length - 1; i >= 0; i--) await replayStep(ctx, { stepEnd: earlier[i]!.stepEnd, findings: earlier[i]!.findings, states });
 
   const alerts: Alert[] = [];
-  for (const st of Object.values(states)) {
+  for (const st of states.all()) {
     if (st.phase !== 'firing') continue;
     try {
-      alerts.push(toAlert(st, 'firing', first, lifecycle.links));
+      alerts.push(toAlert(st, 'firing', first, ctx.lifecycle.links));
     } catch (err) {
       reportVendorFailure('alerts', st.vendor, err);
     }
   }
-  const changes: ReplayedChange[] = [];
-  const notifier = options.notifier;
-  const liveFiring = notifier ? new Set((await loadFiringAlerts(store)).map((a) => a.fingerprint)) : new Set<string>();
-  const notifications: EnqueuedNotification[] = [];
-  const silenced: { fingerprint: string; status: string; silenceId: string }[] = [];
-  let heldBack = 0;
-  let offered = 0;
+  const sink = await replaySink(store, options.notifier);
   let done = 0;
   for (let stepEnd = first; stepEnd <= options.toMs; stepEnd += step) {
-    const findings = await evaluateStep(store, { stepEnd }, stepConfig, cache);
-    const before = states;
-    const result = advanceIsolated(before, findings, stepEnd, lifecycle);
-    states = result.states;
-    const stepChanges = result.transitions.filter((t) => !isRepeat(t, before));
-    alerts.push(...stepChanges);
-    changes.push(...stepChanges.map((alert) => ({ alert: asReplayed(alert), atMs: stepEnd })));
-    if (notifier && stepChanges.length > 0) {
-      // A replayed resolve would close the live incident of an alert that is firing now.
-      const sendable = stepChanges.filter((t) => !(t.status === 'resolved' && liveFiring.has(t.fingerprint)));
-      heldBack += stepChanges.length - sendable.length;
-      offered += sendable.length;
-      const volumeSpikesFiring = Object.values(states)
-        .filter((st) => st.kind === 'volume_spike' && st.phase === 'firing')
-        .map((st) => ({ vendor: st.vendor, service: st.service }));
-      const outcome = await notifier.notifyDetailed(sendable.map(asReplayed), stepEnd, { volumeSpikesFiring });
-      notifications.push(...outcome.notifications);
-      silenced.push(...outcome.silenced);
-    }
+    await replayStep(ctx, { stepEnd, states, sink });
     progress({ phase: 'window', done: ++done, total: windowSteps, windowSteps });
   }
+  alerts.push(...sink.collected.alerts);
 
   let recorded: ReplayResult['recorded'];
   if (options.record) {
-    await recordReplayAlerts(store, options.record.replayId, changes);
-    recorded = { replayId: options.record.replayId, changes: changes.length };
+    await recordReplayAlerts(store, options.record.replayId, sink.collected.changes);
+    recorded = { replayId: options.record.replayId, changes: sink.collected.changes.length };
   }
-  let delivery: DeliveryReport | undefined;
-  if (notifier) {
-    const jobIds = [...new Set(notifications.map((n) => n.jobId))];
-    const outcomes = await waitOutcomes(notifier, jobIds, options.deliveryTimeoutMs ?? 600_000);
-    const attempts = await attemptsOf(store, jobIds);
-    delivery = deliveryReport({ receivers: notifier.receivers, notifications, outcomes, attempts, silenced, heldBack, offered });
-  }
+  const delivery = await sink.delivery(options.deliveryTimeoutMs ?? 600_000);
   return { alerts, lookback: { steps: earlier.length, fromMs: first - earlier.length * step, open: tracker.done ? 0 : tracker.unsettled }, recorded, delivery };
+}
+
+/**
+ * `replayDetection` with `--notify` delivered from this process (no instance owns the store): an
+ * in-process queue of its own, closed when the replay has waited for its deliveries.
+ */
+export async function replayDeliveringHere(store: Store, config: Config, options: Omit<ReplayOptions, 'notifier'>): Promise<ReplayResult> {
+  const queue = await openQueueRuntime({ redisUrl: config.redis.url, dataDir: config.data_dir, embedded: false, inProcessByDesign: true });
+  const notifier = createNotifier({ store, backend: queue.backend, config, work: true });
+  try {
+    return await replayDetection(store, config, { ...options, notifier });
+  } finally {
+    await notifier.close();
+    await queue.close();
+  }
+}
+
+/**
+ * One replayed step: `runDetectionStep`, where a vendor whose alerts cannot be built (hostile data)
+ * is left as it was and the replay goes on, as the live worker's other vendors do; a failed write
+ * or send stops the replay (there is no queue to redo it).
+ */
+async function replayStep(ctx: DetectionContext, input: Parameters<typeof runDetectionStep>[1]): Promise<DetectionStepResult> {
+  const result = await runDetectionStep(ctx, input);
+  const io = result.failed.find((f) => f.during === 'delivery');
+  if (io) throw io.error;
+  return result;
 }
 
 /** The longest `resolveAfterSteps` of any rule in force: runs closer to the window than that may be open in it. */
@@ -168,30 +166,3 @@ function longestGap(config: Pick<Config, 'alerts'>): number {
   return longest;
 }
 
-/** A firing transition of an alert already firing at the same severity: a reminder, not a change. */
-function isRepeat(transition: Alert, before: AlertStates): boolean {
-  const prev = before[transition.fingerprint];
-  return transition.status === 'firing' && prev?.phase === 'firing' && prev.notifiedSeverity === transition.severity;
-}
-
-/** Recorded and notified replay alerts say so (`source="replay"`), so a receiver or a silence can tell them from live ones. */
-function asReplayed(alert: Alert): Alert {
-  return { ...alert, labels: { ...alert.labels, source: 'replay' } };
-}
-
-/** Final outcomes; jobs not final when the wait ends are left out (still being retried). */
-async function waitOutcomes(notifier: Notifier, jobIds: readonly string[], timeoutMs: number): Promise<Record<string, JobOutcome>> {
-  if (jobIds.length === 0) return {};
-  try {
-    return await notifier.waitDelivered(jobIds, timeoutMs);
-  } catch {
-    // Timed out: each job's own attempts tell what became of it so far.
-    return {};
-  }
-}
-
-async function attemptsOf(store: Store, jobIds: readonly string[]): Promise<NotificationAttempt[]> {
-  const out: NotificationAttempt[] = [];
-  for (const jobId of jobIds) out.push(...(await listNotificationAttempts(store, { jobId })));
-  return out;
-}

@@ -1,18 +1,16 @@
 import type { Config } from '../common/config/index.js';
-import type { Finding } from '../common/types.js';
 import { logger } from '../common/logger.js';
-import { lifecycleOptions } from '../alerts/alert-engine.js';
 import { linkBase } from '../alerts/links.js';
-import { advance, statesFromAlerts, type AlertStates } from '../alerts/lifecycle.js';
+import type { AlertStates } from '../alerts/lifecycle.js';
 import { createNotifier, type Notifier } from '../alerts/notifier.js';
-import { DetectionCache, evaluateStep } from '../detectors/evaluate-step.js';
-import { reportVendorFailure } from '../detectors/vendor-isolation.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { QueueRuntime } from '../queue/backend.js';
 import { MemoryStepStateStore, RedisStepStateStore, type StepStateStore } from '../queue/step-state.js';
-import { loadFiringAlerts, recordAlerts, type StoredAlert } from '../storage/alert-store.js';
+import { loadFiringAlerts } from '../storage/alert-store.js';
 import { listActiveVendors } from '../storage/inventory.js';
 import type { Store } from '../storage/store.js';
+import { detectionContext, runDetectionStep } from './detection-step.js';
+import { liveSink, liveVendorStates } from './live-step.js';
 
 const log = logger('worker');
 
@@ -50,65 +48,36 @@ export interface WorkerRoleOptions {
  * The detection pipeline as queue jobs. Every step a tick job `tick:<stepEnd>` lists the active
  * vendors and fans out one job per shard of up to 200 vendors (`detect:<stepEnd>:<first>..<last>`,
  * sorted, so ids are deterministic and a second scheduler or a retried tick adds nothing). A shard
- * job reads the store once for its vendors and runs the detectors; then, per vendor and under
- * that vendor's lock, it advances the alert lifecycle from the state stored for the vendor's
- * previous step, writes the state changes to `alerts`, enqueues notifications, and only then
- * stores the new step state — which is also the record that (vendor, step) was evaluated, so a
- * job that died half way is redone for the vendors it had not finished and skipped for the rest.
+ * job is one `runDetectionStep` (app/detection-step.ts, the step `detect` replays too): it reads
+ * the store once for its vendors and runs the detectors; then, per vendor and under that vendor's
+ * lock, it advances the alert lifecycle from the state stored for the vendor's previous step,
+ * writes the state changes to `alerts`, enqueues notifications, and only then stores the new step
+ * state — which is also the record that (vendor, step) was evaluated, so a job that died half way
+ * is redone for the vendors it had not finished and skipped for the rest (app/live-step.ts).
  * Notification ids are per (receiver, group, state, window), so the redo cannot send twice.
  */
 export async function startWorkerRole(config: Config, store: Store, queue: QueueRuntime, options: WorkerRoleOptions): Promise<WorkerRole> {
   const now = options.now ?? Date.now;
   const stepMs = config.detection.step_seconds * 1000;
-  const lifecycle = lifecycleOptions(config);
   // A worker alone (scale-out) serves nothing and cannot know how users reach the collectors.
   const links = linkBase(config);
   if (links.source === 'default') log.warn({ base: links.url }, 'alert links point at the collector default address; set EGRESSWATCH_EXTERNAL_URL (alerts.external_url) to how your team reaches the collector');
-  // Live: hour-old baselines are refreshed in the background instead of stalling a step.
-  const cache = new DetectionCache({ refreshInBackground: true });
   const notifier = createNotifier({ store, backend: queue.backend, config, work: true });
-  const states: StepStateStore<AlertStates> = queue.redisUrl
+  const recorded: StepStateStore<AlertStates> = queue.redisUrl
     ? new RedisStepStateStore<AlertStates>(queue.redisUrl, 'egresswatch:alert-state')
     : new MemoryStepStateStore<AlertStates>();
 
-  const evaluateVendor = async (vendor: string, stepEnd: number, findings: readonly Finding[], firing: () => Promise<StoredAlert[]>): Promise<void> => {
-    const previous = await states.get(vendor);
-    if (previous && previous.step >= stepEnd) return;
-    const from = previous?.value ?? statesFromAlerts((await firing()).filter((a) => a.vendor === vendor));
-    const result = advance(from, findings, stepEnd, lifecycle, [vendor]);
-    await recordAlerts(store, result.transitions, stepEnd);
-    const volumeSpikesFiring = Object.values(result.states)
-      .filter((st) => st.kind === 'volume_spike' && st.phase === 'firing')
-      .map((st) => ({ vendor: st.vendor, service: st.service }));
-    await notifier.notify(result.transitions, stepEnd, { volumeSpikesFiring });
-    await states.set(vendor, stepEnd, result.states);
-    if (result.transitions.length > 0) {
-      log.info({ vendor, stepEnd: new Date(stepEnd).toISOString(), changes: result.transitions.map((t) => `${t.kind}:${t.status}`) }, 'alert state changes');
-    }
-  };
-  // One read of the store for a whole shard (the detectors run per vendor on it); the lifecycle
-  // then steps each vendor under its lock, skipping vendors whose step is already recorded.
+  // Live: hour-old baselines are refreshed in the background instead of stalling a step.
+  const ctx = detectionContext(store, config, { refreshInBackground: true });
+  const sink = liveSink(store, notifier);
+  // One read of the store for a whole shard (the detectors run per vendor on it); runDetectionStep
+  // then steps each vendor under its lock, skipping vendors whose step is already recorded. A
+  // vendor that fails is logged and counted and the others go on; the job then fails so the queue
+  // retries it, and the retry redoes only the vendors whose step is not recorded.
   const runShard = async ({ vendors, stepEnd }: VendorJob): Promise<void> => {
-    const findings = await evaluateStep(store, { stepEnd, vendors }, config, cache);
-    log.debug({ vendors: vendors.length, stepEnd: new Date(stepEnd).toISOString(), findings: findings.length }, 'detection shard evaluated');
-    let firingAlerts: Promise<StoredAlert[]> | undefined;
-    // A vendor with no recorded step yet starts from the alerts as they were before this step: a
-    // redo after a crash between writing the changes and queueing their notifications must see
-    // the same transitions again, or their messages are never sent (found by test/scale).
-    const firing = (): Promise<StoredAlert[]> => (firingAlerts ??= loadFiringAlerts(store, stepEnd));
-    // A vendor that fails is logged and counted and the others go on; the job then fails so the
-    // queue retries it, and the retry redoes only the vendors whose step is not recorded.
-    const failed: string[] = [];
-    for (const vendor of vendors) {
-      const own = findings.filter((f) => f.vendor === vendor);
-      try {
-        await states.withLock(vendor, () => evaluateVendor(vendor, stepEnd, own, firing));
-      } catch (err) {
-        reportVendorFailure('alerts', vendor, err);
-        failed.push(vendor);
-      }
-    }
-    if (failed.length > 0) throw new Error(`${failed.length} of ${vendors.length} vendors of this shard failed (see the log); the others were evaluated`);
+    const result = await runDetectionStep(ctx, { stepEnd, vendors, states: liveVendorStates(store, recorded), sink });
+    log.debug({ vendors: vendors.length, stepEnd: new Date(stepEnd).toISOString(), findings: result.findings.length, skipped: result.skipped.length }, 'detection shard evaluated');
+    if (result.failed.length > 0) throw new Error(`${result.failed.length} of ${vendors.length} vendors of this shard failed (see the log); the others were evaluated`);
   };
   const vendorQueue: JobQueue<VendorJob> = queue.backend.queue<VendorJob>(VENDOR_QUEUE, (job) => runShard(job), { attempts: 5, backoffMs: 2_000, concurrency: 2 });
 
@@ -152,7 +121,7 @@ export async function startWorkerRole(config: Config, store: Store, queue: Queue
       await tickQueue.close();
       await vendorQueue.close();
       await notifier.close();
-      await states.close();
+      await recorded.close();
     },
   };
 }
