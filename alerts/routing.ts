@@ -2,7 +2,7 @@ import { alertmanagerGroupKey } from './group-key.js';
 import { createHash } from 'node:crypto';
 import type { RouteConfig } from '../common/config/alerts.js';
 import type { Alert, AlertKind } from '../common/types.js';
-import { allMatch, parseMatcher } from './matchers.js';
+import { allMatch, parseMatcher } from '../common/label-matchers.js';
 import type { ResolvedReceiver } from './receivers-config.js';
 import { silencedBy, type Silence } from './silences.js';
 

@@ -2,7 +2,7 @@ import { ConfigError } from '../common/errors.js';
 import type { Alert } from '../common/types.js';
 import { endSilence, insertSilence, selectSilences, type StoredSilence } from '../storage/silence-store.js';
 import type { Store } from '../storage/store.js';
-import { allMatch, parseMatcher, unknownLabelError } from './matchers.js';
+import { allMatch, parseMatcher, unknownLabelError } from '../common/label-matchers.js';
 import type { Silence } from './silences.js';
 
 /** What `silence add` asks for. */

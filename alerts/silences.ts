@@ -1,5 +1,5 @@
 import type { Alert } from '../common/types.js';
-import { allMatch, type LabelMatcher } from './matchers.js';
+import { allMatch, type LabelMatcher } from '../common/label-matchers.js';
 
 /** A silence: alerts whose labels match every matcher are not notified between start and end. */
 export interface Silence {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ALERT_KINDS, SEVERITIES } from '../types.js';
+import { parseMatcher, unknownLabelError } from '../label-matchers.js';
 
 /**
  * `alerts:` section of egresswatch.yaml. Owned by alerts/; every field has a default.
@@ -38,6 +39,16 @@ const receiverSchema = z
   })
   .strict();
 
+/** A route matcher that would throw at delivery time, or silently never match, is a config error now. */
+function checkMatcher(text: string, ctx: z.RefinementCtx): void {
+  try {
+    const problem = unknownLabelError(text, parseMatcher(text));
+    if (problem) ctx.addIssue({ code: 'custom', message: problem.message });
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+}
+
 const routeSchema = z
   .object({
     /** Receiver name this route delivers to. */
@@ -48,8 +59,8 @@ const routeSchema = z
     vendors: z.array(z.string().min(1)).optional(),
     /** Kinds delivered; default all. */
     kinds: z.array(kindSchema).optional(),
-    /** Label matchers (`vendor=stripe`, `kind=~volume_.*`), all must match. */
-    match: z.array(z.string().min(3)).optional(),
+    /** Label matchers (`vendor=stripe`, `kind=~volume_.*`), all must match; checked at load (form, regex, label name). */
+    match: z.array(z.string().min(3).superRefine(checkMatcher)).optional(),
   })
   .strict();
 

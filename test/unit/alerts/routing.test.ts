@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lifecycleOptions } from '../../../alerts/alert-engine.js';
 import { toAlert, type AlertState } from '../../../alerts/lifecycle.js';
-import { parseMatcher, allMatch } from '../../../alerts/matchers.js';
+import { parseMatcher, allMatch } from '../../../common/label-matchers.js';
 import type { ResolvedReceiver } from '../../../alerts/receivers-config.js';
 import { planNotifications, routeAlert } from '../../../alerts/routing.js';
 import type { Silence } from '../../../alerts/silences.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { alertLinks, linkBase, withListenUrl } from '../../../alerts/links.js';
 import { toAlert } from '../../../alerts/lifecycle.js';
-import { ALERT_LABELS, parseMatcher, unknownLabelError } from '../../../alerts/matchers.js';
+import { ALERT_LABELS, parseMatcher, unknownLabelError } from '../../../common/label-matchers.js';
 import { lifecycleOptions } from '../../../alerts/alert-engine.js';
 import { prepareOutputDir, progressPrinter, runBacktest } from '../../../cli/commands/backtest.js';
 import { invokedAs } from '../../../cli/commands/demo.js';
@@ -53,22 +53,22 @@ describe('alert links follow the address users reach', () => {
 });
 
 describe('silence matchers name labels alerts have', () => {
-  it('ALERT_LABELS holds every label an alert carries', () => {
+  it('ALERT_LABELS holds every label an alert carries, and `source` that replayed alerts carry', () => {
     const alert = toAlert(
       { fingerprint: 'f', kind: 'pii_new', vendor: 'stripe', service: 'checkout', route: 'POST /v1/charges', field: 'card.number', phase: 'firing', heldSteps: 1, quietSteps: 0, startsAtMs: 0, lastNotifiedMs: 0, notifiedSeverity: undefined, severity: 'critical', summary: 's' },
       'firing',
       60_000,
       lifecycleOptions(parseConfig({})).links,
     );
-    expect([...ALERT_LABELS].sort()).toEqual(Object.keys(alert.labels).sort());
+    expect([...ALERT_LABELS].sort()).toEqual([...Object.keys(alert.labels), 'source'].sort());
   });
 
   it('a typo in a label name is refused with the nearest label', () => {
     expect(unknownLabelError('vendr=stripe', parseMatcher('vendr=stripe'))?.message).toBe(
-      "matcher 'vendr=stripe': alerts have no label 'vendr' — did you mean 'vendor'? (labels: alertname, kind, vendor, service, severity, route, field)",
+      "matcher 'vendr=stripe': alerts have no label 'vendr' — did you mean 'vendor'? (labels: alertname, kind, vendor, service, severity, route, field, source)",
     );
     expect(unknownLabelError('team=payments', parseMatcher('team=payments'))?.message).toMatch(/^matcher 'team=payments': alerts have no label 'team' \(labels: /);
-    for (const ok of ['vendor=stripe', 'kind=~volume_.*', 'severity!=info', 'alertname=pii_new', 'route!~/v1/.*']) expect(unknownLabelError(ok, parseMatcher(ok)), ok).toBeUndefined();
+    for (const ok of ['vendor=stripe', 'kind=~volume_.*', 'severity!=info', 'alertname=pii_new', 'route!~/v1/.*', 'source=replay']) expect(unknownLabelError(ok, parseMatcher(ok)), ok).toBeUndefined();
   });
 });
 

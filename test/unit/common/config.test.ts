@@ -40,6 +40,26 @@ describe('configuration', () => {
     expect(message).toMatch(/collector: .*prot/);
   });
 
+  it('checks alert route matchers when the config loads: label typos, bad forms and bad regexes are refused, each on its line', () => {
+    const yaml = (match: string): string => `alerts:\n  receivers:\n    - { name: ops, type: webhook, url: 'http://127.0.0.1:9/hook' }\n  routes:\n    - { receiver: ops, match: [${match}] }\n`;
+    const refused = (match: string): string => {
+      try {
+        loadConfig({ file: file('routes.yaml', yaml(match)), env: {} });
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(refused("'vendr=stripe'")).toContain("alerts.routes[0].match[0]: matcher 'vendr=stripe': alerts have no label 'vendr' — did you mean 'vendor'?");
+    expect(refused("'vendor'")).toContain("alerts.routes[0].match[0]: matcher 'vendor': expected name=value");
+    const two = refused("'kind=~volume_(', 'severity=critical', 'team!=x'").split('\n');
+    expect(two).toHaveLength(2);
+    expect(two[0]).toMatch(/alerts\.routes\[0\]\.match\[0\]: matcher 'kind=~volume_\(': invalid regular expression/);
+    expect(two[1]).toMatch(/alerts\.routes\[0\]\.match\[2\]: matcher 'team!=x': alerts have no label 'team'/);
+    expect(refused("'vendor=stripe', 'kind=~volume_.*', 'source!=replay'")).toBe('accepted');
+  });
+
   it('lets allow_pii name classes declared in pii.custom_classes, and only those', () => {
     const ok = loadConfig({ file: file('custom.yaml', 'pii:\n  custom_classes: [employee_id]\nvendors:\n  hr: { allow_pii: [employee_id, email] }\n'), env: {} });
     expect(ok.vendors['hr']?.allow_pii).toEqual(['employee_id', 'email']);

@@ -1,5 +1,5 @@
-import { ConfigError } from '../common/errors.js';
-import { closest } from '../common/text.js';
+import { ConfigError } from './errors.js';
+import { closest } from './text.js';
 
 /** One label matcher, Alertmanager style: `name=value`, `name!=value`, `name=~regex`, `name!~regex`. */
 export interface LabelMatcher {
@@ -9,10 +9,12 @@ export interface LabelMatcher {
 }
 
 /**
- * The labels an alert carries (alerts/lifecycle.ts `toAlert`): the names a silence or a route can
- * match on. A matcher on any other name compares with '' and would silently never match.
+ * The labels an alert carries (alerts/lifecycle.ts `toAlert`; `source` = `replay` on alerts that a
+ * `detect --record/--notify` replay raised): the names a silence or a route can match on. A
+ * matcher on any other name compares with '' and would silently never match. Here, beside the
+ * config schema, so that a route's matchers are checked when the config loads.
  */
-export const ALERT_LABELS = ['alertname', 'kind', 'vendor', 'service', 'severity', 'route', 'field'] as const;
+export const ALERT_LABELS = ['alertname', 'kind', 'vendor', 'service', 'severity', 'route', 'field', 'source'] as const;
 
 const MATCHER = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$/;
 
