@@ -4,28 +4,45 @@ import { z } from 'zod';
 import { EgressWatchError } from '../common/errors.js';
 import { isSameOrigin, type ConsoleSessions } from '../dashboards/console-sessions.js';
 import type { Store } from '../storage/store.js';
-import { INVENTORY_PAGE_DEFAULT, INVENTORY_PAGE_MAX, readInventoryPage } from '../storage/inventory.js';
+import { readInventoryPage } from '../storage/inventory.js';
+import { API, type ApiRouteSpec, type PathParams } from './api-contract.js';
 import { apiTimeMs } from './api-time.js';
 import { parseDurationMs } from './command.js';
 
-/** One extra API route contributed by a module (alerts, detect, …). */
+/** One extra API route contributed by a module (alerts, detect, …): made by `apiRoute` from its declaration in api-contract.ts. */
 export interface ApiRoute {
   method: 'GET' | 'POST';
   path: string;
   handler: (req: FastifyRequest, store: Store) => Promise<unknown>;
 }
 
-const vendorsQuery = z
-  .object({
-    vendor: z.string().optional(),
-    since: z.string().optional(),
-    /** A range instead of `since`: epoch ms, RFC 3339 or `now-2h` (the console's time range). */
-    from: z.string().optional(),
-    to: z.string().optional(),
-    limit: z.coerce.number().int().min(1).max(INVENTORY_PAGE_MAX).default(INVENTORY_PAGE_DEFAULT),
-    offset: z.coerce.number().int().min(0).default(0),
-  })
-  .strict();
+/** What a handler gets: the query and body parsed by the route's schemas, and its path parameters. */
+export interface ApiInput<P extends string, Q extends z.ZodType, B extends z.ZodType> {
+  query: z.output<Q>;
+  body: z.output<B>;
+  params: Record<PathParams<P>, string>;
+  req: FastifyRequest;
+}
+
+/**
+ * The server side of a declared route: the handler must answer the declared type. A query or body
+ * the schema refuses answers 400 with the schema's words (see `wrap`); a route declared without a
+ * body ignores one, as it always did.
+ */
+export function apiRoute<P extends string, Q extends z.ZodType, B extends z.ZodType, R>(
+  spec: ApiRouteSpec<P, Q, B, R>,
+  handler: (input: ApiInput<P, Q, B>, store: Store) => Promise<R>,
+): ApiRoute {
+  return {
+    method: spec.method,
+    path: spec.path,
+    handler: async (req, store) => {
+      const query = spec.query.parse(req.query);
+      const body = spec.body instanceof z.ZodUndefined ? undefined : spec.body.parse(req.body);
+      return handler({ query, body: body as z.output<B>, params: req.params as Record<PathParams<P>, string>, req }, store);
+    },
+  };
+}
 
 type Handler = (req: FastifyRequest, res: FastifyReply) => Promise<unknown>;
 
@@ -68,18 +85,13 @@ export function registerApiRoutes(app: FastifyInstance, store: Store, apiToken: 
       }
     };
   const routes: ApiRoute[] = [
-    {
-      method: 'GET',
-      path: '/api/vendors',
-      handler: async (req) => {
-        const q = vendorsQuery.parse(req.query);
-        // Always a page: the console polls this, and a store can hold more vendors than a page should.
-        const now = Date.now();
-        const sinceMs = q.from !== undefined ? apiTimeMs(q.from, 'from', now) : q.since ? now - parseDurationMs(q.since, 'since') : undefined;
-        const untilMs = q.to !== undefined ? apiTimeMs(q.to, 'to', now) : undefined;
-        return readInventoryPage(store, { vendor: q.vendor, sinceMs, untilMs, limit: q.limit, offset: q.offset });
-      },
-    },
+    apiRoute(API.vendors, async ({ query: q }) => {
+      // Always a page: the console polls this, and a store can hold more vendors than a page should.
+      const now = Date.now();
+      const sinceMs = q.from !== undefined ? apiTimeMs(q.from, 'from', now) : q.since ? now - parseDurationMs(q.since, 'since') : undefined;
+      const untilMs = q.to !== undefined ? apiTimeMs(q.to, 'to', now) : undefined;
+      return readInventoryPage(store, { vendor: q.vendor, sinceMs, untilMs, limit: q.limit, offset: q.offset });
+    }),
     ...extra,
   ];
 

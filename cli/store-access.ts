@@ -1,10 +1,15 @@
+import type { z } from 'zod';
 import { ConfigError, EgressWatchError } from '../common/errors.js';
 import type { Config } from '../common/config/index.js';
 import { migrate } from '../storage/migrate.js';
 import { openStore, type Store } from '../storage/store.js';
+import type { AnswerOf, ApiRouteSpec, PathParams } from './api-contract.js';
 import { processAlive, readInstanceFile, type InstanceInfo } from './instance-file.js';
 
-/** A call of the running instance's JSON API. */
+/**
+ * A call by path string, for commands not yet on api-contract.ts (`detect`); new code calls a
+ * declared route instead.
+ */
 export interface ApiCall {
   method: 'GET' | 'POST';
   /** Path with query, e.g. `/api/alerts?status=firing`. */
@@ -12,11 +17,30 @@ export interface ApiCall {
   body?: unknown;
   /** How long to wait for the answer. Default 120 s. */
   timeoutMs?: number;
+  /** A declared route is called with its input, never as a path string. */
+  answer?: never;
 }
 
 class ApiError extends EgressWatchError {
   readonly code = 'EW_ERR_API';
 }
+
+/** What a call of a declared route sends: its query, its path parameters and its body, typed by the route's schemas. */
+export type CallInput<S> =
+  S extends ApiRouteSpec<infer P, infer Q, infer B, unknown>
+    ? { query?: z.input<Q>; timeoutMs?: number } & ([PathParams<P>] extends [never] ? { params?: undefined } : { params: Record<PathParams<P>, string> }) &
+        (B extends z.ZodUndefined ? { body?: undefined } : { body: z.input<B> })
+    : never;
+
+/** Calls the running instance's JSON API: a route declared in api-contract.ts, answered as declared. */
+export interface ApiCaller {
+  <S extends ApiRouteSpec>(route: S, ...input: Record<never, never> extends CallInput<S> ? [CallInput<S>?] : [CallInput<S>]): Promise<AnswerOf<S>>;
+  /** By path string, unchecked: only for commands not yet on the contract. */
+  <R>(call: ApiCall): Promise<R>;
+}
+
+/** Where a running instance answers, and its API token (instance.json). */
+export type InstanceAddress = Pick<InstanceInfo, 'url' | 'apiToken'>;
 
 /** Opens the store this config names (embedded or server) and brings its schema up to date. */
 export async function openConfiguredStore(config: Config): Promise<Store> {
@@ -42,13 +66,9 @@ export async function openConfiguredStore(config: Config): Promise<Store> {
  * go through its JSON API; otherwise open the store here. With a ClickHouse server there is
  * no owner, so the store is always opened directly.
  */
-export async function withStoreOrApi<T>(config: Config, how: { local: (store: Store) => Promise<T>; api: ApiCall | ((call: <R>(api: ApiCall) => Promise<R>) => Promise<T>) }): Promise<T> {
+export async function withStoreOrApi<T>(config: Config, how: { local: (store: Store) => Promise<T>; api: (call: ApiCaller) => Promise<T> }): Promise<T> {
   const instance = config.clickhouse.url ? undefined : runningInstance(config);
-  if (instance) {
-    const call = <R>(api: ApiCall): Promise<R> => callApi<R>(instance.url, instance.apiToken, api);
-    // A function makes several calls (pages of a listing); a plain call is one.
-    return typeof how.api === 'function' ? how.api(call) : call<T>(how.api);
-  }
+  if (instance) return how.api(callerOf(instance));
   const store = await openConfiguredStore(config);
   try {
     return await how.local(store);
@@ -63,8 +83,51 @@ export function runningInstance(config: Pick<Config, 'data_dir'>): InstanceInfo 
   return instance && instance.pid !== process.pid && processAlive(instance.pid) ? instance : undefined;
 }
 
+/** An `ApiCaller` bound to one running instance. */
+export function callerOf(instance: InstanceAddress): ApiCaller {
+  return ((route: ApiRouteSpec | ApiCall, input?: CallInput<ApiRouteSpec>) =>
+    isDeclared(route) ? apiCall(instance, route, input) : request(instance, route)) as ApiCaller;
+}
+
+function isDeclared(route: ApiRouteSpec | ApiCall): route is ApiRouteSpec {
+  return route.answer !== undefined;
+}
+
+/**
+ * One call of a declared route. The answer's envelope is checked against the declaration: an
+ * instance of another egresswatch version answering something else is a one-line error that
+ * says so, not a crash further on.
+ */
+export async function apiCall<S extends ApiRouteSpec>(instance: InstanceAddress, route: S, input?: CallInput<S>): Promise<AnswerOf<S>> {
+  const given = (input ?? {}) as { query?: Record<string, unknown>; params?: Record<string, string>; body?: unknown; timeoutMs?: number };
+  const path = route.path.replace(/:([A-Za-z_]\w*)/g, (_m, name: string) => encodeURIComponent(given.params?.[name] ?? ''));
+  const query = queryString(given.query ?? {});
+  const payload = await request(instance, { method: route.method, path: query ? `${path}?${query}` : path, body: given.body, timeoutMs: given.timeoutMs });
+  const checked = route.answer.check.safeParse(payload);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+    throw new ApiError(
+      `the running egresswatch at ${instance.url} answered ${route.method} ${route.path} with something this version does not read (${where}${issue?.message ?? 'unexpected answer'}); is it another egresswatch version? Restart it with this one`,
+    );
+  }
+  return payload as AnswerOf<S>;
+}
+
+/** `?a=1&vendor=x&vendor=y`: arrays repeat their key (names may hold commas), undefined is left out. */
+function queryString(query: Record<string, unknown>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) params.append(key, String(v));
+  }
+  return params.toString();
+}
+
 /** One call of a running instance's JSON API with its API token; its 400 becomes a ConfigError. */
-export async function callApi<T>(baseUrl: string, token: string, call: ApiCall): Promise<T> {
+async function request(instance: InstanceAddress, call: ApiCall): Promise<unknown> {
+  const baseUrl = instance.url;
+  const token = instance.apiToken;
   let res: Response;
   try {
     res = await fetch(new URL(call.path, baseUrl), {
@@ -88,5 +151,5 @@ export async function callApi<T>(baseUrl: string, token: string, call: ApiCall):
     if (res.status === 400) throw new ConfigError(message);
     throw new ApiError(`the running egresswatch refused ${call.method} ${call.path}: ${message}`);
   }
-  return payload as T;
+  return payload;
 }

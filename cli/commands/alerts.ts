@@ -1,31 +1,26 @@
-import type { FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Config } from '../../common/config/index.js';
 import { terminalJson, visible } from '../../common/display-text.js';
 import { ConfigError } from '../../common/errors.js';
 import type { AlertStatus } from '../../common/types.js';
 import { policyViolations } from '../../alerts/policy.js';
-import { addSilence, expireSilence, listSilences, markSilenced, type MarkedAlert } from '../../alerts/silence-service.js';
+import { addSilence, expireSilence, listSilences, markSilenced } from '../../alerts/silence-service.js';
 import { selectRequestPiiFlows } from '../../storage/alert-policy-store.js';
 import { listAlerts, type StoredAlert } from '../../storage/alert-store.js';
 import type { Store } from '../../storage/store.js';
-import type { ApiRoute } from '../api-routes.js';
+import { ALERT_STATUSES, API, type ListedAlert } from '../api-contract.js';
+import { apiRoute, type ApiRoute } from '../api-routes.js';
 import { apiTimeMs } from '../api-time.js';
 import { boolFlag, parseDurationMs, stringFlag, type Command } from '../command.js';
 import { configFromArgs, configOption } from '../config-flags.js';
 import { countOf } from '../count-text.js';
 import { withStoreOrApi } from '../store-access.js';
 
-const STATUSES = ['firing', 'resolved'] as const;
-
 function parseStatus(raw: string | undefined): AlertStatus | undefined {
   if (raw === undefined) return undefined;
-  if ((STATUSES as readonly string[]).includes(raw)) return raw as AlertStatus;
+  if ((ALERT_STATUSES as readonly string[]).includes(raw)) return raw as AlertStatus;
   throw new ConfigError(`--status: '${raw}' is not a status; use firing or resolved`);
 }
-
-/** An alert as listed: the stored alert, and which silences keep it from the receivers now. */
-type ListedAlert = MarkedAlert<StoredAlert>;
 
 /** Drops the storage-only `updatedAt`: the JSON output is the docs/ARCHITECTURE.md alert object (plus `silencedBy` when silenced). */
 function designObject(a: ListedAlert): Omit<ListedAlert, 'updatedAt'> {
@@ -49,9 +44,28 @@ export function renderAlerts(alerts: ListedAlert[], status: AlertStatus | undefi
   return lines.join('\n') + '\n' + (silencedCount > 0 ? `${countOf(silencedCount, 'firing alert')} silenced: not sent to any receiver (egresswatch silence list)\n` : '');
 }
 
-/** `/api/alerts` answers carry the silences in force, as `alerts` prints them. */
-function withSilences(list: (req: FastifyRequest, store: Store) => Promise<StoredAlert[]>): ApiRoute['handler'] {
-  return async (req, store) => markSilenced(store, await list(req, store));
+/**
+ * The alerts an `/api/alerts` query names. `from`/`to` (the console's time range): alerts that
+ * fired at some time in the range. One still firing may have last changed long before `from`; one
+ * resolved within or after the range changed at or after `from`: the two reads together hold
+ * every such alert.
+ */
+async function alertsInQuery(store: Store, q: z.output<(typeof API.alerts)['query']>): Promise<StoredAlert[]> {
+  const sinceMs = q.since ? Date.now() - parseDurationMs(q.since, 'since') : undefined;
+  const ofVendor = (alerts: StoredAlert[]): StoredAlert[] => (q.vendor === undefined ? alerts : alerts.filter((a) => a.vendor === q.vendor));
+  if (q.from === undefined && q.to === undefined) return ofVendor(await listAlerts(store, { status: q.status, fingerprint: q.fingerprint, sinceMs }));
+  const now = Date.now();
+  const fromMs = q.from === undefined ? 0 : apiTimeMs(q.from, 'from', now);
+  const toMs = q.to === undefined ? now : apiTimeMs(q.to, 'to', now);
+  const [firing, changed] = await Promise.all([
+    listAlerts(store, { status: 'firing', fingerprint: q.fingerprint, limit: 10_000 }),
+    listAlerts(store, { fingerprint: q.fingerprint, sinceMs: Math.max(fromMs, sinceMs ?? 0), limit: 10_000 }),
+  ]);
+  const byFingerprint = new Map([...firing, ...changed].map((a) => [a.fingerprint, a]));
+  const overlapping = [...byFingerprint.values()].filter(
+    (a) => Date.parse(a.startsAt) <= toMs && (a.endsAt === undefined || Date.parse(a.endsAt) >= fromMs) && (q.status === undefined || a.status === q.status),
+  );
+  return ofVendor(overlapping).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt) || a.fingerprint.localeCompare(b.fingerprint));
 }
 
 export const alertsCommand: Command = {
@@ -64,28 +78,14 @@ export const alertsCommand: Command = {
     const status = parseStatus(stringFlag(args, 'status'));
     const since = stringFlag(args, 'since');
     const sinceMs = since ? Date.now() - parseDurationMs(since, '--since') : undefined;
-    const query = new URLSearchParams({ ...(status ? { status } : {}), ...(since ? { since } : {}) }).toString();
     const alerts = await withStoreOrApi<ListedAlert[]>(config, {
       local: async (store) => markSilenced(store, await listAlerts(store, { status, sinceMs })),
-      api: { method: 'GET', path: `/api/alerts${query ? `?${query}` : ''}` },
+      api: (call) => call(API.alerts, { query: { status, since: since || undefined } }),
     });
     process.stdout.write(boolFlag(args, 'json') ? terminalJson(alerts.map(designObject)) + '\n' : renderAlerts(alerts, status));
     return 0;
   },
 };
-
-const alertsQuery = z
-  .object({
-    status: z.enum(STATUSES).optional(),
-    since: z.string().optional(),
-    fingerprint: z.string().optional(),
-    vendor: z.string().optional(),
-    from: z.string().optional(),
-    to: z.string().optional(),
-  })
-  .strict();
-const silenceBody = z.object({ matchers: z.array(z.string()), duration: z.string(), comment: z.string(), createdBy: z.string().optional() }).strict();
-const policyQuery = z.object({ since: z.string().optional() }).strict();
 
 /**
  * The JSON API routes of alerts, silences and the policy gate, for the running instance
@@ -94,54 +94,16 @@ const policyQuery = z.object({ since: z.string().optional() }).strict();
  */
 export function alertApiRoutes(config: Pick<Config, 'vendors'>): ApiRoute[] {
   return [
-    {
-      method: 'GET',
-      path: '/api/alerts',
-      handler: withSilences(async (req, store) => {
-        const q = alertsQuery.parse(req.query);
-        const sinceMs = q.since ? Date.now() - parseDurationMs(q.since, 'since') : undefined;
-        const ofVendor = (alerts: StoredAlert[]): StoredAlert[] => (q.vendor === undefined ? alerts : alerts.filter((a) => a.vendor === q.vendor));
-        if (q.from === undefined && q.to === undefined) return ofVendor(await listAlerts(store, { status: q.status, fingerprint: q.fingerprint, sinceMs }));
-        // `from`/`to` (the console's time range): alerts that fired at some time in the range.
-        // One still firing may have last changed long before `from`; one resolved within or after
-        // the range changed at or after `from`: the two reads together hold every such alert.
-        const now = Date.now();
-        const fromMs = q.from === undefined ? 0 : apiTimeMs(q.from, 'from', now);
-        const toMs = q.to === undefined ? now : apiTimeMs(q.to, 'to', now);
-        const [firing, changed] = await Promise.all([
-          listAlerts(store, { status: 'firing', fingerprint: q.fingerprint, limit: 10_000 }),
-          listAlerts(store, { fingerprint: q.fingerprint, sinceMs: Math.max(fromMs, sinceMs ?? 0), limit: 10_000 }),
-        ]);
-        const byFingerprint = new Map([...firing, ...changed].map((a) => [a.fingerprint, a]));
-        const overlapping = [...byFingerprint.values()].filter(
-          (a) => Date.parse(a.startsAt) <= toMs && (a.endsAt === undefined || Date.parse(a.endsAt) >= fromMs) && (q.status === undefined || a.status === q.status),
-        );
-        return ofVendor(overlapping).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt) || a.fingerprint.localeCompare(b.fingerprint));
-      }),
-    },
-    { method: 'GET', path: '/api/silences', handler: (_req, store) => listSilences(store) },
-    {
-      method: 'POST',
-      path: '/api/silences',
-      handler: async (req, store) => {
-        const b = silenceBody.parse(req.body);
-        return addSilence(store, { matchers: b.matchers, durationMs: parseDurationMs(b.duration, 'duration'), comment: b.comment, createdBy: b.createdBy });
-      },
-    },
-    {
-      method: 'POST',
-      path: '/api/silences/:id/expire',
-      handler: (req, store) => expireSilence(store, (req.params as { id: string }).id),
-    },
-    {
-      method: 'GET',
-      path: '/api/policy',
-      handler: async (req, store) => {
-        const q = policyQuery.parse(req.query);
-        const sinceMs = Date.now() - parseDurationMs(q.since ?? '7d', 'since');
-        // The flows come along so that `policy check --policy FILE` can judge them by its own file.
-        return { ...(await policyViolations(store, sinceMs, config)), flows: await selectRequestPiiFlows(store, sinceMs) };
-      },
-    },
+    apiRoute(API.alerts, async ({ query: q }, store) => markSilenced(store, await alertsInQuery(store, q))),
+    apiRoute(API.silences, async (_input, store) => listSilences(store)),
+    apiRoute(API.addSilence, async ({ body: b }, store) =>
+      addSilence(store, { matchers: b.matchers, durationMs: parseDurationMs(b.duration, 'duration'), comment: b.comment, createdBy: b.createdBy }),
+    ),
+    apiRoute(API.expireSilence, async ({ params }, store) => expireSilence(store, params.id)),
+    apiRoute(API.policy, async ({ query: q }, store) => {
+      const sinceMs = Date.now() - parseDurationMs(q.since ?? '7d', 'since');
+      // The flows come along so that `policy check --policy FILE` can judge them by its own file.
+      return { ...(await policyViolations(store, sinceMs, config)), flows: await selectRequestPiiFlows(store, sinceMs) };
+    }),
   ];
 }

@@ -1,18 +1,11 @@
 import { resolve } from 'node:path';
 import { ConfigError } from '../../common/errors.js';
 import type { ConsoleSessions } from '../../dashboards/console-sessions.js';
-import type { ApiRoute } from '../api-routes.js';
+import { API } from '../api-contract.js';
+import { apiRoute, type ApiRoute } from '../api-routes.js';
 import type { Command } from '../command.js';
 import { configFromArgs, configOption } from '../config-flags.js';
-import { callApi, runningInstance } from '../store-access.js';
-
-/** What the running instance answers: a path with a fresh one-time code, and when it expires. */
-interface LoginLink {
-  path: string;
-  expiresAt: string;
-}
-
-const LOGIN_LINKS_PATH = '/api/console/login-links';
+import { apiCall, runningInstance } from '../store-access.js';
 
 /**
  * `egresswatch console-link`: a new one-time login link to the console of the `start` running on
@@ -31,7 +24,7 @@ export const consoleLinkCommand: Command = {
     if (!instance) {
       throw new ConfigError(`no egresswatch is running on ${resolve(config.data_dir)}: run \`egresswatch start\` (it prints a login link), or point --config / EGRESSWATCH_DATA_DIR at the running one`);
     }
-    const link = await callApi<LoginLink>(instance.url, instance.apiToken, { method: 'POST', path: LOGIN_LINKS_PATH });
+    const link = await apiCall(instance, API.loginLinks);
     process.stdout.write(`${new URL(link.path, instance.url).href}\n(open it in a browser on this machine; it works once, until ${link.expiresAt})\n`);
     return 0;
   },
@@ -39,12 +32,8 @@ export const consoleLinkCommand: Command = {
 
 /** The API route behind `console-link`, for the running instance. */
 export function consoleLinkRoute(sessions: ConsoleSessions): ApiRoute {
-  return {
-    method: 'POST',
-    path: LOGIN_LINKS_PATH,
-    handler: async (): Promise<LoginLink> => {
-      const { code, expiresAt } = sessions.mintCode();
-      return { path: `/login?code=${code}`, expiresAt: new Date(expiresAt).toISOString() };
-    },
-  };
+  return apiRoute(API.loginLinks, async () => {
+    const { code, expiresAt } = sessions.mintCode();
+    return { path: `/login?code=${code}`, expiresAt: new Date(expiresAt).toISOString() };
+  });
 }

@@ -7,6 +7,7 @@ import { selectRequestPiiFlows, type PiiFlow } from '../../storage/alert-policy-
 import { boolFlag, parseDurationMs, stringFlag, type Command } from '../command.js';
 import { piiFlowsFromSpansFile } from '../spans-file.js';
 import { withStoreOrApi } from '../store-access.js';
+import { API } from '../api-contract.js';
 
 function render(report: PolicyReport, source: string): string {
   const gaps = report.registerGaps;
@@ -61,8 +62,8 @@ export const policyCommand: Command = {
       // Judged here, by this policy file, whoever reads the data map.
       const flows = await withStoreOrApi<PiiFlow[]>(config, {
         local: (store) => selectRequestPiiFlows(store, sinceMs),
-        api: { method: 'GET', path: `/api/policy?since=${encodeURIComponent(since)}` },
-      }).then((answer) => (Array.isArray(answer) ? answer : (answer as unknown as { flows: PiiFlow[] }).flows));
+        api: async (call) => (await call(API.policy, { query: { since } })).flows,
+      });
       report = { ...policyReport(flows, config), sinceMs };
       source = `data map, last ${since}`;
     }

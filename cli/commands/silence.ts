@@ -1,8 +1,9 @@
 import { terminalJson, visible } from '../../common/display-text.js';
 import { ConfigError } from '../../common/errors.js';
 import { closest } from '../../common/text.js';
-import { addSilence, expireSilence, listSilences, markSilenced, type MarkedAlert, type SilenceView } from '../../alerts/silence-service.js';
-import { listAlerts, type StoredAlert } from '../../storage/alert-store.js';
+import { addSilence, expireSilence, listSilences, markSilenced, type SilenceView } from '../../alerts/silence-service.js';
+import { listAlerts } from '../../storage/alert-store.js';
+import { API, type ListedAlert } from '../api-contract.js';
 import { boolFlag, parseDurationMs, stringFlag, type Command } from '../command.js';
 import { configFromArgs, configOption } from '../config-flags.js';
 import { countOf } from '../count-text.js';
@@ -49,14 +50,14 @@ export const silenceCommand: Command = {
       const comment = stringFlag(args, 'comment') ?? '';
       const createdBy = stringFlag(args, 'author') ?? process.env['USER'] ?? 'egresswatch';
       // Which firing alerts it holds back now: a value typo (vendor=strpe) shows as none.
-      const { silence, firing } = await withStoreOrApi<{ silence: SilenceView; firing: MarkedAlert<StoredAlert>[] }>(config, {
+      const { silence, firing } = await withStoreOrApi<{ silence: SilenceView; firing: ListedAlert[] }>(config, {
         local: async (store) => {
           const added = await addSilence(store, { matchers, durationMs, comment, createdBy });
           return { silence: added, firing: await markSilenced(store, await listAlerts(store, { status: 'firing' })) };
         },
         api: async (call) => ({
-          silence: await call<SilenceView>({ method: 'POST', path: '/api/silences', body: { matchers, duration, comment, createdBy } }),
-          firing: await call<MarkedAlert<StoredAlert>[]>({ method: 'GET', path: '/api/alerts?status=firing' }),
+          silence: await call(API.addSilence, { body: { matchers, duration, comment, createdBy } }),
+          firing: await call(API.alerts, { query: { status: 'firing' } }),
         }),
       });
       const held = firing.filter((a) => a.silencedBy?.includes(silence.id)).length;
@@ -64,7 +65,7 @@ export const silenceCommand: Command = {
       return 0;
     }
     if (action === 'list') {
-      const silences = await withStoreOrApi<SilenceView[]>(config, { local: (store) => listSilences(store), api: { method: 'GET', path: '/api/silences' } });
+      const silences = await withStoreOrApi<SilenceView[]>(config, { local: (store) => listSilences(store), api: (call) => call(API.silences) });
       process.stdout.write(json ? terminalJson(silences) + '\n' : render(silences));
       return 0;
     }
@@ -73,7 +74,7 @@ export const silenceCommand: Command = {
       if (!id || rest.length > 1) throw new ConfigError(`silence expire: give exactly one silence id (see egresswatch silence list)`);
       const silence = await withStoreOrApi<SilenceView>(config, {
         local: (store) => expireSilence(store, id),
-        api: { method: 'POST', path: `/api/silences/${encodeURIComponent(id)}/expire` },
+        api: (call) => call(API.expireSilence, { params: { id } }),
       });
       process.stdout.write(json ? terminalJson(silence) + '\n' : `silence ${silence.id} expired at ${silence.endsAt}\n`);
       return 0;

@@ -7,8 +7,8 @@ import { readRouteFlows } from '../../storage/register-queries.js';
 import { boolFlag, parseDurationMs, stringFlag, type Command } from '../command.js';
 import { configFromArgs, configOption } from '../config-flags.js';
 import { countOf } from '../count-text.js';
-import type { FlowsAnswer } from '../register-api.js';
-import { withStoreOrApi, type ApiCall } from '../store-access.js';
+import { API } from '../api-contract.js';
+import { withStoreOrApi, type ApiCaller } from '../store-access.js';
 
 /**
  * The text listing. Every stored name came from spans, so every substituted value goes through
@@ -70,11 +70,10 @@ interface VendorsAnswer {
 }
 
 /** Every page of the running instance's inventory (the API answers in pages; the CLI prints them all). */
-async function allPages(call: <R>(api: ApiCall) => Promise<R>, query: Record<string, string>): Promise<InventoryVendor[]> {
+async function allPages(call: ApiCaller, query: { vendor?: string | undefined; since?: string | undefined }): Promise<InventoryVendor[]> {
   const all: InventoryVendor[] = [];
   for (let offset: number | undefined = 0; offset !== undefined; ) {
-    const params = new URLSearchParams({ ...query, limit: String(INVENTORY_PAGE_MAX), offset: String(offset) });
-    const page: InventoryPage = await call({ method: 'GET', path: `/api/vendors?${params.toString()}` });
+    const page: InventoryPage = await call(API.vendors, { query: { ...query, limit: INVENTORY_PAGE_MAX, offset } });
     all.push(...page.vendors);
     offset = page.next_offset;
   }
@@ -106,11 +105,10 @@ export const vendorsCommand: Command = {
         return { vendors, flows: await readRouteFlows(store, { sinceMs, vendors: vendor === undefined ? undefined : [vendor] }) };
       },
       api: async (call) => {
-        const vendors = await allPages(call, { ...(vendor ? { vendor } : {}), ...(since ? { since } : {}) });
+        const vendors = await allPages(call, { vendor: vendor || undefined, since: since || undefined });
         if (vendor !== undefined && vendors.length === 0) return { vendors, known: (await allPages(call, {})).map((v) => v.vendor) };
         // The same window and vendor filter as the inventory: every vendor, or the one asked for.
-        const q = new URLSearchParams({ from: String(window.fromMs), to: String(window.toMs), ...(vendor !== undefined ? { vendor } : {}) });
-        return { vendors, flows: (await call<FlowsAnswer>({ method: 'GET', path: `/api/register/flows?${q.toString()}` })).flows };
+        return { vendors, flows: (await call(API.registerFlows, { query: { from: String(window.fromMs), to: String(window.toMs), vendor } })).flows };
       },
     });
     // Tiers, register and risk by this config, whoever read the data (as policy check judges).
