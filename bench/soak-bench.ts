@@ -62,7 +62,8 @@ async function run(): Promise<{ samples: SoakSample[]; loadStart: string; loadEn
   try {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    const deadline = Date.now() + 30_000;
+    // Migrations on a fresh store take 30 s and more when the shared machine is busy (load 25 on 2 cores, 2026-12-04).
+    const deadline = Date.now() + 180_000;
     while (!out.includes('egresswatch is running') || !existsSync(join(dir, 'instance.json'))) {
       if (Date.now() > deadline || child.exitCode !== null) throw new Error('egresswatch start did not come up');
       await new Promise((r) => setTimeout(r, 50));
