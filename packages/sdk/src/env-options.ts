@@ -13,7 +13,8 @@ import type { EgressWatchOptions } from './start.js';
  *
  * and egresswatch's own: `EGRESSWATCH_SHAPES=off`, `EGRESSWATCH_SHAPE_SAMPLE_EVERY=N` (shapes for
  * 1 call in N per route), `EGRESSWATCH_MAX_BODY_BYTES`, `EGRESSWATCH_IGNORE_HOSTS` (comma list),
- * `EGRESSWATCH_VENDORS` (`vendor=host-pattern,…`, e.g. `billing=api.billing.internal:8443`).
+ * `EGRESSWATCH_VENDORS` (`vendor=host-pattern,…`, e.g. `billing=api.billing.internal:8443`),
+ * `EGRESSWATCH_PHONE_REGIONS` (comma list of ISO 3166 codes, `pii.phoneRegions`).
  */
 export function optionsFromEnv(env: NodeJS.ProcessEnv): EgressWatchOptions {
   const resource = parseKeyValues(env['OTEL_RESOURCE_ATTRIBUTES'] ?? '');
@@ -35,6 +36,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): EgressWatchOptions {
   if (environment) options.environment = environment;
   const ignore = env['EGRESSWATCH_IGNORE_HOSTS'];
   if (ignore) options.ignoreHosts = ignore.split(',').map((h) => h.trim()).filter(Boolean);
+  const phoneRegions = env['EGRESSWATCH_PHONE_REGIONS'];
+  if (phoneRegions) options.pii = { phoneRegions: phoneRegions.split(',').map((r) => r.trim()).filter(Boolean) };
   const vendors = env['EGRESSWATCH_VENDORS'];
   if (vendors) {
     options.vendors = Object.entries(parseVendorList(vendors)).map(([vendor, hosts]) => ({ vendor, hosts }));

@@ -11,6 +11,7 @@ import {
   detectSsn,
   looksLikeDate,
 } from './pii-detectors.js';
+import { phoneRegionsOf } from './phone-detector.js';
 
 /** One PII class found on a field, with how sure the classifier is. */
 export interface PiiMatch {
@@ -34,8 +35,13 @@ export interface CustomPiiClass {
 }
 
 export interface ClassifierOptions {
-  /** Region for national phone numbers without `+`. Default 'US'. */
-  defaultPhoneCountry: string;
+  /**
+   * Regions whose national phone numbers (without `+`) are recognised, ISO 3166 codes known to
+   * libphonenumber-js. Default DEFAULT_PHONE_REGIONS (US GB DE FR IN JP CN IL BR AU).
+   */
+  phoneRegions?: ReadonlyArray<string>;
+  /** @deprecated One region, the same as `phoneRegions: [region]`; `phoneRegions` wins. */
+  defaultPhoneCountry?: string;
   /** Matches below this confidence are dropped. Default 0.5. */
   minConfidence: number;
   custom: ReadonlyArray<CustomPiiClass>;
@@ -113,7 +119,7 @@ export function classifyValue(
 ): PiiMatch[] {
   if (typeof value === 'boolean' || value === '') return [];
   const { normalised, hint } = info ?? fieldNameInfo(fieldName);
-  const scores = typeof value === 'string' ? valueScores(value, options.defaultPhoneCountry) : NONE;
+  const scores = typeof value === 'string' ? valueScores(value, phoneRegionsOf(options.phoneRegions, options.defaultPhoneCountry)) : NONE;
   if (scores.length === 0 && !hint && options.custom.length === 0) return [];
 
   const text = typeof value === 'string' ? value : String(value);
@@ -198,7 +204,9 @@ function valueChecks(text: string, start: number, end: number): number {
     if (digits >= 13 && digits <= 19) checks |= CARD;
     if (digits === 9) checks |= SSN;
     if (dots === 3 || colons > 1) checks |= IP;
-    else if (digits >= 7 && digits <= 15 && dots === 0 && colons === 0) checks |= PHONE;
+    // One dot is an amount or a decimal (`98765432.10`); three are an IPv4's. Phones are written
+    // bare, grouped with spaces, dashes or slashes, or dotted in groups (`01.23.45.67.89`).
+    else if (digits >= 7 && digits <= 15 && dots !== 1 && colons === 0) checks |= PHONE;
     if (dots >= 2) checks |= GEO;
     return checks;
   }
@@ -241,7 +249,7 @@ export function mayMatchByValue(text: string, start: number, end: number): boole
   return valueChecks(text, start, end) !== 0;
 }
 
-function valueScores(value: string, phoneCountry: string): ReadonlyArray<[string, number]> {
+function valueScores(value: string, phoneRegions: ReadonlyArray<string>): ReadonlyArray<[string, number]> {
   const checks = valueChecks(value, 0, value.length);
   if (checks === 0) return NONE;
   const out: Array<[string, number]> = [];
@@ -252,7 +260,7 @@ function valueScores(value: string, phoneCountry: string): ReadonlyArray<[string
   if ((checks & CARD) !== 0) push('card', detectCard(value));
   if ((checks & SSN) !== 0) push('ssn', detectSsn(value));
   if ((checks & IP) !== 0) push('ip_address', detectIp(value));
-  if ((checks & PHONE) !== 0 && out.length === 0) push('phone', detectPhone(value, phoneCountry));
+  if ((checks & PHONE) !== 0 && out.length === 0) push('phone', detectPhone(value, phoneRegions));
   if ((checks & GEO) !== 0) push('geo_location', detectGeo(value));
   if ((checks & BEARER) !== 0) push('bearer_token', detectBearer(value));
   if ((checks & IBAN) !== 0) push('iban', detectIban(value));

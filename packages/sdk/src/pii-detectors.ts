@@ -1,61 +1,32 @@
-import { luhnValid } from './shared/luhn.js';
 import { isIP } from 'node:net';
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { DEFAULT_PHONE_REGIONS, PhoneDetector, phoneRegionsOf } from './phone-detector.js';
 
 /**
  * Value detectors for PII classes. Each returns a confidence in [0, 1] (0 = not this class).
- * They validate, not just pattern-match: Luhn for cards, mod-97 for IBAN, SSA ranges for SSNs,
- * a decodable header for JWTs, libphonenumber for phones. Cheap pre-checks come first because
- * every string value of every sampled body passes through here.
+ * They validate, not just pattern-match: Luhn and issuer ranges for cards, country length and
+ * mod-97 for IBAN, SSA ranges for SSNs, a decodable header for JWTs, libphonenumber for phones.
+ * Cheap pre-checks come first because every string value of every sampled body passes through
+ * here. What they accept, format by format, is tabled in test/unit/sdk/pii-formats.test.ts.
  */
 
-const DIGITS_ONLY = /^\d+$/;
+export { luhnValid } from './shared/luhn.js';
+export { detectCard } from './payment-card.js';
+export { detectIban, ibanValid } from './iban.js';
 
-export { luhnValid };
-
-/** Payment card: 13–19 digits (spaces or dashes allowed), a known IIN range, Luhn-valid. */
-export function detectCard(value: string): number {
-  if (value.length < 13 || value.length > 23) return 0;
-  const digits = value.replace(/[ -]/g, '');
-  if (digits.length < 13 || digits.length > 19 || !DIGITS_ONLY.test(digits)) return 0;
-  if (/^(\d)\1+$/.test(digits)) return 0;
-  if (!luhnValid(digits)) return 0;
-  // Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay, Maestro ranges.
-  return /^(4|5[1-5]|2[2-7]|3[47]|6011|65|64[4-9]|35|30[0-5]|36|38|62|5[06-9]|6[0-9])/.test(digits) ? 0.95 : 0.6;
-}
-
-/** IBAN: country code, check digits, BBAN; mod-97 of the rearranged number must be 1. */
-export function ibanValid(value: string): boolean {
-  const iban = value.replace(/ /g, '').toUpperCase();
-  if (iban.length < 15 || iban.length > 34 || !/^[A-Z]{2}\d{2}[A-Z0-9]+$/.test(iban)) return false;
-  const rearranged = iban.slice(4) + iban.slice(0, 4);
-  let remainder = 0;
-  for (const ch of rearranged) {
-    const code = ch.charCodeAt(0);
-    const chunk = code >= 65 ? String(code - 55) : ch;
-    for (const digit of chunk) remainder = (remainder * 10 + (digit.charCodeAt(0) - 48)) % 97;
-  }
-  return remainder === 1;
-}
-
-export function detectIban(value: string): number {
-  if (value.length < 15 || value.length > 42) return 0;
-  return ibanValid(value) ? 0.95 : 0;
-}
+// Same separator throughout: `078-05-1120`, `078.05.1120`, `078 05 1120`, or none.
+const SSN = /^(\d{3})([-. ]?)(\d{2})\2(\d{4})$/;
 
 /**
- * US SSN `AAA-GG-SSSS` within the ranges the SSA issues (area not 000, 666 or 9xx; group not 00;
- * serial not 0000). Nine bare digits are too ambiguous alone: they get a low score that only a
- * field-name hint can lift.
+ * US SSN within the ranges the SSA issues (area not 000, 666 or 9xx; group not 00; serial not
+ * 0000), dashed, dotted or spaced. Nine bare digits are too ambiguous alone (ids, ZIP+4 without
+ * its dash, order numbers): they get a low score that only a field-name hint can lift.
  */
 export function detectSsn(value: string): number {
-  const dashed = /^(\d{3})-(\d{2})-(\d{4})$/.exec(value);
-  const bare = dashed ? null : /^(\d{3})(\d{2})(\d{4})$/.exec(value);
-  const m = dashed ?? bare;
+  const m = SSN.exec(value);
   if (!m) return 0;
-  const [, area = '', group = '', serial = ''] = m;
+  const [, area = '', separator = '', group = '', serial = ''] = m;
   if (area === '000' || area === '666' || area.startsWith('9') || group === '00' || serial === '0000') return 0;
-  return dashed ? 0.85 : 0.3;
+  return separator === '-' ? 0.85 : separator === '' ? 0.3 : 0.75;
 }
 
 /** JWT: three base64url segments whose header decodes to JSON with an `alg`. */
@@ -71,8 +42,11 @@ export function detectJwt(value: string): number {
   }
 }
 
-// Local part and domain per RFC 5321 limits; a dotted domain with a 2+ letter TLD.
-const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
+// Local part and domain per RFC 5321 limits, widened to UTF-8 as RFC 6531 (SMTPUTF8) and IDNA
+// allow: Unicode letters in the local part and in domain labels (`bücher.de`), and `xn--`
+// A-labels anywhere, top-level domain included (`.xn--p1ai`). The TLD is letters or an A-label.
+const EMAIL =
+  /^[\p{L}\p{N}.!#$%&'*+/=?^_`{|}~-]{1,64}@(?=.{1,253}$)(?:[\p{L}\p{N}](?:[\p{L}\p{N}\p{M}-]{0,61}[\p{L}\p{N}\p{M}])?\.)+(?:\p{L}[\p{L}\p{M}]{1,62}|[Xx][Nn]--[A-Za-z0-9-]{1,59})$/u;
 
 export function detectEmail(value: string): number {
   if (value.length < 6 || value.length > 320 || value.indexOf('@') < 1) return 0;
@@ -81,46 +55,50 @@ export function detectEmail(value: string): number {
   return local.startsWith('.') || local.endsWith('.') || local.includes('..') ? 0 : 0.9;
 }
 
-const PHONE_CHARS = /^\+?[\d ().-]{7,22}$/;
+// One detector per region list, so each keeps its memo; region lists are few (one per process, usually).
+const phoneDetectors = new WeakMap<ReadonlyArray<string>, PhoneDetector>();
 
-// libphonenumber costs ~10 µs a parse and the same numbers recur call after call (the same
-// customers, the sender's own number), so verdicts are memoised. The memo lives and dies in
-// this process like the values themselves; it is small and cleared when full.
-const PHONE_MEMO_MAX = 512;
-const phoneMemo = new Map<string, number>();
-
-/** Phone: E.164 (`+…`) or a national number that libphonenumber validates for `defaultCountry`. */
-export function detectPhone(value: string, defaultCountry: string): number {
-  if (value.length < 7 || value.length > 24) return 0;
-  // Only values that passed the checks below are memoised: a known one skips them.
-  const key = `${defaultCountry}|${value}`;
-  const known = phoneMemo.get(key);
-  if (known !== undefined) return known;
-  if (!PHONE_CHARS.test(value)) return 0;
-  const digitCount = value.replace(/\D/g, '').length;
-  if (digitCount < 7 || digitCount > 15) return 0;
-  const score = parsePhone(value, defaultCountry);
-  if (phoneMemo.size >= PHONE_MEMO_MAX) phoneMemo.clear();
-  phoneMemo.set(key, score);
-  return score;
-}
-
-function parsePhone(value: string, defaultCountry: string): number {
-  try {
-    // libphonenumber-js types the country as its own union; any unknown code simply fails to parse.
-    const parsed = parsePhoneNumberFromString(value, defaultCountry as Parameters<typeof parsePhoneNumberFromString>[1]);
-    if (!parsed?.isValid()) return 0;
-    return value.startsWith('+') ? 0.85 : 0.6;
-  } catch {
-    return 0;
+/** Phone: E.164 (`+…`) or a national number of one of `regions`, or of one region (see phone-detector.ts). */
+export function detectPhone(value: string, regionOrRegions: string | ReadonlyArray<string> = DEFAULT_PHONE_REGIONS): number {
+  const regions = typeof regionOrRegions === 'string' ? phoneRegionsOf(undefined, regionOrRegions) : regionOrRegions;
+  let detector = phoneDetectors.get(regions);
+  if (!detector) {
+    detector = new PhoneDetector(regions);
+    phoneDetectors.set(regions, detector);
   }
+  return detector.detect(value);
 }
 
+/**
+ * An IP address that can point at a person's device. Not counted, as not personal data:
+ * networks in CIDR notation (`10.0.0.0/8`; a `/32` or `/128` is one host and counts), loopback
+ * (`127.0.0.0/8`, `::1`), unspecified (`0.0.0.0`, `::`), broadcast and multicast, and four
+ * single-digit octets (`1.0.0.0`, `4.2.1.0`): version strings far more often than addresses.
+ */
 export function detectIp(value: string): number {
-  if (value.length < 7 || value.length > 45) return 0;
-  const version = isIP(value);
-  if (version === 4) return value === '0.0.0.0' ? 0.3 : 0.9;
-  return version === 6 ? 0.9 : 0;
+  if (value.length < 2 || value.length > 49) return 0;
+  const slash = value.indexOf('/');
+  let address = value;
+  if (slash >= 0) {
+    const prefix = value.slice(slash + 1);
+    address = value.slice(0, slash);
+    const version = isIP(address);
+    if (!((version === 4 && prefix === '32') || (version === 6 && prefix === '128'))) return 0;
+  }
+  const version = isIP(address);
+  if (version === 4) return personalV4(address) ? 0.9 : 0;
+  if (version !== 6) return 0;
+  const lower = address.toLowerCase();
+  if (lower.startsWith('::ffff:') && isIP(lower.slice(7)) === 4) return personalV4(lower.slice(7)) ? 0.9 : 0;
+  if (/^[0:]+$/.test(lower) || /^[0:]+:0*1$/.test(lower) || lower.startsWith('ff')) return 0;
+  return 0.9;
+}
+
+function personalV4(address: string): boolean {
+  const octets = address.split('.').map(Number);
+  const [a = 0, b = 0, c = 0, d = 0] = octets;
+  if (a === 0 || a === 127 || a >= 224) return false;
+  return !(a < 10 && b < 10 && c < 10 && d < 10);
 }
 
 // Well-known secret prefixes: Stripe, AWS, GitHub, Slack, SendGrid, Google, OpenAI, Anthropic, Twilio.

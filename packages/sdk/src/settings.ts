@@ -1,6 +1,7 @@
 import { ConfigError } from './config-error.js';
 import { VENDOR_CATALOG, type VendorPattern } from './shared/vendor-catalog.js';
 import type { ClassifierOptions, CustomPiiClass } from './pii-classifier.js';
+import { checkPhoneRegions, DEFAULT_PHONE_REGIONS } from './phone-detector.js';
 import type { ShapeLimits } from './body-shape.js';
 
 /** Body shape capture. */
@@ -21,7 +22,13 @@ export interface ShapeOptions {
 export interface PiiOptions {
   /** Matches below this confidence are not reported. Default 0.5. */
   minConfidence?: number;
-  /** ISO region for national phone numbers without `+`. Default 'US'. */
+  /**
+   * Regions (ISO 3166 codes) whose national phone numbers, written without `+`, are recognised;
+   * numbers with `+` are recognised whatever the region. Each region widens what counts, so list
+   * those your users call from. Default US, GB, DE, FR, IN, JP, CN, IL, BR, AU.
+   */
+  phoneRegions?: string[];
+  /** @deprecated One region, the same as `phoneRegions: [region]`; `phoneRegions` wins. */
   defaultPhoneCountry?: string;
   /** Extra classes, matched by regex, function or field name. Default none. */
   customClasses?: CustomPiiClass[];
@@ -74,7 +81,7 @@ export function resolveCaptureSettings(options: EgressCaptureOptions = {}): Reso
     },
     classifier: {
       minConfidence: ratio('pii.minConfidence', pii.minConfidence ?? 0.5),
-      defaultPhoneCountry: (pii.defaultPhoneCountry ?? 'US').toUpperCase(),
+      phoneRegions: resolvePhoneRegions(pii),
       custom: (pii.customClasses ?? []).map((c) => {
         if (!/^[a-z][a-z0-9_]{0,63}$/.test(c.name)) {
           throw new ConfigError(`pii.customClasses: class name '${c.name}' must be lowercase letters, digits and '_' (like 'employee_id')`);
@@ -84,6 +91,16 @@ export function resolveCaptureSettings(options: EgressCaptureOptions = {}): Reso
     },
     vendors: [...(options.vendors ?? []), ...VENDOR_CATALOG],
   };
+}
+
+function resolvePhoneRegions(pii: PiiOptions): ReadonlyArray<string> {
+  const requested = pii.phoneRegions ?? (pii.defaultPhoneCountry === undefined ? undefined : [pii.defaultPhoneCountry]);
+  if (requested === undefined) return DEFAULT_PHONE_REGIONS;
+  const { known, unknown } = checkPhoneRegions(requested);
+  if (unknown.length > 0) {
+    throw new ConfigError(`pii.phoneRegions: unknown region ${unknown.map((r) => `'${r}'`).join(', ')} (ISO 3166 two-letter codes, like 'US' or 'GB')`);
+  }
+  return known;
 }
 
 function positiveInt(name: string, value: number): number {
