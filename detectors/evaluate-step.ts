@@ -354,13 +354,12 @@ function assembleSeries(input: AssembleInput): TrafficSeries[] {
       const s = byKey.get(key(h.vendor, service));
       if (!s) continue;
       const prev = s.recentHours.find((x) => x.hour === h.hour);
-      const errors = 'errors' in h ? Number(h.errors) : undefined;
       if (prev) {
         prev.calls += h.calls;
+        prev.errors = (prev.errors ?? 0) + h.errors;
         prev.requestBytes += h.requestBytes;
         prev.responseBytes += h.responseBytes;
-        if (prev.errors !== undefined && errors !== undefined) prev.errors += errors;
-      } else s.recentHours.push({ hour: h.hour, calls: h.calls, requestBytes: h.requestBytes, responseBytes: h.responseBytes, ...(errors !== undefined ? { errors } : {}) });
+      } else s.recentHours.push({ hour: h.hour, calls: h.calls, errors: h.errors, requestBytes: h.requestBytes, responseBytes: h.responseBytes });
     }
   }
   for (const s of byKey.values()) s.recentHours.sort((a, b) => a.hour - b.hour);

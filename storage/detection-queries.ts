@@ -55,23 +55,35 @@ export async function readRecentMinutes(store: Store, from: number, to: number, 
   }));
 }
 
-/** Hourly totals per (vendor, service) for the hours in [from, to). */
+/**
+ * Hourly totals per (vendor, service) for the hours in [from, to), errors included: the error rule
+ * judges against the recent hours' error ratio where a job's failures do not follow its calls.
+ */
 export async function readRecentHours(
   store: Store,
   from: number,
   to: number,
   vendors?: readonly string[],
-): Promise<Array<{ vendor: string; service: string; hour: number; calls: number; requestBytes: number; responseBytes: number }>> {
-  const data = await rows<{ vendor: string; service: string; h: number; calls: number; rq: number; rs: number }>(
+): Promise<Array<{ vendor: string; service: string; hour: number; calls: number; errors: number; requestBytes: number; responseBytes: number }>> {
+  const data = await rows<{ vendor: string; service: string; h: number; calls: number; errors: number; rq: number; rs: number }>(
     store,
-    `SELECT vendor, service, toUnixTimestamp(toStartOfHour(minute)) * 1000 AS h, sum(calls) AS calls, sum(request_bytes) AS rq, sum(response_bytes) AS rs
+    `SELECT vendor, service, toUnixTimestamp(toStartOfHour(minute)) * 1000 AS h, sum(calls) AS calls, sum(errors) AS errors,
+            sum(request_bytes) AS rq, sum(response_bytes) AS rs
      FROM egress_minute
      WHERE minute >= {from:DateTime} AND minute < {to:DateTime} ${vendorFilter(vendors)}
      GROUP BY vendor, service, h`,
     { from: dt(from), to: dt(to), vendors: vendors ?? [] },
     'recent hours',
   );
-  return data.map((r) => ({ vendor: r.vendor, service: r.service, hour: Number(r.h), calls: Number(r.calls), requestBytes: Number(r.rq), responseBytes: Number(r.rs) }));
+  return data.map((r) => ({
+    vendor: r.vendor,
+    service: r.service,
+    hour: Number(r.h),
+    calls: Number(r.calls),
+    errors: Number(r.errors),
+    requestBytes: Number(r.rq),
+    responseBytes: Number(r.rs),
+  }));
 }
 
 /** One season slot of one series; `dow` 1..7 (Monday = 1) for hour-of-week, 0 for hour-of-day. */
