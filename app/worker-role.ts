@@ -32,7 +32,10 @@ const VENDORS_PER_JOB = 200;
 /** A running worker: detection jobs, notification jobs and (optionally) the step timer. */
 export interface WorkerRole {
   notifier: Notifier;
-  /** Runs one tick now (tests, `detect` against a live instance). */
+  /**
+   * Runs one step now, as the timer would (a `tick:<stepEnd>` job), and resolves once every shard
+   * job of the step is final; rejects if one failed for good. Tests step the worker with it.
+   */
   tick(stepEnd: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -42,6 +45,12 @@ export interface WorkerRoleOptions {
   scheduler: boolean;
   /** Clock, default Date.now (tests shift it). */
   now?: () => number;
+  /**
+   * Default true: when the hour turns, a step is served the previous hour's baselines while the
+   * new ones load, instead of waiting for a 28-day scan. That step may then differ from what
+   * `detect` replays for it (a replay always waits); false makes every step wait, as a replay does.
+   */
+  baselinesInBackground?: boolean;
 }
 
 /**
@@ -67,8 +76,7 @@ export async function startWorkerRole(config: Config, store: Store, queue: Queue
     ? new RedisStepStateStore<AlertStates>(queue.redisUrl, 'egresswatch:alert-state')
     : new MemoryStepStateStore<AlertStates>();
 
-  // Live: hour-old baselines are refreshed in the background instead of stalling a step.
-  const ctx = detectionContext(store, config, { refreshInBackground: true });
+  const ctx = detectionContext(store, config, { refreshInBackground: options.baselinesInBackground ?? true });
   const sink = liveSink(store, notifier);
   // One read of the store for a whole shard (the detectors run per vendor on it); runDetectionStep
   // then steps each vendor under its lock, skipping vendors whose step is already recorded. A
@@ -81,18 +89,29 @@ export async function startWorkerRole(config: Config, store: Store, queue: Queue
   };
   const vendorQueue: JobQueue<VendorJob> = queue.backend.queue<VendorJob>(VENDOR_QUEUE, (job) => runShard(job), { attempts: 5, backoffMs: 2_000, concurrency: 2 });
 
-  const fanOut = async ({ stepEnd }: TickJob): Promise<void> => {
+  /** Adds the step's shard jobs (ids deduplicate a second scheduler or a retried tick); returns their ids. */
+  const fanOut = async ({ stepEnd }: TickJob): Promise<string[]> => {
     const historyFrom = stepEnd - config.detection.history_days * 86_400_000;
     const active = new Set(await listActiveVendors(store, historyFrom));
     for (const a of await loadFiringAlerts(store)) active.add(a.vendor);
     const sorted = [...active].sort();
+    const ids: string[] = [];
     for (let i = 0; i < sorted.length; i += VENDORS_PER_JOB) {
       const vendors = sorted.slice(i, i + VENDORS_PER_JOB);
-      await vendorQueue.add(`detect:${stepEnd}:${vendors[0]}..${vendors[vendors.length - 1]}`, { vendors, stepEnd });
+      const id = `detect:${stepEnd}:${vendors[0]}..${vendors[vendors.length - 1]}`;
+      await vendorQueue.add(id, { vendors, stepEnd });
+      ids.push(id);
     }
     log.debug({ stepEnd: new Date(stepEnd).toISOString(), vendors: sorted.length }, 'detection tick');
+    return ids;
   };
-  const tickQueue: JobQueue<TickJob> = queue.backend.queue<TickJob>(TICK_QUEUE, (job) => fanOut(job), { attempts: 5, backoffMs: 2_000, concurrency: 1 });
+  const tickQueue: JobQueue<TickJob> = queue.backend.queue<TickJob>(
+    TICK_QUEUE,
+    async (job) => {
+      await fanOut(job);
+    },
+    { attempts: 5, backoffMs: 2_000, concurrency: 1 },
+  );
 
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
@@ -114,6 +133,13 @@ export async function startWorkerRole(config: Config, store: Store, queue: Queue
     tick: async (stepEnd) => {
       await tickQueue.add(`tick:${stepEnd}`, { stepEnd });
       await tickQueue.waitFor([`tick:${stepEnd}`], 60_000);
+      // The tick job's fan-out again, to learn its shard ids (it adds nothing the job added): a
+      // caller stepping minute by minute must not start a step before the last one is done, or a
+      // vendor's later step would be recorded first and its earlier one skipped.
+      const shards = await fanOut({ stepEnd });
+      const outcomes = await vendorQueue.waitFor(shards, 120_000);
+      const failed = shards.filter((id) => outcomes[id] !== 'completed');
+      if (failed.length > 0) throw new Error(`detection step ${new Date(stepEnd).toISOString()}: ${failed.length} of ${shards.length} shard jobs failed (see the log)`);
     },
     close: async () => {
       closed = true;
