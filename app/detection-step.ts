@@ -120,7 +120,7 @@ export async function runDetectionStep(ctx: DetectionContext, input: DetectionSt
       reportVendorFailure('alerts', vendor, err);
       return;
     }
-    await sink?.accept({ vendor, stepEnd, before, states: after.states, transitions: after.transitions, volumeSpikesFiring: volumeSpikesFiring(after.states) });
+    if (sink) await sink.accept({ vendor, stepEnd, before, states: after.states, transitions: after.transitions, volumeSpikesFiring: volumeSpikesFiring(after.states) });
     await states.save(vendor, stepEnd, after.states);
     result.transitions.push(...after.transitions);
     result.states.set(vendor, after.states);
