@@ -2,27 +2,54 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError } from '../common/errors.js';
 import { closest } from '../common/text.js';
 
-/** One `egresswatch <name>` command. */
-export interface Command {
+/** The flags of a command, as node:util parseArgs declares them. */
+export type FlagOptions = NonNullable<ParseArgsConfig['options']>;
+
+/** What parseArgs gives for one declared flag. */
+type FlagValue<F> = F extends { type: 'boolean' } ? (F extends { multiple: true } ? boolean[] : boolean) : F extends { multiple: true } ? string[] : string;
+
+/** The flag values of a command whose options the type checker does not know (the command list, tests). */
+type AnyFlags = Record<string, string | boolean | string[] | boolean[] | undefined>;
+
+/** The parsed flags of a command: exactly the declared names, each with the type its declaration gives. */
+export type FlagValues<O extends FlagOptions> = string extends keyof O ? AnyFlags : { -readonly [K in keyof O]?: FlagValue<O[K]> };
+
+/** The flags of `V` holding a `T`, e.g. the single string flags (any name when `V` is not known). */
+type FlagsHolding<V, T> = string extends keyof V ? string : { [K in keyof V]-?: V[K] extends T | undefined ? K : never }[keyof V] & string;
+
+/**
+ * One `egresswatch <name>` command. Without a type argument, any command (the command list, a
+ * test's runner): `any` is what lets every `Command<O>` be one, since `run` reads `O`'s values.
+ */
+export interface Command<O extends FlagOptions = any> {
   name: string;
   /** One line for `--help`. */
   summary: string;
   /** Usage line(s) after the command name, e.g. `--from T --to T [--json]`. */
   usage: string;
-  options: NonNullable<ParseArgsConfig['options']>;
+  options: O;
   /** Whether positional arguments are accepted (e.g. `silence add`). */
   allowPositionals?: boolean;
   /** Returns the process exit code. */
-  run(args: ParsedArgs): Promise<number>;
+  run(args: ParsedArgs<FlagValues<O>>): Promise<number>;
 }
 
-export interface ParsedArgs {
-  values: Record<string, string | boolean | string[] | boolean[] | undefined>;
+/** Parsed argv: `V` is the command's `FlagValues`. */
+export interface ParsedArgs<V = AnyFlags> {
+  values: V;
   positionals: string[];
 }
 
+/**
+ * Declares a command with its flags once: `run` gets values typed from `options`, so reading a
+ * flag the command does not declare, or as another type than declared, does not compile.
+ */
+export function defineCommand<const O extends FlagOptions>(command: Command<O>): Command<O> {
+  return command;
+}
+
 /** Parses argv for one command; an unknown or malformed flag becomes a one-line ConfigError that names it and says what fits. */
-export function parseCommandArgs(command: Command, argv: string[]): ParsedArgs {
+export function parseCommandArgs<O extends FlagOptions>(command: Command<O>, argv: string[]): ParsedArgs<FlagValues<O>> {
   try {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -30,14 +57,14 @@ export function parseCommandArgs(command: Command, argv: string[]): ParsedArgs {
       allowPositionals: command.allowPositionals ?? false,
       strict: true,
     });
-    return { values: values as ParsedArgs['values'], positionals };
+    return { values: values as FlagValues<O>, positionals };
   } catch (err) {
     throw new ConfigError(`${command.name}: ${describeParseError(command, err as NodeJS.ErrnoException)}`);
   }
 }
 
 /** node:util parseArgs' errors, reworded: which flag, and the ones there are. */
-function describeParseError(command: Command, err: NodeJS.ErrnoException): string {
+function describeParseError(command: Pick<Command, 'name' | 'usage' | 'options'>, err: NodeJS.ErrnoException): string {
   const flags = Object.keys(command.options)
     .sort()
     .map((name) => `--${name}`);
@@ -67,18 +94,18 @@ function firstLine(text: string): string {
 }
 
 /** Reads a string flag. */
-export function stringFlag(args: ParsedArgs, name: string): string | undefined {
-  const v = args.values[name];
+export function stringFlag<V>(args: ParsedArgs<V>, name: FlagsHolding<V, string>): string | undefined {
+  const v = (args.values as AnyFlags)[name];
   return typeof v === 'string' ? v : undefined;
 }
 
 /** Reads a boolean flag. */
-export function boolFlag(args: ParsedArgs, name: string): boolean {
-  return args.values[name] === true;
+export function boolFlag<V>(args: ParsedArgs<V>, name: FlagsHolding<V, boolean>): boolean {
+  return (args.values as AnyFlags)[name] === true;
 }
 
 /** Reads an integer flag within [min, max]; throws a ConfigError that names the flag. */
-export function intFlag(args: ParsedArgs, name: string, min: number, max: number): number | undefined {
+export function intFlag<V>(args: ParsedArgs<V>, name: FlagsHolding<V, string>, min: number, max: number): number | undefined {
   const raw = stringFlag(args, name);
   if (raw === undefined) return undefined;
   const n = Number(raw);

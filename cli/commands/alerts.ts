@@ -11,7 +11,7 @@ import type { Store } from '../../storage/store.js';
 import { ALERT_STATUSES, API, type ListedAlert } from '../api-contract.js';
 import { apiRoute, type ApiRoute } from '../api-routes.js';
 import { apiTimeMs } from '../api-time.js';
-import { boolFlag, parseDurationMs, stringFlag, type Command } from '../command.js';
+import { boolFlag, defineCommand, parseDurationMs, stringFlag } from '../command.js';
 import { configFromArgs, configOption } from '../config-flags.js';
 import { countOf } from '../count-text.js';
 import { withStoreOrApi } from '../store-access.js';
@@ -68,7 +68,7 @@ async function alertsInQuery(store: Store, q: z.output<(typeof API.alerts)['quer
   return ofVendor(overlapping).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt) || a.fingerprint.localeCompare(b.fingerprint));
 }
 
-export const alertsCommand: Command = {
+export const alertsCommand = defineCommand({
   name: 'alerts',
   summary: 'current and recent alerts (latest state per fingerprint)',
   usage: '[--status firing|resolved] [--since 7d] [--json] [--config FILE]',
@@ -85,7 +85,7 @@ export const alertsCommand: Command = {
     process.stdout.write(boolFlag(args, 'json') ? terminalJson(alerts.map(designObject)) + '\n' : renderAlerts(alerts, status));
     return 0;
   },
-};
+});
 
 /**
  * The JSON API routes of alerts, silences and the policy gate, for the running instance

@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { ConfigError } from '../../common/errors.js';
 import { closest } from '../../common/text.js';
 import { BACKTEST_METRICS, scoreSeries, type BacktestMetric } from '../../detectors/backtest-series.js';
-import { stringFlag, type Command } from '../command.js';
+import { defineCommand, stringFlag } from '../command.js';
 import { countOf } from '../count-text.js';
 
 /** Options of one backtest run. */
@@ -189,7 +189,7 @@ function parseMetric(raw: string | undefined): BacktestMetric {
   throw new ConfigError(`--metric: unknown metric '${raw}'${hint ? ` — did you mean '${hint}'?` : ''} (known: ${BACKTEST_METRICS.join(', ')})`);
 }
 
-export const backtestCommand: Command = {
+export const backtestCommand = defineCommand({
   name: 'backtest',
   summary: 'run the production volume detector causally over timestamp,value CSVs (NAB format)',
   usage: '--input CSV|DIR --output DIR [--metric value|calls|request_bytes|response_bytes|errors|latency_p95]',
@@ -207,4 +207,4 @@ export const backtestCommand: Command = {
     process.stdout.write(`scored ${countOf(summary.rows, 'row')} in ${countOf(summary.files, 'file')} → ${output} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
     return 0;
   },
-};
+});

@@ -1,10 +1,10 @@
-import { intFlag, stringFlag, type Command } from '../command.js';
+import { defineCommand, intFlag, stringFlag } from '../command.js';
 import { startCollectorRole } from '../collector-role.js';
 import { configFromArgs, configOption } from '../config-flags.js';
 import { describeListenError, untilSignal } from '../lifecycle.js';
 import { openConfiguredStore } from '../store-access.js';
 
-export const collectorCommand: Command = {
+export const collectorCommand = defineCommand({
   name: 'collector',
   summary: 'the collector role alone, for scale-out behind a load balancer (ClickHouse server)',
   usage: '[--host H] [--port P] [--config FILE]',
@@ -26,4 +26,4 @@ export const collectorCommand: Command = {
       ['store', () => store.close()],
     ]);
   },
-};
+});

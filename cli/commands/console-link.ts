@@ -3,7 +3,7 @@ import { ConfigError } from '../../common/errors.js';
 import type { ConsoleSessions } from '../../dashboards/console-sessions.js';
 import { API } from '../api-contract.js';
 import { apiRoute, type ApiRoute } from '../api-routes.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { configFromArgs, configOption } from '../config-flags.js';
 import { apiCall, runningInstance } from '../store-access.js';
 
@@ -13,7 +13,7 @@ import { apiCall, runningInstance } from '../store-access.js';
  * instance's API with the token from instance.json, so only a user who can read that 0600 file
  * (the one who started it, or root) gets a link.
  */
-export const consoleLinkCommand: Command = {
+export const consoleLinkCommand = defineCommand({
   name: 'console-link',
   summary: 'a new one-time login link to the console of the running `egresswatch start`',
   usage: '[--config FILE]',
@@ -28,7 +28,7 @@ export const consoleLinkCommand: Command = {
     process.stdout.write(`${new URL(link.path, instance.url).href}\n(open it in a browser on this machine; it works once, until ${link.expiresAt})\n`);
     return 0;
   },
-};
+});
 
 /** The API route behind `console-link`, for the running instance. */
 export function consoleLinkRoute(sessions: ConsoleSessions): ApiRoute {

@@ -8,7 +8,7 @@ import { parseConfig } from '../../common/config/index.js';
 import { linkBase } from '../../alerts/links.js';
 import { recordAlerts } from '../../storage/alert-store.js';
 import { readInventory } from '../../storage/inventory.js';
-import { boolFlag, type Command } from '../command.js';
+import { boolFlag, defineCommand } from '../command.js';
 import { countOf } from '../count-text.js';
 import { startCollectorRole } from '../collector-role.js';
 import { demoSpans, INCIDENT, otlpRequests } from '../demo-traffic.js';
@@ -41,7 +41,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export const demoCommand: Command = {
+export const demoCommand = defineCommand({
   name: 'demo',
   summary: 'run the pipeline on synthetic SDK traffic with an injected incident, and show the alerts',
   usage: '[--keep]   (--keep leaves the demo data and prints the command that starts egresswatch on it)',
@@ -120,4 +120,4 @@ export const demoCommand: Command = {
       if (!keep) rmSync(dataDir, { recursive: true, force: true });
     }
   },
-};
+});

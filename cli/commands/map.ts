@@ -2,7 +2,7 @@ import { ConfigError } from '../../common/errors.js';
 import { buildFlowMap } from '../../common/register/flow-map.js';
 import { buildRegister } from '../../common/register/register-model.js';
 import { closest } from '../../common/text.js';
-import { stringFlag, type Command } from '../command.js';
+import { defineCommand, stringFlag } from '../command.js';
 import { configFromArgs, configOption } from '../config-flags.js';
 import { MAP_FORMATS, renderFlowMap, type MapFormat } from '../map-api.js';
 import { fetchRouteFlows, windowFromArgs, windowOptions, writeOutput } from '../register-flows.js';
@@ -13,7 +13,7 @@ import { fetchRouteFlows, windowFromArgs, windowOptions, writeOutput } from '../
  * Mermaid by default (it renders in pull requests and wikis), Graphviz DOT, or SVG drawn here
  * (no Graphviz needed) — the picture the console shows.
  */
-export const mapCommand: Command = {
+export const mapCommand = defineCommand({
   name: 'map',
   summary: 'data-flow diagram: services → vendors with PII classes, tier, risk and legal basis (Mermaid, DOT or SVG)',
   usage: '[--format mermaid|dot|svg] [--since 7d | --from T --to T] [--out FILE] [--config FILE]',
@@ -31,4 +31,4 @@ export const mapCommand: Command = {
     writeOutput(renderFlowMap(raw as MapFormat, map), stringFlag(args, 'out'));
     return 0;
   },
-};
+});

@@ -1,10 +1,10 @@
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { configFromArgs, configOption } from '../config-flags.js';
 import { API } from '../api-contract.js';
 import { withStoreOrApi } from '../store-access.js';
 import { migrate } from '../../storage/migrate.js';
 
-export const migrateCommand: Command = {
+export const migrateCommand = defineCommand({
   name: 'migrate',
   summary: 'apply schema migrations (start does this too)',
   usage: '[--config FILE]',
@@ -16,4 +16,4 @@ export const migrateCommand: Command = {
     process.stdout.write('schema is up to date\n');
     return 0;
   },
-};
+});

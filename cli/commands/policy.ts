@@ -4,7 +4,7 @@ import { loadConfig } from '../../common/config/index.js';
 import { ConfigError } from '../../common/errors.js';
 import { policyReport, type PolicyReport } from '../../alerts/policy.js';
 import { selectRequestPiiFlows, type PiiFlow } from '../../storage/alert-policy-store.js';
-import { boolFlag, parseDurationMs, stringFlag, type Command } from '../command.js';
+import { boolFlag, defineCommand, parseDurationMs, stringFlag } from '../command.js';
 import { piiFlowsFromSpansFile } from '../spans-file.js';
 import { withStoreOrApi } from '../store-access.js';
 import { API } from '../api-contract.js';
@@ -32,7 +32,7 @@ function render(report: PolicyReport, source: string): string {
   return lines.join('\n') + '\n';
 }
 
-export const policyCommand: Command = {
+export const policyCommand = defineCommand({
   name: 'policy',
   summary: 'CI gate: exit 1 listing every PII class sent to a vendor that its policy does not allow',
   usage: 'check [--since 7d] [--policy egresswatch.yaml] [--spans FILE] [--json]',
@@ -70,4 +70,4 @@ export const policyCommand: Command = {
     process.stdout.write(boolFlag(args, 'json') ? terminalJson(report) + '\n' : render(report, source));
     return report.ok ? 0 : 1;
   },
-};
+});

@@ -1,9 +1,9 @@
 import { ConfigError } from '../../common/errors.js';
-import { intFlag, parseDurationMs, stringFlag, type Command } from '../command.js';
+import { defineCommand, intFlag, parseDurationMs, stringFlag } from '../command.js';
 import { untilSignal } from '../lifecycle.js';
 import { startSpanRecorder } from '../span-recorder.js';
 
-export const recordCommand: Command = {
+export const recordCommand = defineCommand({
   name: 'record',
   summary: 'record OTLP/HTTP spans into an OTLP/JSON file for `policy check --spans` (CI)',
   usage: '--out FILE [--port 4318] [--host 127.0.0.1] [--for DURATION]',
@@ -12,7 +12,7 @@ export const recordCommand: Command = {
     const out = stringFlag(args, 'out');
     if (!out) throw new ConfigError('record needs --out FILE (where the spans go, as OTLP/JSON lines)');
     const port = intFlag(args, 'port', 0, 65535) ?? 4318;
-    const forMs = args.values['for'] === undefined ? undefined : parseDurationMs(stringFlag(args, 'for') ?? '', '--for');
+    const forMs = args.values.for === undefined ? undefined : parseDurationMs(stringFlag(args, 'for') ?? '', '--for');
     let recorder;
     try {
       recorder = await startSpanRecorder({ outFile: out, port, host: stringFlag(args, 'host') ?? '127.0.0.1' });
@@ -41,4 +41,4 @@ export const recordCommand: Command = {
     }
     return untilSignal([['recorder', stop]]);
   },
-};
+});

@@ -3,7 +3,7 @@ import { ConfigError } from '../../common/errors.js';
 import { exportCsv, exportJson, exportRows } from '../../common/register/register-export.js';
 import { exportMarkdown } from '../../common/register/register-markdown.js';
 import { closest } from '../../common/text.js';
-import { stringFlag, type Command } from '../command.js';
+import { defineCommand, stringFlag } from '../command.js';
 import { configFromArgs, configOption } from '../config-flags.js';
 import { fetchRouteFlows, windowFromArgs, windowOptions, writeOutput } from '../register-flows.js';
 
@@ -17,7 +17,7 @@ const USAGE = 'export [--format csv|json|md] [--since 30d | --from T --to T] [--
  * records-of-processing appendix. Default window 30 days: a month of flows for an audit, within
  * the default span retention.
  */
-export const registerCommand: Command = {
+export const registerCommand = defineCommand({
   name: 'register',
   summary: 'privacy register export: flows per service, vendor and route with register entries (CSV, JSON, Markdown)',
   usage: USAGE,
@@ -41,4 +41,4 @@ export const registerCommand: Command = {
     writeOutput(text, stringFlag(args, 'out'));
     return 0;
   },
-};
+});

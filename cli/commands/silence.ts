@@ -4,7 +4,7 @@ import { closest } from '../../common/text.js';
 import { addSilence, expireSilence, listSilences, markSilenced, type SilenceView } from '../../alerts/silence-service.js';
 import { listAlerts } from '../../storage/alert-store.js';
 import { API, type ListedAlert } from '../api-contract.js';
-import { boolFlag, parseDurationMs, stringFlag, type Command } from '../command.js';
+import { boolFlag, defineCommand, parseDurationMs, stringFlag } from '../command.js';
 import { configFromArgs, configOption } from '../config-flags.js';
 import { countOf } from '../count-text.js';
 import { withStoreOrApi } from '../store-access.js';
@@ -24,7 +24,7 @@ function render(silences: SilenceView[]): string {
   );
 }
 
-export const silenceCommand: Command = {
+export const silenceCommand = defineCommand({
   name: 'silence',
   summary: 'silence alerts by label matchers for a while (add, list, expire)',
   usage: USAGE,
@@ -43,7 +43,7 @@ export const silenceCommand: Command = {
     const json = boolFlag(args, 'json');
     if (action === 'add') {
       if (rest.length > 0) throw new ConfigError(`silence add: unexpected argument '${rest[0]}'; matchers go in --match (e.g. silence add --match vendor=stripe --for 2h --comment "INC-42")`);
-      const matchers = (args.values['match'] as string[] | undefined) ?? [];
+      const matchers = args.values.match ?? [];
       const duration = stringFlag(args, 'for');
       if (!duration) throw new ConfigError('silence add: --for is required (e.g. --for 2h)');
       const durationMs = parseDurationMs(duration, '--for');
@@ -82,4 +82,4 @@ export const silenceCommand: Command = {
     const hint = action ? closest(action, ACTIONS) : undefined;
     throw new ConfigError(`silence: ${action ? `unknown action '${action}'${hint ? ` — did you mean '${hint}'?` : ''}` : 'missing action'} (actions: ${ACTIONS.join(', ')}; egresswatch silence --help shows their flags)`);
   },
-};
+});

@@ -6,7 +6,7 @@ import { instanceUrl, linkBase, withListenUrl } from '../../alerts/links.js';
 import { registerConsoleRoutes } from '../../dashboards/console-routes.js';
 import { ConsoleSessions } from '../../dashboards/console-sessions.js';
 import { openQueueRuntime } from '../../queue/backend.js';
-import { intFlag, stringFlag, type Command } from '../command.js';
+import { defineCommand, intFlag, stringFlag } from '../command.js';
 import { registerApiRoutes } from '../api-routes.js';
 import { startCollectorRole } from '../collector-role.js';
 import { configFromArgs, configOption } from '../config-flags.js';
@@ -23,7 +23,7 @@ import { alertApiRoutes } from './alerts.js';
 import { consoleLinkRoute } from './console-link.js';
 import { detectApiRoutes } from './detect.js';
 
-export const startCommand: Command = {
+export const startCommand = defineCommand({
   name: 'start',
   summary: 'embedded all-in-one: migrate, collector, worker, scheduler, console, JSON API',
   usage: '[--host H] [--port P] [--config FILE]',
@@ -114,4 +114,4 @@ export const startCommand: Command = {
       ['instance file', async () => removeInstanceFile(dataDir)],
     ]);
   },
-};
+});

@@ -4,7 +4,7 @@ import { closest } from '../../common/text.js';
 import type { RouteFlow } from '../../common/register/route-flow.js';
 import { annotateInventory, INVENTORY_PAGE_MAX, listActiveVendors, readInventory, type InventoryPage, type InventoryVendor } from '../../storage/inventory.js';
 import { readRouteFlows } from '../../storage/register-queries.js';
-import { boolFlag, parseDurationMs, stringFlag, type Command } from '../command.js';
+import { boolFlag, defineCommand, parseDurationMs, stringFlag } from '../command.js';
 import { configFromArgs, configOption } from '../config-flags.js';
 import { countOf } from '../count-text.js';
 import { API } from '../api-contract.js';
@@ -87,7 +87,7 @@ export function unknownVendorError(vendor: string, known: readonly string[]): Co
   return new ConfigError(`vendors --vendor: no vendor '${visibleText(vendor)}' has been seen or configured${hint ? ` — did you mean '${visibleText(hint)}'?` : ''} (${listed})`);
 }
 
-export const vendorsCommand: Command = {
+export const vendorsCommand = defineCommand({
   name: 'vendors',
   summary: 'the inventory and data map: vendors (riskiest first), register entries, hosts, services, routes, fields, PII classes and tiers',
   usage: '[--json] [--vendor ID] [--since 7d] [--config FILE]',
@@ -125,4 +125,4 @@ export const vendorsCommand: Command = {
     process.stdout.write(boolFlag(args, 'json') ? terminalJson(vendors) + '\n' : renderVendors(vendors));
     return 0;
   },
-};
+});
