@@ -204,8 +204,8 @@ function valueChecks(text: string, start: number, end: number): number {
     if (digits >= 13 && digits <= 19) checks |= CARD;
     if (digits === 9) checks |= SSN;
     if (dots === 3 || colons > 1) checks |= IP;
-    // One dot is an amount or a decimal (`98765432.10`); three are an IPv4's. Phones are written
-    // bare, grouped with spaces, dashes or slashes, or dotted in groups (`01.23.45.67.89`).
+    // One dot is an amount or a decimal (`98765432.10`); three are an IPv4's. Phones are grouped
+    // with spaces, dashes, slashes or dots (`01.23.45.67.89`); detectPhone turns bare digits away.
     else if (digits >= 7 && digits <= 15 && dots !== 1 && colons === 0) checks |= PHONE;
     if (dots >= 2) checks |= GEO;
     return checks;

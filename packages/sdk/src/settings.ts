@@ -25,7 +25,8 @@ export interface PiiOptions {
   /**
    * Regions (ISO 3166 codes) whose national phone numbers, written without `+`, are recognised;
    * numbers with `+` are recognised whatever the region. Each region widens what counts, so list
-   * those your users call from. Default US, GB, DE, FR, IN, JP, CN, IL, BR, AU.
+   * those your users call from; `[]` keeps only international numbers. Default US, GB, DE, FR,
+   * IN, JP, CN, IL, BR, AU.
    */
   phoneRegions?: string[];
   /** @deprecated One region, the same as `phoneRegions: [region]`; `phoneRegions` wins. */
@@ -98,7 +99,8 @@ function resolvePhoneRegions(pii: PiiOptions): ReadonlyArray<string> {
   if (requested === undefined) return DEFAULT_PHONE_REGIONS;
   const { known, unknown } = checkPhoneRegions(requested);
   if (unknown.length > 0) {
-    throw new ConfigError(`pii.phoneRegions: unknown region ${unknown.map((r) => `'${r}'`).join(', ')} (ISO 3166 two-letter codes, like 'US' or 'GB')`);
+    const hint = unknown.some((r) => r.trim().toUpperCase() === 'UK') ? " — did you mean 'GB'?" : '';
+    throw new ConfigError(`pii.phoneRegions: unknown region ${unknown.map((r) => `'${r}'`).join(', ')}${hint} (ISO 3166 two-letter codes, like 'US' or 'GB')`);
   }
   return known;
 }

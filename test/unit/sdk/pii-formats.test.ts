@@ -86,6 +86,9 @@ describe('phone regions', () => {
     const fromEnv = optionsFromEnv({ EGRESSWATCH_PHONE_REGIONS: 'GB, de,' });
     expect(resolveCaptureSettings(fromEnv).classifier.phoneRegions).toEqual(['GB', 'DE']);
     expect(() => resolveCaptureSettings({ pii: { phoneRegions: ['US', 'UK'] } })).toThrow(ConfigError);
-    expect(() => resolveCaptureSettings({ pii: { phoneRegions: ['US', 'UK'] } })).toThrow("pii.phoneRegions: unknown region 'UK'");
+    expect(() => resolveCaptureSettings({ pii: { phoneRegions: ['US', 'UK'] } })).toThrow("pii.phoneRegions: unknown region 'UK' — did you mean 'GB'?");
+    expect(resolveCaptureSettings({ pii: { phoneRegions: [] } }).classifier.phoneRegions).toEqual([]);
+    expect(classes('020 7946 0958', 'value', only([]))).toEqual([]);
+    expect(classes('+44 20 7946 0958', 'value', only([]))).toEqual(['phone']);
   });
 });
