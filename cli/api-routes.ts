@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { EgressWatchError } from '../common/errors.js';
+import { hasErrorCode } from '../common/errors.js';
 import { isSameOrigin, type ConsoleSessions } from '../dashboards/console-sessions.js';
 import type { Store } from '../storage/store.js';
 import { readInventoryPage } from '../storage/inventory.js';
@@ -80,7 +80,7 @@ export function registerApiRoutes(app: FastifyInstance, store: Store, apiToken: 
         return await handler(req);
       } catch (err) {
         if (err instanceof z.ZodError) return res.code(400).send({ message: err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
-        if (err instanceof EgressWatchError && err.code === 'EW_ERR_CONFIG') return res.code(400).send({ message: err.message });
+        if (hasErrorCode(err, 'EW_ERR_CONFIG')) return res.code(400).send({ message: err.message });
         return res.code(500).send({ message: (err as Error).message });
       }
     };

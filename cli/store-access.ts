@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ConfigError, EgressWatchError } from '../common/errors.js';
+import { ApiError, ConfigError } from '../common/errors.js';
 import type { Config } from '../common/config/index.js';
 import { migrate } from '../storage/migrate.js';
 import { openStore, type Store } from '../storage/store.js';
@@ -19,10 +19,6 @@ export interface ApiCall {
   timeoutMs?: number;
   /** A declared route is called with its input, never as a path string. */
   answer?: never;
-}
-
-class ApiError extends EgressWatchError {
-  readonly code = 'EW_ERR_API';
 }
 
 /** What a call of a declared route sends: its query, its path parameters and its body, typed by the route's schemas. */

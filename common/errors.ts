@@ -1,9 +1,27 @@
 /**
+ * Every `code` an egresswatch error carries: a closed set, so a comparison with a code that does
+ * not exist (`err.code === 'EW_ERR_CONFG'`) and a status table that misses one do not compile.
+ */
+export const ERROR_CODES = [
+  'EW_ERR_CONFIG',
+  'EW_ERR_DECODE',
+  'EW_ERR_PAYLOAD_TOO_LARGE',
+  'EW_ERR_MEDIA_TYPE',
+  'EW_ERR_SATURATED',
+  'EW_ERR_STORE',
+  'EW_ERR_UNAVAILABLE',
+  'EW_ERR_DELIVERY_PERMANENT',
+  'EW_ERR_DELIVERY_RETRYABLE',
+  'EW_ERR_API',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/**
  * The closed set of egresswatch errors. Each has a stable `code`; HTTP handlers map codes to
  * status, workers decide retry vs fail by class. Messages say what was wrong and what to do.
  */
 export abstract class EgressWatchError extends Error {
-  abstract readonly code: string;
+  abstract readonly code: ErrorCode;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -79,4 +97,14 @@ export class RetryableDeliveryError extends EgressWatchError {
   ) {
     super(message, options);
   }
+}
+
+/** The running instance's JSON API did not answer, refused a call, or answered what this version does not read. */
+export class ApiError extends EgressWatchError {
+  readonly code = 'EW_ERR_API';
+}
+
+/** Whether `err` is an egresswatch error with this code (a code the union does not hold does not compile). */
+export function hasErrorCode<C extends ErrorCode>(err: unknown, code: C): err is EgressWatchError & { code: C } {
+  return err instanceof EgressWatchError && err.code === code;
 }
