@@ -24,8 +24,9 @@ COPY cli ./cli
 COPY examples ./examples
 COPY bench ./bench
 # The image runs against a ClickHouse server (compose.yaml): the embedded engine, chDB (an
-# optional dependency of ~550 MB), is pruned with the dev dependencies.
-RUN npm ci --no-audit --no-fund && npm prune --omit=dev --omit=optional --no-audit --no-fund
+# optional dependency of ~550 MB), is neither downloaded nor kept; the build compiles without it
+# (storage/chdb-module.ts).
+RUN npm ci --omit=optional --no-audit --no-fund && npm prune --omit=dev --omit=optional --no-audit --no-fund
 
 FROM node:20-slim
 ENV NODE_ENV=production \

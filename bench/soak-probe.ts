@@ -9,6 +9,7 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { loadChdbConnection } from '../storage/chdb-module.js';
 import { readEngineMemory, type EngineMemory } from '../storage/engine-memory.js';
 
 /** One sample, as bench:soak reads it. */
@@ -39,7 +40,7 @@ if (file && dataDir) {
     if (!client && existsSync(join(dataDir, 'instance.json'))) {
       // Imported only now, so that the probe changes nothing in the process before the store has
       // loaded the engine's library and started the engine.
-      const [{ createClient }, { createChdbConnection }] = await Promise.all([import('@clickhouse/client'), import('chdb/connection')]);
+      const [{ createClient }, { createChdbConnection }] = await Promise.all([import('@clickhouse/client'), loadChdbConnection()]);
       client = createClient({ connection: createChdbConnection({ path: join(dataDir, 'clickhouse') }) } as Parameters<typeof createClient>[0]);
     }
     const memory = process.memoryUsage();

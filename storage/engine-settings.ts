@@ -1,3 +1,5 @@
+import { loadChdb } from './chdb-module.js';
+
 /**
  * Memory bounds of the embedded engine (chDB). They are server settings, so they are given when
  * the engine starts, as `clickhouse local` arguments; a ClickHouse server has its own config and
@@ -84,7 +86,7 @@ export function engineArguments(options: EngineMemoryOptions = {}): string[] {
  * When the engine already runs in this process, it keeps the arguments it started with.
  */
 export async function startEngine(path: string, args: readonly string[]): Promise<() => void> {
-  const { Session } = await import('chdb');
+  const { Session } = await loadChdb();
   const session = new Session(path, { connectionArgs: args });
   return () => session.close();
 }

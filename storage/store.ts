@@ -1,9 +1,9 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
-import type * as ChdbConnection from 'chdb/connection';
 import { StoreError } from '../common/errors.js';
 import { logger } from '../common/logger.js';
+import { loadChdbConnection } from './chdb-module.js';
 import { CLICKHOUSE_CLIENT_LOG } from './clickhouse-log.js';
 import { engineArguments, startEngine, type EngineMemoryOptions } from './engine-settings.js';
 
@@ -78,7 +78,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const enginePath = resolve(join(options.dataDir ?? '.egresswatch', 'clickhouse'));
   mkdirSync(enginePath, { recursive: true });
 
-  const { createChdbConnection } = await loadEmbeddedEngine();
+  const { createChdbConnection } = await loadChdbConnection();
   let client: ClickHouseClient;
   let releaseEngine: (() => void) | undefined;
   try {
@@ -130,19 +130,3 @@ function redactUrl(url: string): string {
   }
 }
 
-/**
- * chDB is an optional dependency (~550 MB): the server image used with a ClickHouse server leaves
- * it out (`npm prune --omit=optional` in the Dockerfile), so embedded mode there says what to do
- * instead of failing on a missing module.
- */
-async function loadEmbeddedEngine(): Promise<typeof ChdbConnection> {
-  try {
-    return await import('chdb/connection');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
-    throw new StoreError(
-      'the embedded ClickHouse engine (the optional dependency chdb) is not installed here: set clickhouse.url (EGRESSWATCH_CLICKHOUSE_URL) to a ClickHouse server, or install it with `npm install chdb`',
-      undefined,
-    );
-  }
-}
