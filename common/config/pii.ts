@@ -35,23 +35,6 @@ export const piiConfigSchema = z
      * A class of tier public or internal never needs an `allow_pii` entry. Default none.
      */
     tiers: z.record(z.string(), z.string()).default(DEFAULTS.tiers),
-    /**
-     * Regions whose national phone numbers (written without `+`) count as phones, ISO 3166 codes:
-     * the fleet's value for the SDK's `pii.phoneRegions` / `EGRESSWATCH_PHONE_REGIONS`. Values are
-     * classified inside your services, never here, so this records and checks the setting next to
-     * the tiers; each SDK still reads its own. Default unset: the SDK's US, GB, DE, FR, IN, JP, CN,
-     * IL, BR, AU.
-     */
-    phone_regions: z
-      .array(
-        z
-          .string()
-          .transform((code) => code.toUpperCase())
-          .refine((code) => code !== 'UK', { error: "'UK' is not an ISO 3166 code — did you mean 'GB'?" })
-          .refine((code) => /^[A-Z]{2}$/.test(code), { error: (issue) => `'${String(issue.input)}' is not a region: two-letter ISO 3166 codes, like 'US' or 'GB'` }),
-      )
-      .min(1)
-      .optional(),
   })
   .strict()
   // Classes and tiers are checked together so that every mistake gets its own line at once.
@@ -76,11 +59,7 @@ export const piiConfigSchema = z
       }
     }
   })
-  .transform((value) => ({
-    custom_classes: value.custom_classes,
-    tiers: value.tiers as Record<string, SensitivityTier>,
-    ...(value.phone_regions ? { phone_regions: value.phone_regions } : {}),
-  }))
+  .transform((value) => ({ custom_classes: value.custom_classes, tiers: value.tiers as Record<string, SensitivityTier> }))
   .prefault({});
 
 export type PiiConfig = z.infer<typeof piiConfigSchema>;
