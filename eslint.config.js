@@ -49,7 +49,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(?!node:|@opentelemetry/|libphonenumber-js$|\\.{1,2}/)',
+              regex: '^(?!node:|@opentelemetry/|libphonenumber-js(?:\\/max)?$|\\.{1,2}/)',
               message: 'The SDK package imports only node:*, @opentelemetry/*, libphonenumber-js and its own files (see packages/sdk/package.json).',
             },
             {

@@ -1,5 +1,3 @@
-// The declared dependency's full-metadata entry; the lint rule names only the bare package.
-// eslint-disable-next-line no-restricted-imports
 import { getCountryCallingCode, isSupportedCountry, Metadata, parsePhoneNumberFromString, type CountryCode, type PhoneNumber } from 'libphonenumber-js/max';
 
 /**
