@@ -9,7 +9,7 @@ import type { Notifier } from '../../alerts/notifier.js';
 import { resolveReceivers } from '../../alerts/receivers-config.js';
 import { replayDeliveringHere, replayDetection, type ReplayProgress, type ReplayResult } from '../../app/replay.js';
 import type { ApiRoute } from '../api-routes.js';
-import { boolFlag, parseDurationMs, parseTimeMs, stringFlag, type Command } from '../command.js';
+import { boolFlag, defineCommand, parseDurationMs, parseTimeMs, stringFlag } from '../command.js';
 import { configFromArgs, configOption } from '../config-flags.js';
 import { runningInstance, withStoreOrApi } from '../store-access.js';
 
@@ -152,7 +152,7 @@ function receiversOnlyHere(config: Config, report: DeliveryReport | undefined): 
   }
 }
 
-export const detectCommand: Command = {
+export const detectCommand = defineCommand({
   name: 'detect',
   summary: 'replay the detectors over a past window as if live at each step and print the alerts (read-only unless --record/--notify)',
   usage: '--from T --to T [--step 1m] [--lookback 2h] [--json] [--record] [--notify] [--config FILE]',
@@ -225,7 +225,7 @@ export const detectCommand: Command = {
     process.stdout.write(boolFlag(args, 'json') ? terminalJson(result.alerts) + '\n' : renderDetect({ ...result, fromMs: Math.ceil(request.from / request.step) * request.step, via }));
     return deliveryFailed(result) ? 1 : 0;
   },
-};
+});
 
 const detectBody = z
   .object({

@@ -1,12 +1,12 @@
 import { ConfigError } from '../../common/errors.js';
 import { openQueueRuntime } from '../../queue/backend.js';
-import { boolFlag, type Command } from '../command.js';
+import { boolFlag, defineCommand } from '../command.js';
 import { configFromArgs, configOption } from '../config-flags.js';
 import { untilSignal } from '../lifecycle.js';
 import { openConfiguredStore } from '../store-access.js';
 import { startWorkerRole } from '../../app/worker-role.js';
 
-export const workerCommand: Command = {
+export const workerCommand = defineCommand({
   name: 'worker',
   summary: 'the worker role alone (detection and notification jobs), for scale-out on Redis',
   usage: '[--no-scheduler] [--config FILE]',
@@ -29,4 +29,4 @@ export const workerCommand: Command = {
       ['store', () => store.close()],
     ]);
   },
-};
+});
