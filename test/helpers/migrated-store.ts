@@ -11,8 +11,8 @@ export interface MigratedStore {
   readonly dataDir: string;
   /** Inserts `egress_spans` rows (see span-rows.ts); the materialized views fill the rollups as ingest would. */
   insertSpans(rows: readonly Record<string, unknown>[]): Promise<void>;
-  /** Closes the store and opens the same data dir again (a restart), without migrating. */
-  reopen(): Promise<Store>;
+  /** Closes the store, runs `whileClosed` (what a crash leaves behind), and opens the same data dir again, without migrating. */
+  reopen(whileClosed?: () => void | Promise<void>): Promise<Store>;
 }
 
 export interface MigratedStoreOptions {
@@ -60,8 +60,9 @@ export function useMigratedStore(options: MigratedStoreOptions = {}): MigratedSt
     async insertSpans(rows) {
       if (rows.length > 0) await handle.current.client.insert({ table: 'egress_spans', values: [...rows], format: 'JSONEachRow' });
     },
-    async reopen() {
+    async reopen(whileClosed) {
       await handle.current.close();
+      await whileClosed?.();
       store = await openStore({ ...options.store, dataDir: handle.dataDir });
       return store;
     },

@@ -5,20 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoSpans, otlpRequests } from '../../../cli/demo-traffic.js';
 import type { Alert } from '../../../common/types.js';
 import { runCli, startInstance, type RunningInstance } from '../../helpers/egresswatch-process.js';
+import { eventually } from '../../helpers/eventually.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 const MINUTE = 60_000;
-
-/** Polls until `probe` returns a value (the live worker ticks every 10 s here). */
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
 
 /** A port free right now (the instance takes it a moment later). */
 async function freePort(): Promise<number> {
@@ -45,10 +35,16 @@ async function liveViolation(ew: RunningInstance): Promise<Alert> {
     const res = await fetch(`${ew.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect(res.status).toBe(200);
   }
-  return eventually('a firing pii_violation', async () => {
-    const res = await fetch(`${ew.url}/api/alerts?status=firing`, { headers: { authorization: `Bearer ${ew.apiToken}` } });
-    return ((await res.json()) as Alert[]).find((a) => a.kind === 'pii_violation');
-  });
+  // The live worker ticks every 10 s here.
+  return eventually(
+    async () => {
+      const res = await fetch(`${ew.url}/api/alerts?status=firing`, { headers: { authorization: `Bearer ${ew.apiToken}` } });
+      const alert = ((await res.json()) as Alert[]).find((a) => a.kind === 'pii_violation');
+      if (!alert) throw new Error('no firing pii_violation yet');
+      return alert;
+    },
+    { timeoutMs: 90_000, intervalMs: 500 },
+  );
 }
 
 describe('start --port 0: the runbook link of a live alert answers', () => {

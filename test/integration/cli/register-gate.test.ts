@@ -7,7 +7,7 @@ import { runCli } from '../../helpers/egresswatch-process.js';
 import { parseCsv } from '../../helpers/rfc4180.js';
 import { findAll, parseXml, textOf } from '../../helpers/xml-check.js';
 import { tempDir } from '../../helpers/temp-dir.js';
-import { span } from '../dashboards/rows.js';
+import { spanRow } from '../../helpers/span-rows.js';
 
 // The privacy register as a user meets it in CI: traffic to three vendors in the store, a policy
 // file with a register for two of them, and the CLI (`policy check`, `register export`, `map`,
@@ -36,10 +36,10 @@ describe('privacy register through the CLI', () => {
         table: 'egress_spans',
         format: 'JSONEachRow',
         values: [
-          span(at(30), { service: 'checkout', vendor: 'stripe', host: 'api.stripe.com', method: 'POST', route: '/v1/charges', request_fields: ['amount:number', 'card.number:string', 'customer.email:string'], request_pii: ['card.number:card', 'customer.email:email'] }),
-          span(at(29), { service: 'checkout', vendor: 'stripe', host: 'api.stripe.com', method: 'POST', route: '/v1/charges', request_fields: ['amount:number', 'card.number:string', 'customer.email:string'], request_pii: ['card.number:card', 'customer.email:email'] }),
-          span(at(20), { service: 'signup', vendor: 'twilio', host: 'api.twilio.com', method: 'POST', route: '/2010-04-01/Accounts/{id}/Messages.json', request_fields: ['To:string', 'Body:string'], request_pii: ['To:phone'] }),
-          span(at(10), { service: 'crm-sync', vendor: 'acme-crm', host: 'api.acme-crm.io', method: 'PUT', route: '/api/v2/contacts/{id}', request_fields: ['contact.email:string', 'contact.notes:string'], request_pii: ['contact.email:email'] }),
+          spanRow({ timestamp: at(30), service: 'checkout', vendor: 'stripe', host: 'api.stripe.com', method: 'POST', route: '/v1/charges', request_fields: ['amount:number', 'card.number:string', 'customer.email:string'], request_pii: ['card.number:card', 'customer.email:email'] }),
+          spanRow({ timestamp: at(29), service: 'checkout', vendor: 'stripe', host: 'api.stripe.com', method: 'POST', route: '/v1/charges', request_fields: ['amount:number', 'card.number:string', 'customer.email:string'], request_pii: ['card.number:card', 'customer.email:email'] }),
+          spanRow({ timestamp: at(20), service: 'signup', vendor: 'twilio', host: 'api.twilio.com', method: 'POST', route: '/2010-04-01/Accounts/{id}/Messages.json', request_fields: ['To:string', 'Body:string'], request_pii: ['To:phone'] }),
+          spanRow({ timestamp: at(10), service: 'crm-sync', vendor: 'acme-crm', host: 'api.acme-crm.io', method: 'PUT', route: '/api/v2/contacts/{id}', request_fields: ['contact.email:string', 'contact.notes:string'], request_pii: ['contact.email:email'] }),
         ],
       });
     } finally {

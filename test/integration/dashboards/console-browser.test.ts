@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoSpans, otlpRequests } from '../../../cli/demo-traffic.js';
 import type { StoredAlert } from '../../../storage/alert-store.js';
 import { startInstance, type RunningInstance } from '../../helpers/egresswatch-process.js';
+import { eventually } from '../../helpers/eventually.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 // The console as a user meets it: a real `egresswatch start`, traffic sent over OTLP/HTTP, the
@@ -92,11 +93,13 @@ describe('console in a browser', () => {
         expect(res.status).toBe(200);
       }
       // The live worker raises the incident's SSN to HubSpot (its allow_pii lacks ssn).
-      const deadline = Date.now() + 90_000;
-      while (!(await apiGet<StoredAlert[]>('/api/alerts?status=firing')).some((a) => a.kind === 'pii_violation' && a.vendor === 'hubspot')) {
-        if (Date.now() > deadline) throw new Error(`no pii_violation for hubspot within 90 s: ${ew.stderr().slice(-2000)}`);
-        await new Promise((r) => setTimeout(r, 500));
-      }
+      await eventually(
+        async () => {
+          const firing = await apiGet<StoredAlert[]>('/api/alerts?status=firing');
+          if (!firing.some((a) => a.kind === 'pii_violation' && a.vendor === 'hubspot')) throw new Error(`no pii_violation for hubspot within 90 s: ${ew.stderr().slice(-2000)}`);
+        },
+        { timeoutMs: 90_000, intervalMs: 500 },
+      );
       await page.goto(`${ew.url}/`);
       await loaded();
     }, 150_000);

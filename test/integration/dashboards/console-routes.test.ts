@@ -5,9 +5,8 @@ import { registerApiRoutes } from '../../../cli/api-routes.js';
 import { alertApiRoutes } from '../../../cli/commands/alerts.js';
 import { registerConsoleRoutes } from '../../../dashboards/console-routes.js';
 import { ConsoleSessions } from '../../../dashboards/console-sessions.js';
-import { migrate } from '../../../storage/migrate.js';
-import { openStore, type Store } from '../../../storage/store.js';
-import { tempDir } from '../../helpers/temp-dir.js';
+import type { Store } from '../../../storage/store.js';
+import { useMigratedStore } from '../../helpers/migrated-store.js';
 
 // The console as `start` serves it: a real fastify on 127.0.0.1 with the JSON API next to it,
 // on a migrated embedded store holding one vendor. (The Host-header guard of the collector
@@ -29,15 +28,14 @@ function get(url: string, headers: Record<string, string> = {}): Promise<{ statu
 }
 
 describe('built-in console', () => {
-  const dir = tempDir();
+  const db = useMigratedStore();
   let store: Store;
   let app: FastifyInstance;
   let base: string;
   const sessions = new ConsoleSessions();
 
   beforeAll(async () => {
-    store = await openStore({ dataDir: dir.path });
-    await migrate(store);
+    store = db.current;
     await store.client.insert({
       table: 'egress_spans',
       format: 'JSONEachRow',
@@ -66,8 +64,6 @@ describe('built-in console', () => {
   });
   afterAll(async () => {
     await app?.close();
-    await store?.close();
-    dir.remove();
   });
 
   it('serves the page at / without any token in it', async () => {

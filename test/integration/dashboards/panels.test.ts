@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDashboards } from '../../../dashboards/dashboard-files.js';
 import { dashboardQueries, expandPanelSql, type DashboardQuery, type VariableValue } from '../../../dashboards/panel-sql.js';
-import { migrate } from '../../../storage/migrate.js';
-import { openStore, type Store } from '../../../storage/store.js';
-import { tempDir } from '../../helpers/temp-dir.js';
-import { alertRow, span } from './rows.js';
+import type { Store } from '../../../storage/store.js';
+import { useMigratedStore } from '../../helpers/migrated-store.js';
+import { spanRow } from '../../helpers/span-rows.js';
+import { alertRow } from './rows.js';
 
 // Every panel of every dashboard runs against the embedded store with the plugin's macros
 // expanded; the key panels must show the numbers inserted here.
@@ -21,7 +21,7 @@ const twilio = { service: 'signup', vendor: 'twilio', host: 'api.twilio.com', me
 const openai = { service: 'support', vendor: 'openai', host: 'api.openai.com', method: 'POST', route: '/v1/chat/completions', request_bytes: 500, response_bytes: 900, request_fields: ['model:string'] };
 
 describe('dashboard panels on the embedded store', () => {
-  const dir = tempDir();
+  const db = useMigratedStore();
   let store: Store;
   const dashboards = loadDashboards();
   const all = dashboards.flatMap((d) => dashboardQueries(d.dashboard));
@@ -42,18 +42,17 @@ describe('dashboard panels on the embedded store', () => {
   }
 
   beforeAll(async () => {
-    store = await openStore({ dataDir: dir.path });
-    await migrate(store);
+    store = db.current;
     const insert = (values: Record<string, unknown>[]) => store.client.insert({ table: 'egress_spans', format: 'JSONEachRow', values });
     // Yesterday, outside the range: stripe was already known, and once got an SSN.
-    await insert([span('2026-11-22 10:00:00', { ...stripe, request_fields: ['amount:number'], request_pii: ['note:ssn'], duration_ns: 1_000_000 })]);
+    await insert([spanRow({ timestamp: '2026-11-22 10:00:00', ...stripe, request_fields: ['amount:number'], request_pii: ['note:ssn'], duration_ns: 1_000_000 })]);
     await insert([
-      span('2026-11-23 10:00:05', { ...stripe, duration_ns: 10_000_000 }),
-      span('2026-11-23 10:00:06', { ...stripe, duration_ns: 20_000_000 }),
-      span('2026-11-23 10:00:07', { ...stripe, duration_ns: 30_000_000, status_code: 502, shape_hash: 'h2' }),
-      span('2026-11-23 10:05:00', { ...twilio, duration_ns: 50_000_000 }),
-      span('2026-11-23 10:06:00', { ...twilio, duration_ns: 60_000_000 }),
-      span('2026-11-23 10:30:00', { ...openai, duration_ns: 900_000_000 }),
+      spanRow({ timestamp: '2026-11-23 10:00:05', ...stripe, duration_ns: 10_000_000 }),
+      spanRow({ timestamp: '2026-11-23 10:00:06', ...stripe, duration_ns: 20_000_000 }),
+      spanRow({ timestamp: '2026-11-23 10:00:07', ...stripe, duration_ns: 30_000_000, status_code: 502, shape_hash: 'h2' }),
+      spanRow({ timestamp: '2026-11-23 10:05:00', ...twilio, duration_ns: 50_000_000 }),
+      spanRow({ timestamp: '2026-11-23 10:06:00', ...twilio, duration_ns: 60_000_000 }),
+      spanRow({ timestamp: '2026-11-23 10:30:00', ...openai, duration_ns: 900_000_000 }),
     ]);
     await store.client.insert({
       table: 'alerts',
@@ -64,10 +63,6 @@ describe('dashboard panels on the embedded store', () => {
         alertRow({ fingerprint: 'f-firing', kind: 'pii_new', severity: 'critical', vendor: 'stripe', field: 'customer.email', summary: 'stripe receives email', runbook_url: 'http://127.0.0.1:4318/runbooks/pii_new', status: 'firing', starts_at: '2026-11-23 10:01:00', updated_at: '2026-11-23 10:01:00' }),
       ],
     });
-  });
-  afterAll(async () => {
-    await store?.close();
-    dir.remove();
   });
 
   it('finds the ClickHouse queries of all five dashboards', () => {

@@ -6,9 +6,8 @@ import { seriesApiRoutes, type SeriesAnswer } from '../../../cli/series-api.js';
 import { parseConfig } from '../../../common/config/index.js';
 import type { Alert } from '../../../common/types.js';
 import { recordAlerts } from '../../../storage/alert-store.js';
-import { migrate } from '../../../storage/migrate.js';
-import { openStore, type Store } from '../../../storage/store.js';
-import { tempDir } from '../../helpers/temp-dir.js';
+import type { Store } from '../../../storage/store.js';
+import { useMigratedStore } from '../../helpers/migrated-store.js';
 
 // What the console's charts and alert history read: /api/series over the per-minute rollup, and
 // /api/alerts over a time range, on a real embedded store behind the real API routes.
@@ -16,7 +15,7 @@ const TOKEN = 'series-test-token-0123456789';
 const MINUTE = 60_000;
 
 describe('time series and alert history API', () => {
-  const dir = tempDir();
+  const db = useMigratedStore();
   let store: Store;
   let app: FastifyInstance;
   let base: string;
@@ -31,8 +30,7 @@ describe('time series and alert history API', () => {
   };
 
   beforeAll(async () => {
-    store = await openStore({ dataDir: dir.path });
-    await migrate(store);
+    store = db.current;
     const rows: Record<string, unknown>[] = [];
     const at = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
     for (let k = 0; k < 120; k++) {
@@ -73,7 +71,7 @@ describe('time series and alert history API', () => {
       if (stop !== undefined) await recordAlerts(store, [alert(fingerprint, vendor, start, stop)], stop);
     }
 
-    const config = parseConfig({ data_dir: dir.path, alerts: { dashboard_url_template: 'https://grafana.example/d/egresswatch-vendor?var-vendor={vendor}&var-service={service}' } });
+    const config = parseConfig({ data_dir: db.dataDir, alerts: { dashboard_url_template: 'https://grafana.example/d/egresswatch-vendor?var-vendor={vendor}&var-service={service}' } });
     app = Fastify({ logger: false });
     registerApiRoutes(app, store, TOKEN, [...alertApiRoutes(config), ...seriesApiRoutes(config)]);
     await app.listen({ host: '127.0.0.1', port: 0 });
@@ -82,8 +80,6 @@ describe('time series and alert history API', () => {
   });
   afterAll(async () => {
     await app?.close();
-    await store?.close();
-    dir.remove();
   });
 
   it('answers every minute of the range per vendor: calls, errors, bytes and p95 as stored, zeros where nothing was sent', async () => {

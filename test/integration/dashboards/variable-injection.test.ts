@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDashboards } from '../../../dashboards/dashboard-files.js';
 import { dashboardQueries, expandPanelSql, type DashboardQuery, type VariableValue } from '../../../dashboards/panel-sql.js';
-import { migrate } from '../../../storage/migrate.js';
-import { openStore, type Store } from '../../../storage/store.js';
-import { tempDir } from '../../helpers/temp-dir.js';
-import { alertRow, span } from './rows.js';
+import type { Store } from '../../../storage/store.js';
+import { useMigratedStore } from '../../helpers/migrated-store.js';
+import { spanRow } from '../../helpers/span-rows.js';
+import { alertRow } from './rows.js';
 
 // A dashboard variable holds whatever a URL says (`?var-vendor=…` is kept even when it is not
 // among the options), and the options themselves come from stored rows that ingest did not
@@ -46,7 +46,7 @@ function vendorRows(vendor: string): { spans: Record<string, unknown>[]; alert: 
     response_fields: ['id:string'],
   };
   return {
-    spans: [span('2026-11-23 10:00:05', { ...o, duration_ns: 5_000_000 }), span('2026-11-23 10:02:00', { ...o, duration_ns: 7_000_000, status_code: 502 })],
+    spans: [spanRow({ timestamp: '2026-11-23 10:00:05', ...o, duration_ns: 5_000_000 }), spanRow({ timestamp: '2026-11-23 10:02:00', ...o, duration_ns: 7_000_000, status_code: 502 })],
     alert: alertRow({ fingerprint: `fp-${vendor}`, vendor, service: `svc-${vendor}`, status: 'firing', starts_at: '2026-11-23 10:03:00', updated_at: '2026-11-23 10:03:00' }),
   };
 }
@@ -68,7 +68,7 @@ const filtersOn = (q: DashboardQuery, selection: Record<string, VariableValue>):
   Object.entries(selection).some(([name, value]) => !(typeof value === 'object' && 'all' in value) && q.rawSql.includes(`\${${name}:`));
 
 describe('dashboard variables holding hostile values', () => {
-  const dir = tempDir();
+  const db = useMigratedStore();
   let store: Store;
   const queries = loadDashboards().flatMap((d) => dashboardQueries(d.dashboard));
   const vendorQueries = queries.filter((q) => q.dashboardUid === 'egresswatch-vendor' && usesVariable(q));
@@ -81,16 +81,11 @@ describe('dashboard variables holding hostile values', () => {
   }
 
   beforeAll(async () => {
-    store = await openStore({ dataDir: dir.path });
-    await migrate(store);
+    store = db.current;
     const names = [...HOSTILE, ...HOSTILE.map((_, i) => twin(i)), 'stripe', 'twilio', '$__fromTime'];
     const all = names.map(vendorRows);
     await store.client.insert({ table: 'egress_spans', format: 'JSONEachRow', values: all.flatMap((r) => r.spans) });
     await store.client.insert({ table: 'alerts', format: 'JSONEachRow', values: all.map((r) => r.alert) });
-  });
-  afterAll(async () => {
-    await store?.close();
-    dir.remove();
   });
 
   it('covers every panel of the two dashboards with variables', () => {

@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DETECTION_CONFIG } from '../../../common/config/detection.js';
 import type { Finding } from '../../../common/types.js';
 import { DetectionCache, evaluateStep, type DetectionSettings } from '../../../detectors/evaluate-step.js';
-import { migrate } from '../../../storage/migrate.js';
-import { openStore, type Store } from '../../../storage/store.js';
-import { tempDir } from '../../helpers/temp-dir.js';
+import type { Store } from '../../../storage/store.js';
+import { useMigratedStore } from '../../helpers/migrated-store.js';
 import { insertFlow, type Flow } from './synthetic-traffic.js';
 
 const MIN = 60_000;
@@ -30,7 +29,7 @@ const settings: DetectionSettings = {
 };
 
 describe('detection over the embedded store', () => {
-  const dir = tempDir();
+  const db = useMigratedStore();
   let store: Store;
   const cache = new DetectionCache();
 
@@ -42,14 +41,9 @@ describe('detection over the embedded store', () => {
   }
 
   beforeAll(async () => {
-    store = await openStore({ dataDir: dir.path });
-    await migrate(store);
+    store = db.current;
     for (const flow of flows) await insertFlow(store, flow, START, FRIDAY + 18 * HOUR);
   }, 120_000);
-  afterAll(async () => {
-    await store.close();
-    dir.remove();
-  });
 
   it('stays quiet on normal traffic with noise, nights and a sparse vendor', async () => {
     const findings = await replay(FRIDAY + 7 * HOUR, FRIDAY + 9 * HOUR);

@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { replayDetection } from '../../../app/replay.js';
 import { parseConfig } from '../../../common/config/index.js';
 import type { Alert } from '../../../common/types.js';
-import { migrate } from '../../../storage/migrate.js';
-import { openStore, type Store } from '../../../storage/store.js';
-import { tempDir } from '../../helpers/temp-dir.js';
+import type { Store } from '../../../storage/store.js';
+import { useMigratedStore } from '../../helpers/migrated-store.js';
 import { insertFlow, type Flow } from './synthetic-traffic.js';
 
 const MIN = 60_000;
@@ -25,19 +24,14 @@ const stripe: Flow = { service: 'checkout', vendor: 'stripe', host: 'api.stripe.
  * replayDetection minute by minute.
  */
 describe('sparse and busy vendors through detect', () => {
-  const dir = tempDir();
+  const db = useMigratedStore();
   let store: Store;
   const config = parseConfig({});
 
   beforeAll(async () => {
-    store = await openStore({ dataDir: dir.path });
-    await migrate(store);
+    store = db.current;
     for (const flow of [salesforce, stripe]) await insertFlow(store, flow, START, FRIDAY + 10 * HOUR);
   }, 180_000);
-  afterAll(async () => {
-    await store.close();
-    dir.remove();
-  });
 
   const lines = (alerts: Alert[]): string => alerts.map((a) => `${a.status} ${a.kind} ${a.vendor}/${a.service} ${a.startsAt} ${a.endsAt ?? ''}: ${a.summary}`).join('\n');
 

@@ -1,26 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../common/config/index.js';
 import { readEngineMemory } from '../../../storage/engine-memory.js';
-import { migrate } from '../../../storage/migrate.js';
 import { insertSpans } from '../../../storage/span-writer.js';
-import { openStore, type Store } from '../../../storage/store.js';
+import type { Store } from '../../../storage/store.js';
 import { spanRows } from '../../../bench/span-fixtures.js';
-import { tempDir } from '../../helpers/temp-dir.js';
+import { useMigratedStore } from '../../helpers/migrated-store.js';
 
 const MIB = 1024 * 1024;
 
 describe('the embedded engine with bounded memory', () => {
-  const dir = tempDir();
+  // As `clickhouse.embedded_memory` in egresswatch.yaml reads: some keys set, the rest defaults.
+  const { embedded_memory: memory } = parseConfig({ clickhouse: { embedded_memory: { mark_cache_bytes: 32 * MIB, merges_memory_bytes: 100 * MIB } } }).clickhouse;
+  const db = useMigratedStore({ store: { engineMemory: { markCacheBytes: memory.mark_cache_bytes, mergesMemoryBytes: memory.merges_memory_bytes } } });
   let store: Store;
-  beforeAll(async () => {
-    // As `clickhouse.embedded_memory` in egresswatch.yaml reads: some keys set, the rest defaults.
-    const { embedded_memory: memory } = parseConfig({ clickhouse: { embedded_memory: { mark_cache_bytes: 32 * MIB, merges_memory_bytes: 100 * MIB } } }).clickhouse;
-    store = await openStore({ dataDir: dir.path, engineMemory: { markCacheBytes: memory.mark_cache_bytes, mergesMemoryBytes: memory.merges_memory_bytes } });
-    await migrate(store);
-  });
-  afterAll(async () => {
-    await store.close();
-    dir.remove();
+  beforeAll(() => {
+    store = db.current;
   });
 
   const serverSettings = async (): Promise<Record<string, { value: number; changed: number }>> => {

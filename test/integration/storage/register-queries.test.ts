@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDashboards } from '../../../dashboards/dashboard-files.js';
 import { dashboardQueries, expandPanelSql } from '../../../dashboards/panel-sql.js';
-import { loadMigrations, migrate } from '../../../storage/migrate.js';
+import { loadMigrations } from '../../../storage/migrate.js';
 import { readPiiKpi, readRouteFlows } from '../../../storage/register-queries.js';
-import { openStore, type Store } from '../../../storage/store.js';
-import { span } from '../dashboards/rows.js';
-import { tempDir } from '../../helpers/temp-dir.js';
+import type { Store } from '../../../storage/store.js';
+import { spanRow } from '../../helpers/span-rows.js';
+import { useMigratedStore } from '../../helpers/migrated-store.js';
 
 // The register's reads and the KPI rollup (migration 010) on the embedded store, spans inserted
 // as ingest writes them: the materialized views fill egress_minute, egress_fields and egress_pii_daily.
@@ -16,31 +16,26 @@ const stripe = { service: 'checkout', vendor: 'stripe', host: 'api.stripe.com', 
 const twilio = { service: 'signup', vendor: 'twilio', host: 'api.twilio.com', method: 'POST', route: '/Messages.json' };
 
 describe('register queries on the embedded store', () => {
-  const dir = tempDir();
+  const db = useMigratedStore();
   let store: Store;
 
   beforeAll(async () => {
-    store = await openStore({ dataDir: dir.path });
-    await migrate(store);
+    store = db.current;
     await store.client.insert({
       table: 'egress_spans',
       format: 'JSONEachRow',
       values: [
         // Day 1: stripe gets card and e-mail in two fields, twilio a phone number.
-        span(ts(D1 + 10 * 3_600_000), { ...stripe, request_fields: ['amount:number', 'card.number:string', 'customer.email:string'], request_pii: ['card.number:card', 'customer.email:email'] }),
-        span(ts(D1 + 11 * 3_600_000), { ...stripe, service: 'billing', request_fields: ['card.number:string'], request_pii: ['card.number:card'] }),
-        span(ts(D1 + 12 * 3_600_000), { ...twilio, request_fields: ['To:string'], request_pii: ['To:phone'], response_pii: ['caller.email:email'] }),
+        spanRow({ timestamp: ts(D1 + 10 * 3_600_000), ...stripe, request_fields: ['amount:number', 'card.number:string', 'customer.email:string'], request_pii: ['card.number:card', 'customer.email:email'] }),
+        spanRow({ timestamp: ts(D1 + 11 * 3_600_000), ...stripe, service: 'billing', request_fields: ['card.number:string'], request_pii: ['card.number:card'] }),
+        spanRow({ timestamp: ts(D1 + 12 * 3_600_000), ...twilio, request_fields: ['To:string'], request_pii: ['To:phone'], response_pii: ['caller.email:email'] }),
         // Day 2: stripe only the card; an internal order reference to twilio does not count as sensitive.
-        span(ts(D1 + DAY + 3_600_000), { ...stripe, request_fields: ['card.number:string'], request_pii: ['card.number:card'] }),
-        span(ts(D1 + DAY + 2 * 3_600_000), { ...twilio, request_fields: ['ref:string'], request_pii: ['ref:order_ref'] }),
+        spanRow({ timestamp: ts(D1 + DAY + 3_600_000), ...stripe, request_fields: ['card.number:string'], request_pii: ['card.number:card'] }),
+        spanRow({ timestamp: ts(D1 + DAY + 2 * 3_600_000), ...twilio, request_fields: ['ref:string'], request_pii: ['ref:order_ref'] }),
         // Day 3: nothing sensitive, one call without PII.
-        span(ts(D1 + 2 * DAY + 3_600_000), { ...stripe, request_fields: ['amount:number'], request_pii: [] }),
+        spanRow({ timestamp: ts(D1 + 2 * DAY + 3_600_000), ...stripe, request_fields: ['amount:number'], request_pii: [] }),
       ],
     });
-  });
-  afterAll(async () => {
-    await store?.close();
-    dir.remove();
   });
 
   it('reads one flow per (service, vendor, route) with the window calls and its fields', async () => {

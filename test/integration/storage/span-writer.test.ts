@@ -1,10 +1,9 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate } from '../../../storage/migrate.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeSpans, insertSpanChunks, insertSpans, type EgressSpanRow } from '../../../storage/span-writer.js';
-import { openStore, type Store } from '../../../storage/store.js';
-import { tempDir } from '../../helpers/temp-dir.js';
+import type { Store } from '../../../storage/store.js';
+import { useMigratedStore } from '../../helpers/migrated-store.js';
 
 function row(overrides: Partial<EgressSpanRow>): EgressSpanRow {
   return {
@@ -33,15 +32,10 @@ function row(overrides: Partial<EgressSpanRow>): EgressSpanRow {
 }
 
 describe('span writer on the embedded store (Native blocks)', () => {
-  const dir = tempDir();
+  const db = useMigratedStore();
   let store: Store;
   beforeAll(async () => {
-    store = await openStore({ dataDir: dir.path });
-    await migrate(store);
-  });
-  afterAll(async () => {
-    await store.close();
-    dir.remove();
+    store = db.current;
   });
 
   it('stores every column exactly as given, including unicode, empty lists and large numbers', async () => {
@@ -120,14 +114,12 @@ describe('span writer on the embedded store (Native blocks)', () => {
     expect(minute).toEqual([{ calls: 3000, errors: 300 }]);
     const fields = await (await store.client.query({ query: "SELECT field, type, pii, sum(calls) AS calls FROM egress_fields WHERE vendor = 'twilio' GROUP BY field, type, pii", format: 'JSONEachRow' })).json();
     expect(fields).toEqual([{ field: 'To', type: 'string', pii: 'phone', calls: 3000 }]);
-    expect(readdirSync(join(dir.path, 'insert-scratch'))).toEqual([]);
+    expect(readdirSync(join(db.dataDir, 'insert-scratch'))).toEqual([]);
   });
 
   it('drops batch files a killed process left behind when the store opens again', async () => {
-    await store.close();
     // What a SIGKILL between writing a batch file and inserting it leaves: a batch nobody acknowledged.
-    writeFileSync(join(dir.path, 'insert-scratch', 'egress_spans-left-over.native'), Buffer.from([1, 2, 3]));
-    store = await openStore({ dataDir: dir.path });
-    expect(readdirSync(join(dir.path, 'insert-scratch'))).toEqual([]);
+    store = await db.reopen(() => writeFileSync(join(db.dataDir, 'insert-scratch', 'egress_spans-left-over.native'), Buffer.from([1, 2, 3])));
+    expect(readdirSync(join(db.dataDir, 'insert-scratch'))).toEqual([]);
   });
 });
