@@ -1,4 +1,5 @@
 import { ConfigError } from './config-error.js';
+import { hostPatternProblem } from './host-pattern.js';
 import { VENDOR_CATALOG, type VendorPattern } from './shared/vendor-catalog.js';
 import type { ClassifierOptions, CustomPiiClass } from './pii-classifier.js';
 import { checkPhoneRegions, DEFAULT_PHONE_REGIONS } from './phone-detector.js';
@@ -72,7 +73,7 @@ export function resolveCaptureSettings(options: EgressCaptureOptions = {}): Reso
   }
   return {
     ignoreOrigins,
-    ignorePatterns: options.ignoreHosts?.length ? [{ vendor: 'ignored', hosts: options.ignoreHosts }] : [],
+    ignorePatterns: options.ignoreHosts?.length ? [{ vendor: 'ignored', hosts: options.ignoreHosts.map((h) => hostPattern('ignoreHosts', h)) }] : [],
     shapesEnabled: shapes.enabled ?? true,
     sampleEvery: positiveInt('shapes.sampleEvery', shapes.sampleEvery ?? 1),
     maxBodyBytes: positiveInt('shapes.maxBodyBytes', shapes.maxBodyBytes ?? 64 * 1024),
@@ -90,7 +91,7 @@ export function resolveCaptureSettings(options: EgressCaptureOptions = {}): Reso
         return c;
       }),
     },
-    vendors: [...(options.vendors ?? []), ...VENDOR_CATALOG],
+    vendors: [...(options.vendors ?? []).map((v) => ({ vendor: v.vendor, hosts: v.hosts.map((h) => hostPattern(`vendors '${v.vendor}'`, h)) })), ...VENDOR_CATALOG],
   };
 }
 
@@ -103,6 +104,13 @@ function resolvePhoneRegions(pii: PiiOptions): ReadonlyArray<string> {
     throw new ConfigError(`pii.phoneRegions: unknown region ${unknown.map((r) => `'${r}'`).join(', ')}${hint} (ISO 3166 two-letter codes, like 'US' or 'GB')`);
   }
   return known;
+}
+
+/** A pattern that is not a host would match no call and do nothing, unsaid. */
+function hostPattern(option: string, pattern: string): string {
+  const problem = hostPatternProblem(pattern);
+  if (problem) throw new ConfigError(`${option}: host '${pattern}' ${problem}`);
+  return pattern;
 }
 
 function positiveInt(name: string, value: number): number {

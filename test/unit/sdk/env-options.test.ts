@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../packages/sdk/src/config-error.js';
 import { optionsFromEnv, parseKeyValues } from '../../../packages/sdk/src/env-options.js';
 import { resolveCaptureSettings } from '../../../packages/sdk/src/settings.js';
 import { ShapeSampler } from '../../../packages/sdk/src/shape-sampler.js';
@@ -61,5 +62,53 @@ describe('ShapeSampler', () => {
     const picks = Array.from({ length: 7 }, () => sampler.shouldCapture('POST a/x'));
     expect(picks).toEqual([true, false, false, true, false, false, true]);
     expect(sampler.shouldCapture('POST a/y')).toBe(true);
+  });
+});
+
+describe('malformed EGRESSWATCH_* variables are configuration errors naming the bad entry', () => {
+  it.each([
+    ['EGRESSWATCH_VENDORS', 'garbage', /EGRESSWATCH_VENDORS: entry 'garbage' is not name=host\[:port\]/],
+    ['EGRESSWATCH_VENDORS', 'billing=billing.internal,=api.x.com', /entry '=api.x.com'/],
+    ['EGRESSWATCH_VENDORS', 'billing=https://billing.internal', /entry 'billing=https:\/\/billing.internal'.*is a URL/],
+    ['EGRESSWATCH_VENDORS', 'billing=billing.internal:84x3', /port '84x3'/],
+    ['EGRESSWATCH_VENDORS', 'billing=', /entry 'billing='.*is empty/],
+    ['EGRESSWATCH_VENDORS', 'my vendor=api.x.com', /entry 'my vendor=api.x.com'/],
+    ['EGRESSWATCH_IGNORE_HOSTS', 'metrics.internal,http://health.internal/ping', /EGRESSWATCH_IGNORE_HOSTS: entry 'http:\/\/health.internal\/ping'/],
+    ['EGRESSWATCH_SHAPES', 'of', /EGRESSWATCH_SHAPES must be 'on' or 'off', got 'of'/],
+    ['EGRESSWATCH_PHONE_REGIONS', 'US,UK', /EGRESSWATCH_PHONE_REGIONS: unknown region 'UK' — did you mean 'GB'/],
+    ['EGRESSWATCH_MAX_BODY_BYTES', '64k', /EGRESSWATCH_MAX_BODY_BYTES must be a positive integer, got '64k'/],
+  ])('%s=%s', (name, value, message) => {
+    let thrown: unknown;
+    try {
+      optionsFromEnv({ [name]: value });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as ConfigError).code).toBe('EW_ERR_CONFIG');
+    expect((thrown as Error).message).toMatch(message);
+  });
+
+  it('accepts well-formed lists, with spaces and a trailing comma', () => {
+    const options = optionsFromEnv({
+      EGRESSWATCH_VENDORS: ' billing = billing.internal:8443 , billing=*.billing.internal, ledger=10.0.0.7,',
+      EGRESSWATCH_IGNORE_HOSTS: 'metrics.internal, *.health.internal:9000',
+      EGRESSWATCH_SHAPES: 'OFF',
+      EGRESSWATCH_PHONE_REGIONS: 'us, gb',
+    });
+    expect(options.vendors).toEqual([
+      { vendor: 'billing', hosts: ['billing.internal:8443', '*.billing.internal'] },
+      { vendor: 'ledger', hosts: ['10.0.0.7'] },
+    ]);
+    expect(options.ignoreHosts).toEqual(['metrics.internal', '*.health.internal:9000']);
+    expect(options.shapes?.enabled).toBe(false);
+    expect(optionsFromEnv({ EGRESSWATCH_SHAPES: 'on' }).shapes?.enabled).toBe(true);
+  });
+
+  it('checks the same host patterns given as options', () => {
+    expect(() => resolveCaptureSettings({ vendors: [{ vendor: 'billing', hosts: ['https://billing.internal'] }] })).toThrow(
+      /vendors 'billing': host 'https:\/\/billing.internal' is a URL/,
+    );
+    expect(() => resolveCaptureSettings({ ignoreHosts: ['health.internal/ping'] })).toThrow(/ignoreHosts: host 'health.internal\/ping'/);
   });
 });
