@@ -3,32 +3,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerApiRoutes } from '../../../cli/api-routes.js';
 import { alertApiRoutes } from '../../../cli/commands/alerts.js';
 import { parseConfig } from '../../../common/config/index.js';
-import { migrate } from '../../../storage/migrate.js';
-import { openStore, type Store } from '../../../storage/store.js';
-import { tempDir } from '../../helpers/temp-dir.js';
+import type { Store } from '../../../storage/store.js';
+import { useMigratedStore } from '../../helpers/migrated-store.js';
+import { spanRow } from '../../helpers/span-rows.js';
 
 describe('alerts, silences and policy on the local JSON API', () => {
-  const dir = tempDir();
+  const db = useMigratedStore();
   let store: Store;
   let app: FastifyInstance;
   const auth = { authorization: 'Bearer test-token-0123456789' };
   beforeAll(async () => {
-    store = await openStore({ dataDir: dir.path });
-    await migrate(store);
+    store = db.current;
     app = Fastify();
     registerApiRoutes(app, store, 'test-token-0123456789', alertApiRoutes(parseConfig({ vendors: { stripe: { allow_pii: ['email'] } } })));
     await app.ready();
   });
   afterAll(async () => {
     await app.close();
-    await store.close();
-    dir.remove();
   });
 
   it('answers the inventory in pages of vendors, in name order, with where the next page starts', async () => {
     const minute = Math.floor(Date.now() / 60_000) * 60_000 - 60_000;
-    const rows = Array.from({ length: 5 }, (_, i) => ({ timestamp: `${minute / 1000}.000000000`, service: 'svc', vendor: `vendor-${i}`, host: `api.vendor-${i}.example`, method: 'GET', route: '/v1/x', status_code: 200 }));
-    await store.client.insert({ table: 'egress_spans', values: rows, format: 'JSONEachRow' });
+    await db.insertSpans(Array.from({ length: 5 }, (_, i) => spanRow({ timestampMs: minute, service: 'svc', vendor: `vendor-${i}`, host: `api.vendor-${i}.example`, method: 'GET', route: '/v1/x' })));
     const page = async (query: string): Promise<{ vendors: { vendor: string }[]; next_offset?: number }> => (await app.inject({ method: 'GET', url: `/api/vendors?${query}`, headers: auth })).json();
     const first = await page('limit=2');
     expect(first.vendors.map((v) => v.vendor)).toEqual(['vendor-0', 'vendor-1']);
@@ -58,12 +54,7 @@ describe('alerts, silences and policy on the local JSON API', () => {
   it('lists alerts by status and runs the policy gate', async () => {
     expect((await app.inject({ method: 'GET', url: '/api/alerts?status=firing', headers: auth })).json()).toEqual([]);
     expect((await app.inject({ method: 'GET', url: '/api/alerts?status=open', headers: auth })).statusCode).toBe(400);
-    const now = new Date().toISOString().replace('T', ' ').replace('Z', '');
-    await store.client.insert({
-      table: 'egress_spans',
-      format: 'JSONEachRow',
-      values: [{ timestamp: now, service: 'checkout', vendor: 'stripe', host: 'api.stripe.com', method: 'POST', route: '/v1/customers', status_code: 200, request_fields: ['ssn:string'], request_pii: ['ssn:ssn'], attributes: {} }],
-    });
+    await db.insertSpans([spanRow({ route: '/v1/customers', request_fields: ['ssn:string'], request_pii: ['ssn:ssn'] })]);
     const policy = (await app.inject({ method: 'GET', url: '/api/policy?since=1d', headers: auth })).json();
     expect(policy).toMatchObject({ ok: false, violations: [{ vendor: 'stripe', route: '/v1/customers', field: 'ssn', pii: 'ssn' }], flows: [{ vendor: 'stripe', pii: 'ssn' }] });
   });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PermanentDeliveryError, RetryableDeliveryError } from '../../../common/errors.js';
 import { BullMqBackend } from '../../../queue/bullmq-queue.js';
 import { InProcessBackend } from '../../../queue/in-process-queue.js';
@@ -21,7 +21,18 @@ afterAll(async () => {
 describe.each([
   ['BullMQ on a real redis-server', (): QueueBackend => new BullMqBackend(redis.url, `test-${randomUUID()}`)],
   ['in-process', (): QueueBackend => new InProcessBackend()],
-])('%s', (_name, makeBackend) => {
+])('%s', (_name, newBackend) => {
+  // Closed after each test, pass or fail (BullMQ's tests do the same): a failed expect must not leave a worker polling Redis.
+  let open: QueueBackend[] = [];
+  const makeBackend = (): QueueBackend => {
+    const backend = newBackend();
+    open.push(backend);
+    return backend;
+  };
+  afterEach(async () => {
+    await Promise.all(open.map((b) => b.close()));
+    open = [];
+  });
   it('runs a job id once, however often it is added, even after it finished', async () => {
     const backend = makeBackend();
     const runs: string[] = [];
@@ -31,7 +42,6 @@ describe.each([
     await q.waitFor(['a'], 10_000);
     expect(await q.add('a', { n: 3 })).toBe(false);
     expect(runs).toEqual(['a:1']);
-    await backend.close();
   });
 
   it('waits as long as Retry-After says, and gives up at once on a permanent error', async () => {
@@ -54,7 +64,6 @@ describe.each([
     await q.add('permanent', 'permanent');
     expect(await q.waitFor(['permanent'], 10_000)).toEqual({ permanent: 'failed' });
     expect(attempts).toHaveLength(1);
-    await backend.close();
   });
 });
 
