@@ -1,4 +1,5 @@
-import { VolumeScorer, type VolumeScorerOptions } from './volume-scorer.js';
+import { VolumeScorer } from './volume-scorer.js';
+import type { VolumeScorerOptions } from './volume-scorer-options.js';
 
 /** What a backtest series measures; counts get Poisson-aware floors. */
 export const BACKTEST_METRICS = ['value', 'calls', 'request_bytes', 'response_bytes', 'errors', 'latency_p95'] as const;

@@ -1,5 +1,5 @@
 import type { SeriesBaseline, SlotQuantiles, SlotStats, TrafficSeries } from '../common/history.js';
-import type { SeasonalHint } from './volume-scorer.js';
+import type { SeasonalHint } from './window-verdicts.js';
 
 /** The traffic metrics with seasonal baselines. */
 export type VolumeMetric = 'calls' | 'requestBytes' | 'responseBytes';

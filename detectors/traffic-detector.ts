@@ -7,7 +7,8 @@ import { detectLatencyWindows } from './latency-window-rule.js';
 import { recentLevel, seasonalHints, type VolumeMetric } from './seasonal-baseline.js';
 import { seriesLabel, USUALLY_NONE } from './traffic-window-text.js';
 import { RECENT_Z, windowLevel } from './multi-window-plan.js';
-import { endedZ, VolumeScorer, windowZ, zBeyond, type SeasonalHint, type WindowSums, type WindowVerdict } from './volume-scorer.js';
+import { VolumeScorer } from './volume-scorer.js';
+import { endedZ, windowZ, zBeyond, type SeasonalHint, type WindowSums, type WindowVerdict } from './window-verdicts.js';
 
 /** Expected calls per hour below which the recent level is not trusted to rescale the season. */
 const MIN_LEVEL_CALLS_PER_HOUR = 30;

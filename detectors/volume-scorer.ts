@@ -1,96 +1,8 @@
 import { SeasonalProfile } from './seasonal-profile.js';
 import { SortedWindow } from './sorted-window.js';
-import { recentPoints } from './multi-window-plan.js';
-import { logNegBinomialLower, logNegBinomialUpper, logPoissonLower, logPoissonUpper, zFromLogTail } from './multi-window-tails.js';
-
-/** Options of the streaming volume scorer; every field has a default in `resolveScorerOptions`. */
-export interface VolumeScorerOptions {
-  /** Points in the level baseline (median/MAD of past values). Default 2500 (≈ 1.7 days of minutes, 8.7 of 5-minute points). */
-  levelWindow?: number;
-  /** Points of history before the first non-zero score (warm-up). Default 60. */
-  warmupPoints?: number;
-  /** Values are event counts: the spread never drops below the Poisson noise √expected. Default false. */
-  counts?: boolean;
-  /** Smallest absolute change that can matter (e.g. 5 calls/min); below it the score stays 0. Default 0. */
-  minDelta?: number;
-  /** Points over which a fired deviation must be beaten (by RESCORE_RATIO) before it fires again. Default 60. */
-  refractoryPoints?: number;
-  /** Learn a time-of-day profile and use it when it explains the series better. Default true. */
-  seasonal?: boolean;
-  /**
-   * Judge each deviation against this series' own history of deviations (default true). Live
-   * detection turns it off: its seasonal hints already carry the slot's spread, and a finding must
-   * keep firing while an incident lasts.
-   */
-  selfCalibrate?: boolean;
-  /** Past deviations kept to learn how rare a deviation is for this series. Default 10 000. */
-  deviationWindow?: number;
-  /**
-   * Window lengths in points, each judged on its own (detectors/multi-window-plan.ts). Default
-   * [1, 2, 6, 24] (NAB: 70.1 with [1, 24], 73.0 with these; bench/RESULTS.md). Self-calibrating, a window's evidence is the mean of its points' deviations (each
-   * clamped, so one wild point cannot fake a shift) against this series' own history of that mean
-   * (24 = a sustained shift over 2 h of 5-minute data); otherwise `windows()` judges each window's
-   * sum against the sum of its expectations, with Poisson tails for counts.
-   */
-  windows?: readonly number[];
-}
-
-type Resolved = Required<VolumeScorerOptions>;
-
-function resolveScorerOptions(o: VolumeScorerOptions): Resolved {
-  return {
-    levelWindow: o.levelWindow ?? 2500,
-    warmupPoints: o.warmupPoints ?? 60,
-    counts: o.counts ?? false,
-    minDelta: o.minDelta ?? 0,
-    refractoryPoints: o.refractoryPoints ?? 60,
-    seasonal: o.seasonal ?? true,
-    selfCalibrate: o.selfCalibrate ?? true,
-    deviationWindow: o.deviationWindow ?? 10_000,
-    windows: o.windows && o.windows.length > 0 ? [...o.windows].sort((a, b) => a - b) : [1, 2, 6, SHIFT_POINTS],
-  };
-}
-
-/** A seasonal expectation supplied from outside (live detection computes it in ClickHouse). */
-export interface SeasonalHint {
-  /** The slot's mean: windows add expectations up, and a sparse series' median is 0. */
-  expected: number;
-  /** Robust spread (1.4826·MAD) of the same season slot. */
-  spread: number;
-  /**
-   * Counts only: variance over mean of a minute's count where calls come in clumps (a job that
-   * sends six at a time), which the quartiles of a mostly idle slot cannot show. Default 1 (Poisson).
-   */
-  dispersion?: number;
-  /** Relative standard error of `expected` (the calls behind the slot and the recent level). Default 0. */
-  relativeError?: number;
-}
-
-/** Sums over some points of a series: a window or its recent part. */
-export interface WindowSums {
-  /** Points (minutes) summed. */
-  points: number;
-  /** Sum of the values. */
-  observed: number;
-  /** Sum of the expectations. */
-  expected: number;
-  /** Sum of the points' variances (at least their Poisson or clumped variance, for counts). */
-  variance: number;
-  /** Counts: the part of `variance` that is Poisson in clumps (expected × dispersion), summed. */
-  clumped: number;
-  /** Standard error of `expected` itself: a slot mean from 35 calls is ±17% (all points share it, so errors add up). */
-  uncertainty: number;
-  /** Whether the values are counts (Poisson tails) or not (normal tails). */
-  counts: boolean;
-}
-
-/** One window ending at the latest point (live detection; see `windows`), and its recent parts. */
-export interface WindowVerdict extends WindowSums {
-  /** The window's last twelfth, grown to hold twenty expected events: is the deviation still there on its own? */
-  recent: WindowSums;
-  /** The window's last twelfth (at least one point), not grown: has the deviation ended? */
-  last: WindowSums;
-}
+import { resolveScorerOptions, type ResolvedScorerOptions, type VolumeScorerOptions } from './volume-scorer-options.js';
+import type { SeasonalHint, WindowVerdict } from './window-verdicts.js';
+import { WindowRing } from './window-ring.js';
 
 /** What self-calibration keeps: past deviations (each side apart: a series that spikes often may still never dip) and the short window. */
 interface Calibration {
@@ -123,30 +35,8 @@ const SEASON_MIN_DAYS = 3;
 const RELATIVE_SPREAD_FLOOR = 0.02;
 /** |z| a deviation must exceed before it scores, when the series has no history of its own deviations. */
 const Z_FLOOR = 3;
-/**
- * Relative uncertainty of a window's summed expectation (the day's level beyond what the recent
- * hours already corrected): a 60-minute window of a busy series is not judged to ±1.3%.
- */
-const LEVEL_UNCERTAINTY = 0.1;
-/**
- * Expected counts a window's recent part should hold before it can say "still deviating": twenty,
- * so that silence in it is itself a rare event (e^-20), and a return to normal shows clearly
- * enough that chance does not bring a finished incident back.
- */
-const RECENT_MIN_COUNT = 20;
-/** Columns of the ring: six that windows sum (value, expected, variance, clumped, uncertainty, events) and the clamped z. */
-const RING_COLUMNS = 7;
-/** A recent part's weight when only its share of the window counts. */
-const enough = (): number => Number.POSITIVE_INFINITY;
-const SUMMED_COLUMNS = 6;
-const EVENTS = 5;
-const CLAMPED_Z = 6;
-/** Events a window's rate must promise in its last part before that part can say the deviation ended. */
-const ENDED_MIN_EVENTS = 10;
 /** The share of past deviations a new one must exceed to count as rare. */
 const DEVIATION_QUANTILE = 0.998;
-/** The default long window: points averaged to see a sustained shift (2 h of 5-minute data). */
-const SHIFT_POINTS = 24;
 /** Each point's |z| counts at most this much towards a shift. */
 const SHIFT_CLAMP = 4;
 /** A mean |z| below this is never a shift, whatever the series' history. */
@@ -192,7 +82,7 @@ const REGIME_POINTS = 36;
  * detection reads `windows()`: every window's sum against its summed expectations.
  */
 export class VolumeScorer {
-  private readonly o: Resolved;
+  private readonly o: ResolvedScorerOptions;
   private readonly level: SortedWindow;
   /** Residuals of the values from the time-of-day profile (with `seasonal` only). */
   private readonly residuals: SortedWindow | undefined;
@@ -200,17 +90,8 @@ export class VolumeScorer {
   private readonly calibration: Calibration | undefined;
   /** Windows longer than one point (self-calibrating): running sum of clamped z, past mean |z|. */
   private readonly longWindows: Array<{ points: number; sum: number; history: SortedWindow }>;
-  /**
-   * The last `capacity` (= max window) points, oldest overwritten first, one row of RING_COLUMNS
-   * per point: value, expected, variance, clumped, uncertainty, events (expected / dispersion:
-   * calls, or clumps of calls where they come in clumps), clamped z. One flat buffer: live
-   * detection builds two scorers per series a cycle.
-   */
-  private readonly ring: Float64Array;
-  private readonly capacity: number;
-  private ringNext = 0;
-  /** Scratch for `windows`: running sums of the first six ring columns, 0..capacity points back. */
-  private readonly cumulative: Float64Array;
+  /** The last points, for the windows (the longest window's worth). */
+  private readonly ring: WindowRing;
   /** Counts without self-calibration (live): the level window's values and sum, for its mean. */
   private readonly levelValues: number[] = [];
   private levelSum = 0;
@@ -237,9 +118,7 @@ export class VolumeScorer {
         }
       : undefined;
     this.longWindows = this.o.selfCalibrate ? this.o.windows.filter((w) => w > 1).map((points) => ({ points, sum: 0, history: new SortedWindow(this.o.deviationWindow) })) : [];
-    this.capacity = Math.max(1, ...this.o.windows);
-    this.ring = new Float64Array(RING_COLUMNS * this.capacity);
-    this.cumulative = new Float64Array(SUMMED_COLUMNS * (this.capacity + 1));
+    this.ring = new WindowRing(Math.max(1, ...this.o.windows), this.o.counts);
   }
 
   /** Points seen so far. */
@@ -283,7 +162,7 @@ export class VolumeScorer {
       for (const w of this.longWindows) {
         // The point leaving the window is `points` back from the latest: read before it is overwritten.
         w.sum += clampedZ;
-        if (this.seen >= w.points) w.sum -= this.ring[this.ringIndex(w.points) * RING_COLUMNS + CLAMPED_Z]!;
+        if (this.seen >= w.points) w.sum -= this.ring.clampedZ(w.points);
         const mean = Math.abs(w.sum / Math.min(w.points, this.seen + 1));
         const usualMean = w.history.size >= 20 ? Math.max(SHIFT_FLOOR, w.history.quantile(DEVIATION_QUANTILE)) : SHIFT_FLOOR;
         w.history.push(mean);
@@ -291,7 +170,15 @@ export class VolumeScorer {
       }
       rarity = Math.max(rarity, this.shortRarity(cal, value));
     }
-    this.remember(value, expected, variance, clumped, expected * (seasonal?.relativeError ?? 0), o.counts ? Math.max(0, expected) / Math.max(1, seasonal?.dispersion ?? 1) : 0, clampedZ);
+    this.ring.push({
+      value,
+      expected,
+      variance,
+      clumped,
+      uncertainty: expected * (seasonal?.relativeError ?? 0),
+      events: o.counts ? Math.max(0, expected) / Math.max(1, seasonal?.dispersion ?? 1) : 0,
+      clampedZ,
+    });
     let level = 0;
     if (this.seen >= o.warmupPoints && Math.abs(value - expected) >= o.minDelta && rarity > 1) {
       const x = rarity - 1;
@@ -332,63 +219,8 @@ export class VolumeScorer {
    * Windows longer than the points seen are left out.
    */
   windows(): WindowVerdict[] {
-    const out: WindowVerdict[] = [];
-    const seen = Math.min(this.seen, this.capacity);
-    const ring = this.ring;
-    const cum = this.cumulative;
-    // Running sums backwards from the latest point, once: every window and part is then a lookup.
-    for (let k = 1; k <= seen; k++) {
-      const row = this.ringIndex(k) * RING_COLUMNS;
-      const at = k * SUMMED_COLUMNS;
-      for (let c = 0; c < SUMMED_COLUMNS; c++) cum[at + c] = cum[at - SUMMED_COLUMNS + c]! + ring[row + c]!;
-    }
-    for (const points of this.o.windows) {
-      if (points > seen) continue;
-      // Twenty expected events: a job that sends 25 calls every tenth minute has 2.5 of them in ten minutes, not 250.
-      const recent = this.o.counts ? recentPoints(points, (k) => cum[k * SUMMED_COLUMNS + EVENTS]!, RECENT_MIN_COUNT) : recentPoints(points, enough, 0);
-      // Built field by field: an object spread here was most of a live cycle's detector time.
-      const at = points * SUMMED_COLUMNS;
-      out.push({
-        points,
-        observed: cum[at]!,
-        expected: cum[at + 1]!,
-        variance: cum[at + 2]!,
-        clumped: cum[at + 3]!,
-        uncertainty: cum[at + 4]!,
-        counts: this.o.counts,
-        recent: this.sums(recent),
-        last: this.sums(recentPoints(points, enough, 0)),
-      });
-    }
-    return out;
+    return this.ring.windows(this.o.windows);
   }
-
-  /** Sums of the last `points` points, from the running sums `windows` just computed. */
-  private sums(points: number): WindowSums {
-    const at = points * SUMMED_COLUMNS;
-    const cum = this.cumulative;
-    return { points, observed: cum[at]!, expected: cum[at + 1]!, variance: cum[at + 2]!, clumped: cum[at + 3]!, uncertainty: cum[at + 4]!, counts: this.o.counts };
-  }
-
-  private remember(value: number, expected: number, variance: number, clumped: number, uncertainty: number, events: number, clampedZ: number): void {
-    const row = this.ringNext * RING_COLUMNS;
-    const ring = this.ring;
-    ring[row] = value;
-    ring[row + 1] = expected;
-    ring[row + 2] = variance;
-    ring[row + 3] = clumped;
-    ring[row + 4] = uncertainty;
-    ring[row + EVENTS] = events;
-    ring[row + CLAMPED_Z] = clampedZ;
-    this.ringNext = (this.ringNext + 1) % this.capacity;
-  }
-
-  /** Ring index of the point `k` back (1 = the latest). */
-  private ringIndex(k: number): number {
-    const n = this.capacity;
-    return (this.ringNext - k + n * 2) % n;
-  }
-
 
   /**
    * Rarity of `value` against the short window's median/MAD, calibrated like the long one by this
@@ -439,62 +271,4 @@ export class VolumeScorer {
     const slotMs = Math.min(3_600_000, Math.max(60_000, interval));
     this.profile = new SeasonalProfile(slotMs, Math.max(1, Math.round(slotMs / interval)) * SEASON_DAYS);
   }
-}
-
-/**
- * Signed z of a count `observed` against `expected` with `variance`, of which `clumped` is Poisson
- * in clumps (default: plain Poisson). Counted in clumps (all three divided by the clump size),
- * the rest of the variance is an uncertain rate: a negative binomial, whose tails stay right at
- * zero (ten calls expected, none came, is rare however unsure the ten) and widen for large counts.
- * Nothing expected and something seen is +∞; the detector's minimum change and texts take it from there.
- */
-export function countZ(observed: number, expected: number, variance: number, clumped = expected): number {
-  if (expected <= 0) return observed > 0 ? Number.POSITIVE_INFINITY : 0;
-  const clump = Math.max(1, clumped / expected);
-  const mean = expected / clump;
-  const k = observed / clump;
-  const excess = variance / (clump * clump) - mean;
-  const upper = observed >= expected;
-  if (excess <= mean * 1e-9) return upper ? zFromLogTail(logPoissonUpper(k, mean)) : -zFromLogTail(logPoissonLower(k, mean));
-  const size = (mean * mean) / excess;
-  return upper ? zFromLogTail(logNegBinomialUpper(k, mean, size)) : -zFromLogTail(logNegBinomialLower(k, mean, size));
-}
-
-/**
- * Signed z of a window's (or its recent part's) sum against its expectations: count tails for
- * counts (countZ), normal otherwise, with the expectation's own uncertainty and the day's level
- * (LEVEL_UNCERTAINTY) added to the points' variances.
- */
-export function windowZ(w: WindowSums): number {
-  const variance = w.variance + w.uncertainty ** 2 + (LEVEL_UNCERTAINTY * w.expected) ** 2;
-  return w.counts ? countZ(w.observed, w.expected, variance, w.clumped) : (w.observed - w.expected) / Math.sqrt(Math.max(variance, 1e-18));
-}
-
-/**
- * How far a window is beyond `ratio` × its expectations, as a signed z: a rule's ratio (calls 1.5×
- * the usual, or 0.3×) must hold with some certainty, not only as a point estimate. A vendor
- * called once a minute on a quiet holiday (40%) shows 15 calls in an hour now and then where
- * 24 are usual: below 30% as a ratio, well within noise of it.
- */
-export function zBeyond(w: WindowSums, ratio: number): number {
-  const expected = ratio * w.expected;
-  const variance = ratio * w.variance + (ratio * w.uncertainty) ** 2;
-  return w.counts ? countZ(w.observed, expected, variance, ratio * w.clumped) : (w.observed - expected) / Math.sqrt(Math.max(variance, 1e-18));
-}
-
-/**
- * Signed z of a window's last part against the window's own ratio (as if the deviation went on):
- * strongly negative when a spike has ended (six calls in the last minute where the window ran at
- * 36 a minute), strongly positive when calls came back after a drop. 0 (no verdict) unless the
- * window's rate promises at least ENDED_MIN_EVENTS events — clumps of `clump` (a call of a byte
- * surge carries 15 calls' worth) — in the last part: a quiet minute of a vendor called once a
- * minute ends nothing.
- */
-export function endedZ(w: WindowVerdict, clump = 1): number {
-  const ratio = w.expected > 0 ? w.observed / w.expected : 1;
-  const expected = Math.max(w.counts ? 0.5 : 0, ratio * w.last.expected);
-  if (w.counts && expected / Math.max(1, clump) < ENDED_MIN_EVENTS) return 0;
-  const dispersion = Math.max(1, clump, w.last.expected > 0 ? w.last.variance / w.last.expected : 1);
-  if (w.counts) return countZ(w.last.observed, expected, expected * dispersion + (LEVEL_UNCERTAINTY * expected) ** 2, expected * dispersion);
-  return (w.last.observed - expected) / Math.sqrt(Math.max(w.last.variance * Math.max(1, ratio * ratio), 1e-18));
 }
