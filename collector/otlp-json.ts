@@ -1,4 +1,3 @@
-import { BoundedCache } from '../common/bounded-cache.js';
 import { decodeJson, MAX_ANY_VALUE_DEPTH, type AttrValue, type Attributes, type DecodedResourceSpans, type DecodedSpan } from '../common/otlp-spans.js';
 
 /**
@@ -624,8 +623,17 @@ function readAttributes(into: Attributes): void {
   } while (nextElement());
 }
 
-/** Field lists repeat span after span with the same text: each distinct one is read once and the (frozen) array shared. */
-const arrayCache = new BoundedCache<string, readonly AttrValue[]>(4_096);
+/**
+ * Field lists repeat span after span with the same text: each distinct one is read once and the
+ * (frozen) array shared. Keyed by a hash of the text, the text's bytes kept to compare: finding
+ * the end and the hash in one pass over the bytes, with no key string to build and hash again,
+ * took the reader from 23.7 to 19.2 µs CPU a span on bench:ingest's 2,000-span requests (median
+ * of 8 interleaved rounds in one process, 2026-12-04; the protobuf reader 8.1 µs): skipping the
+ * text with the checking reader, building a latin1 key and hashing that in the Map had been a
+ * quarter of the reader's time.
+ */
+const arrayCache = new Map<number, { text: Buffer; value: readonly AttrValue[] }>();
+const MAX_CACHED_ARRAYS = 4_096;
 /** Longer lists would make the cache big (the protobuf reader's bound, in JSON's larger text). */
 const MAX_CACHED_ARRAY_BYTES = 8_192;
 
@@ -708,18 +716,53 @@ function intValue(): number {
 /** An attribute's arrayValue: from the cache when the same text was read before. */
 function cachedArrayValue(): AttrValue[] {
   const start = pos;
-  skipValue(1);
-  const stop = pos;
-  if (stop - start > MAX_CACHED_ARRAY_BYTES) {
-    pos = start;
-    return readArrayValue(1);
+  const stop = scanValue();
+  if (stop < 0 || stop - start > MAX_CACHED_ARRAY_BYTES) return readArrayValue(1);
+  const hash = scannedHash;
+  const hit = arrayCache.get(hash);
+  if (hit !== undefined && hit.text.length === stop - start && buf.compare(hit.text, 0, hit.text.length, start, stop) === 0) {
+    pos = stop;
+    ws();
+    return hit.value as AttrValue[];
   }
-  const value = arrayCache.get(buf.toString('latin1', start, stop), () => {
-    pos = start;
-    return Object.freeze(readArrayValue(1));
-  });
-  pos = stop;
+  // Read (and checked) in full: only text that was read is ever answered from the cache.
+  const value = Object.freeze(readArrayValue(1));
+  if (arrayCache.size >= MAX_CACHED_ARRAYS) arrayCache.clear();
+  arrayCache.set(hash, { text: Buffer.from(buf.subarray(start, stop)), value });
   return value as AttrValue[];
+}
+
+let scannedHash = 0;
+
+/**
+ * At `{` or `[`: where the value ends (just past its closing bracket) and, in `scannedHash`, a
+ * hash of its bytes; -1 when it does not close. Brackets and strings only, nothing checked: the
+ * bytes it finds are either those of a value read in full before, or read in full now.
+ */
+function scanValue(): number {
+  const first = buf[pos];
+  if (first !== LBRACE && first !== LBRACKET) return -1;
+  let depth = 0;
+  let hash = 0;
+  let p = pos;
+  while (p < len) {
+    const c = buf[p++]!;
+    hash = (Math.imul(hash, 31) + c) | 0;
+    if (c === QUOTE) {
+      while (p < len) {
+        const d = buf[p++]!;
+        hash = (Math.imul(hash, 31) + d) | 0;
+        if (d === QUOTE) break;
+        // The escaped byte cannot end the string: take it with its backslash.
+        if (d === BACKSLASH && p < len) hash = (Math.imul(hash, 31) + buf[p++]!) | 0;
+      }
+    } else if (c === LBRACE || c === LBRACKET) depth++;
+    else if ((c === RBRACE || c === RBRACKET) && --depth === 0) {
+      scannedHash = hash;
+      return p;
+    }
+  }
+  return -1;
 }
 
 /** ArrayValue of an AnyValue at `depth`: its values at depth + 1, empty ones left out. */
