@@ -8,6 +8,7 @@
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { loadChdbConnection } from '../storage/chdb-module.js';
 import { readEngineMemory, type EngineMemory } from '../storage/engine-memory.js';
@@ -34,7 +35,10 @@ const file = process.env['EGRESSWATCH_SOAK_SAMPLES'];
 const dataDir = process.env['EGRESSWATCH_DATA_DIR'];
 const intervalMs = Number(process.env['EGRESSWATCH_SOAK_INTERVAL_MS'] ?? 15_000);
 
-if (file && dataDir) {
+// Worker threads inherit --import: the decode worker would load this too, sample its own heap
+// into the same file and open a second connection to the engine (as it did in runs before
+// 2026-12-04 evening: samples twice as often, the worker's heap in the V8 column every other row).
+if (file && dataDir && isMainThread) {
   let client: ClickHouseClient | undefined;
   const sample = async (): Promise<void> => {
     if (!client && existsSync(join(dataDir, 'instance.json'))) {
