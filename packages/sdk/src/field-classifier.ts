@@ -1,6 +1,7 @@
 import { PII_CLASSES } from './shared/wire-contract.js';
 import { hasControlCharacter, jsonStringAt } from './json-string.js';
 import { classifyValue, describeFieldName, fieldNameInfo, mayMatchByValue, type ClassifierOptions, type KeyInfo } from './pii-classifier.js';
+import { personNameInfo } from './person-name.js';
 import type { SchemaNode } from './schema-node.js';
 
 // PII classes as bits, so a node's classes are one number that compares in one step. Classes
@@ -82,9 +83,12 @@ export class FieldClassifier {
     return node.stableKey ? node.key : key;
   }
 
-  /** What the field name says: kept on the node for names, worked out afresh for keys that are values. */
+  /**
+   * What the field name says, and for a bare `name` its path (see personNameInfo): kept on the
+   * node for names, worked out afresh for keys that are values.
+   */
   private nameInfo(node: SchemaNode, key: string): KeyInfo {
-    return node.stableKey ? (node.info ??= fieldNameInfo(node.key)) : describeFieldName(key);
+    return node.stableKey ? (node.info ??= personNameInfo(node.path, fieldNameInfo(node.key))) : describeFieldName(key);
   }
 
   /** The value's class bits; classes past the bits go to the node's extraPii. */
