@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import type { PolicyReport } from '../alerts/policy.js';
+import type { ReplayProgress, ReplayResult } from '../app/replay.js';
 import type { MarkedAlert, SilenceView } from '../alerts/silence-service.js';
 import type { RegisterModel } from '../common/register/register-model.js';
 import type { RouteFlow } from '../common/register/route-flow.js';
@@ -205,6 +206,34 @@ export const API = {
     answer: answer<MapAnswer>(z.looseObject({ format: z.enum(MAP_FORMATS), text: z.string(), services: z.array(z.string()), vendors: z.array(z.string()) })),
   }),
   loginLinks: route({ method: 'POST', path: '/api/console/login-links', query: noQuery, body: noBody, answer: answer<LoginLink>(z.looseObject({ path: z.string(), expiresAt: z.string() })) }),
+  /**
+   * `detect` through the instance that owns the store (cli/commands/detect.ts still registers and
+   * calls these two by path; declared here so that it can move onto `apiRoute` and `call`).
+   */
+  detect: route({
+    method: 'POST',
+    path: '/api/detect',
+    query: noQuery,
+    body: z
+      .object({
+        from: z.number(),
+        to: z.number(),
+        step: z.number(),
+        notify: z.boolean(),
+        record: z.string().uuid().optional(),
+        lookback: z.number().optional(),
+        progressId: z.string().max(64).optional(),
+      })
+      .strict(),
+    answer: answer<ReplayResult>(z.looseObject({ alerts: listOf({ fingerprint: z.string(), status: z.enum(ALERT_STATUSES) }) })),
+  }),
+  detectProgress: route({
+    method: 'GET',
+    path: '/api/detect/progress',
+    query: z.object({ id: z.string().max(64) }).strict(),
+    body: noBody,
+    answer: answer<{ progress?: ReplayProgress }>(z.looseObject({ progress: z.looseObject({ done: z.number(), total: z.number() }).optional() })),
+  }),
   /** Served by the collector (no token needed), not by `registerApiRoutes`: `migrate` asks it whether the instance is up. */
   health: route({ method: 'GET', path: '/healthz', query: noQuery, body: noBody, answer: answer<{ status: string }>(z.looseObject({ status: z.string() })) }),
 } as const;
