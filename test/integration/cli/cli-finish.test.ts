@@ -127,7 +127,7 @@ describe('demo --keep, then what it printed', () => {
     const typo = await kept(['silence', 'add', '--match', 'vendr=stripe', '--for', '1h', '--comment', 'INC-7']);
     expect(typo.code).toBe(2);
     expect(expectOneLine(typo.stderr)).toBe(
-      "egresswatch: matcher 'vendr=stripe': alerts have no label 'vendr' — did you mean 'vendor'? (labels: alertname, kind, vendor, service, severity, route, field)",
+      "egresswatch: matcher 'vendr=stripe': alerts have no label 'vendr' — did you mean 'vendor'? (labels: alertname, kind, vendor, service, severity, route, field, source)",
     );
     const firing = JSON.parse((await kept(['alerts', '--status', 'firing', '--json'])).stdout) as Alert[];
     const stripe = firing.filter((a) => a.vendor === 'stripe');
