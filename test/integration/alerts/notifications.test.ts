@@ -1,7 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { notificationAttemptsTotal } from '../../../alerts/metrics.js';
 import { createNotifier, type Notifier } from '../../../alerts/notifier.js';
 import { renderRunbook } from '../../../alerts/runbooks.js';
@@ -15,6 +15,7 @@ import { listNotificationAttempts } from '../../../storage/alert-notification-st
 import { listAlerts } from '../../../storage/alert-store.js';
 import { migrate } from '../../../storage/migrate.js';
 import { openStore, type Store } from '../../../storage/store.js';
+import { queuesDrained } from '../../helpers/queue-drain.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { startFakeReceivers } from './fake-receivers.js';
 import { liveSteps } from './live-steps.js';
@@ -39,7 +40,8 @@ describe('notifications to Slack, PagerDuty and a webhook (real HTTP, Redis, chD
   let receivers: Awaited<ReturnType<typeof startFakeReceivers>>;
   let runbooks: Server;
   let runbookBase: string;
-  const backends: BullMqBackend[] = [];
+  // What a test opened; closed after it, pass or fail (a worker left running would deliver into the next test).
+  const backends: (BullMqBackend | InProcessBackend)[] = [];
   const notifiers: Notifier[] = [];
 
   beforeAll(async () => {
@@ -56,9 +58,12 @@ describe('notifications to Slack, PagerDuty and a webhook (real HTTP, Redis, chD
     runbookBase = `http://127.0.0.1:${(runbooks.address() as AddressInfo).port}`;
   });
 
+  afterEach(async () => {
+    for (const n of notifiers.splice(0)) await n.close();
+    for (const b of backends.splice(0)) await b.close();
+  });
+
   afterAll(async () => {
-    for (const n of notifiers) await n.close();
-    for (const b of backends) await b.close();
     await receivers.close();
     await new Promise((r) => runbooks.close(r));
     await redis.stop();
@@ -66,7 +71,10 @@ describe('notifications to Slack, PagerDuty and a webhook (real HTTP, Redis, chD
     dir.remove();
   });
 
-  function setup(alerts: Record<string, unknown> = {}, envOverrides: Record<string, string> = {}): { config: Config; env: NodeJS.ProcessEnv; queueName: string; newNotifier: () => Notifier } {
+  function setup(
+    alerts: Record<string, unknown> = {},
+    envOverrides: Record<string, string> = {},
+  ): { config: Config; env: NodeJS.ProcessEnv; queueName: string; newNotifier: () => Notifier; drained: () => Promise<void> } {
     const config = parseConfig({
       alerts: {
         runbook_base_url: runbookBase,
@@ -90,7 +98,10 @@ describe('notifications to Slack, PagerDuty and a webhook (real HTTP, Redis, chD
       notifiers.push(n);
       return n;
     };
-    return { config, env, queueName, newNotifier };
+    // Every notifier of this setup works the one queue (prefix test-<queue>): once it holds nothing
+    // that may still run (a retry waiting out its backoff included), no more message can come.
+    const drained = (): Promise<void> => queuesDrained(redis.url, [queueName], { prefix: `test-${queueName}`, timeoutMs: 30_000 });
+    return { config, env, queueName, newNotifier, drained };
   }
 
   function setupEnv(): Record<string, string> {
@@ -112,7 +123,7 @@ describe('notifications to Slack, PagerDuty and a webhook (real HTTP, Redis, chD
   }
 
   it('an incident gives exactly one trigger and one resolve per receiver, with the documented payloads', async () => {
-    const { config, newNotifier } = setup();
+    const { config, newNotifier, drained } = setup();
     // Two workers on one queue, both fed the same step: still one message per state change.
     const [a, b] = [newNotifier(), newNotifier()];
     const stepB = liveSteps(store, config, b);
@@ -125,7 +136,7 @@ describe('notifications to Slack, PagerDuty and a webhook (real HTTP, Redis, chD
     })();
     expect(bIds.sort()).toEqual([...jobIds].sort());
     expect(Object.values(outcomes).every((o) => o === 'completed')).toBe(true);
-    await new Promise((r) => setTimeout(r, 300));
+    await drained();
 
     // Slack: one firing message listing both spikes, one resolved message.
     const slack = receivers.received('/slack').filter((r) => r.raw.includes('stripe'));
@@ -187,29 +198,29 @@ describe('notifications to Slack, PagerDuty and a webhook (real HTTP, Redis, chD
     const total = receivers.received().length;
     const again = await replay(config, newNotifier(), 'stripe');
     expect(again.jobIds.sort()).toEqual([...jobIds].sort());
-    await new Promise((r) => setTimeout(r, 300));
+    await drained();
     expect(receivers.received()).toHaveLength(total);
 
     // A queue that forgot its jobs (in-process fallback after a restart) still does not resend:
     // the attempt log says they were delivered.
     const forgetful = new InProcessBackend();
+    backends.push(forgetful);
     const replayed = createNotifier({ store, backend: forgetful, config, env: setupEnv(), queueName: 'in-process' });
+    notifiers.push(replayed);
     const third = await replay(config, replayed, 'stripe');
     expect(Object.values(third.outcomes).every((o) => o === 'completed')).toBe(true);
     expect(receivers.received()).toHaveLength(total);
     const skipped = (await listNotificationAttempts(store)).filter((x) => x.outcome === 'skipped');
     expect(skipped.map((x) => x.jobId).sort()).toEqual([...jobIds].sort());
-    await replayed.close();
-    await forgetful.close();
   });
 
   it('a silence suppresses the notifications, and expiring it lets the next ones through', async () => {
-    const { config, newNotifier } = setup();
+    const { config, newNotifier, drained } = setup();
     const silence = await addSilence(store, { matchers: ['vendor=twilio', 'kind=~(volume|bytes)_spike'], durationMs: 2 * 3_600_000, comment: 'INC-7 twilio load test' });
     const before = receivers.received().length;
     const { jobIds } = await replay(config, newNotifier(), 'twilio');
     expect(jobIds).toEqual([]);
-    await new Promise((r) => setTimeout(r, 300));
+    await drained();
     expect(receivers.received().length).toBe(before);
     await expireSilence(store, silence.id);
     const notifier = newNotifier();
