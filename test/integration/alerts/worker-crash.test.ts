@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type OwnedRedis } from '../../../queue/redis-server.js';
+import { queuesDrained } from '../../helpers/queue-drain.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { startFakeReceivers } from './fake-receivers.js';
 
@@ -40,8 +41,16 @@ describe('a notification worker killed between enqueue and send', () => {
     receivers = await startFakeReceivers();
   });
 
+  // A child left running (a failed expectation before its exit) would keep working the queue.
+  afterEach(async () => {
+    for (const child of children.splice(0)) {
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      child.kill('SIGKILL');
+      await exited(child);
+    }
+  });
+
   afterAll(async () => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await receivers.close();
     await redis.stop();
     dir.remove();
@@ -74,7 +83,9 @@ describe('a notification worker killed between enqueue and send', () => {
     const second = startChild(env, (line) => lines.push(line));
     expect(await exited(second)).toBe(0);
     expect(lines).toEqual([`queued ${queued[0]}`, 'delivered']);
-    await new Promise((r) => setTimeout(r, 500));
+    // Nothing left that may still run (a second copy of the job, the killed worker's stalled one):
+    // no second message can come, and none that this queue holds was left unsent.
+    await queuesDrained(redis.url, [env.QUEUE_NAME], { prefix: env.QUEUE_PREFIX });
     const slack = receivers.received('/slack');
     expect(slack).toHaveLength(1);
     expect(slack[0]!.body.text).toBe('[FIRING:1] volume_spike stripe/checkout: checkout calls stripe 15x more than usual');
