@@ -1,12 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { NOTIFICATION_QUEUE } from '../../../alerts/notifier.js';
 import { parseConfig } from '../../../common/config/index.js';
 import { openQueueRuntime, type QueueRuntime } from '../../../queue/backend.js';
 import { startRedisServer, type OwnedRedis } from '../../../queue/redis-server.js';
 import { listAlerts } from '../../../storage/alert-store.js';
 import { migrate } from '../../../storage/migrate.js';
 import { openStore, type Store } from '../../../storage/store.js';
-import { startWorkerRole, VENDOR_QUEUE, type WorkerRole } from '../../../app/worker-role.js';
+import { startWorkerRole, TICK_QUEUE, VENDOR_QUEUE, type WorkerRole } from '../../../app/worker-role.js';
 import { startFakeReceivers } from '../alerts/fake-receivers.js';
+import { queuesDrained } from '../../helpers/queue-drain.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 const MINUTE = 60_000;
@@ -14,8 +16,11 @@ const dir = tempDir();
 let store: Store;
 let redis: OwnedRedis;
 let receivers: Awaited<ReturnType<typeof startFakeReceivers>>;
+// The two workers serve both tests (the second resolves what the first fired): closed after all.
 const runtimes: QueueRuntime[] = [];
 const workers: WorkerRole[] = [];
+/** Queues a test opened itself, closed after it, pass or fail. */
+const opened: { close(): Promise<void> }[] = [];
 
 /** Minute-aligned, an hour ago, so every step is in the past. */
 const t0 = Math.floor((Date.now() - 3_600_000) / MINUTE) * MINUTE;
@@ -50,9 +55,17 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
     const v = await probe();
     if (v !== undefined) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    // A poll interval: `until` waits for something to arrive, not for nothing more to.
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * No job left that may still run, upstream first (tick → detection shards → notifications): a job
+ * is active while it adds the next queue's, so once a queue reads empty nothing refills the one
+ * before. After it, no alert or message is still to come. Prefix: openQueueRuntime's default.
+ */
+const drained = (): Promise<void> => queuesDrained(redis.url, [TICK_QUEUE, VENDOR_QUEUE, NOTIFICATION_QUEUE], { timeoutMs: 30_000 });
 
 beforeAll(async () => {
   store = await openStore({ dataDir: dir.path });
@@ -69,6 +82,10 @@ beforeAll(async () => {
   // Ten quiet minutes of traffic, then `ssn` starts flowing to stripe, which allows only email.
   for (let m = 0; m < 10; m++) await store.client.insert({ table: 'egress_spans', values: spans(t0 + m * MINUTE, 5, []), format: 'JSONEachRow' });
   await store.client.insert({ table: 'egress_spans', values: spans(t0 + 10 * MINUTE, 5, ['customer.ssn:ssn']), format: 'JSONEachRow' });
+});
+
+afterEach(async () => {
+  for (const q of opened.splice(0)) await q.close();
 });
 
 afterAll(async () => {
@@ -95,16 +112,16 @@ describe('the worker role on BullMQ with two workers', () => {
     // A worker that died after its job was done is redone by BullMQ under a new attempt; the
     // stored step state recognises the step and nothing is evaluated or sent again.
     const redo = runtimes[0]!.backend.queue<{ vendors: string[]; stepEnd: number }>(VENDOR_QUEUE);
+    opened.push(redo);
     await redo.add(`detect:${step}:stripe..stripe:redo`, { vendors: ['stripe'], stepEnd: step });
     await Promise.all(workers.map((w) => w.tick(step)));
-    await new Promise((r) => setTimeout(r, 1500));
+    await drained();
 
     const history = await (
       await store.client.query({ query: "SELECT status, count() AS n FROM alerts WHERE kind = 'pii_violation' GROUP BY status", format: 'JSONEachRow' })
     ).json<{ status: string; n: number }>();
     expect(history).toEqual([{ status: 'firing', n: 1 }]);
     expect(receivers.received('/slack')).toHaveLength(1);
-    await redo.close();
   });
 
   it('resolves once the class stops flowing, with one resolve message', async () => {
@@ -115,7 +132,7 @@ describe('the worker role on BullMQ with two workers', () => {
     });
     expect(resolved.endsAt).toBeDefined();
     await until('the resolve message', async () => (receivers.received('/slack').length >= 2 ? true : undefined));
-    await new Promise((r) => setTimeout(r, 500));
+    await drained();
     expect(receivers.received('/slack')).toHaveLength(2);
   });
 });
