@@ -1,5 +1,5 @@
 import { DEFAULT_DETECTION_CONFIG } from '../common/config/detection.js';
-import { DetectionCache, evaluateStep } from '../detectors/evaluate-step.js';
+import { DetectionCache, evaluateStep, type StepTimings } from '../detectors/evaluate-step.js';
 import { readRecentMinutes } from '../storage/detection-queries.js';
 import { migrate } from '../storage/migrate.js';
 import { openStore } from '../storage/store.js';
@@ -79,10 +79,13 @@ async function main(): Promise<void> {
     console.log(`cold cycle (baselines computed): ${((Date.now() - t) / 1000).toFixed(2)} s, ${findings.length} findings`);
     const warm: number[] = [];
     const reference: number[] = [];
+    const stages: StepTimings[] = [];
     for (let i = 1; i <= 5; i++) {
+      const timings: StepTimings = { readsMs: 0, assemblyMs: 0, trafficMs: 0, otherMs: 0 };
       t = Date.now();
-      findings = await evaluateStep(store, { stepEnd: stepEnd + i * 60_000 }, settings, cache);
+      findings = await evaluateStep(store, { stepEnd: stepEnd + i * 60_000, timings }, settings, cache);
       warm.push((Date.now() - t) / 1000);
+      stages.push(timings);
       // Reference: the same minutes' read alone (recent_minutes of every series), timed between cycles.
       const to = Math.floor((stepEnd + i * 60_000 - 30_000) / 60_000) * 60_000;
       t = Date.now();
@@ -93,6 +96,11 @@ async function main(): Promise<void> {
     const r = median(reference);
     console.log(`warm cycle (baselines cached, median of 5): ${w.toFixed(2)} s, ${findings.length} findings`);
     console.log(`reference (75 recent minutes of every series read alone, median of 5): ${r.toFixed(2)} s; cycle / reference ${(w / r).toFixed(2)}`);
+    const stage = (k: keyof StepTimings): string => (median(stages.map((x) => x[k])) / 1000).toFixed(2);
+    console.log(`warm cycle by stage (median of 5): reads ${stage('readsMs')} s, series assembly ${stage('assemblyMs')} s, traffic detectors ${stage('trafficMs')} s, other detectors ${stage('otherMs')} s`);
+    const kinds = new Map<string, number>();
+    for (const f of findings) kinds.set(`${f.kind}${f.sustain ? ' (sustain)' : ''}`, (kinds.get(`${f.kind}${f.sustain ? ' (sustain)' : ''}`) ?? 0) + 1);
+    console.log(`findings of the last warm cycle: ${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}`);
     // The hour turns: the worker keeps serving the previous baselines while the new ones load.
     t = Date.now();
     findings = await evaluateStep(store, { stepEnd: stepEnd + 3_600_000 }, settings, cache);

@@ -1,5 +1,5 @@
 import type { Config } from '../common/config/index.js';
-import type { Finding, MinuteRollup } from '../common/types.js';
+import type { Finding } from '../common/types.js';
 import {
   readBudgetRouteHits,
   readDestinations,
@@ -9,16 +9,15 @@ import {
   readRouteActivity,
   readSeasonSlots,
   readSeriesTotals,
-  type SeriesTotals,
-  type SlotRow,
 } from '../storage/detection-queries.js';
 import type { Store } from '../storage/store.js';
 import { detectBudgetHits } from './budget-detector.js';
 import { detectNewDestinations } from './destination-detector.js';
-import type { Destination, SeriesBaseline, SlotStats, TrafficSeries } from '../common/history.js';
+import type { Destination, SeriesBaseline, TrafficSeries } from '../common/history.js';
 import { detectPii, unallowedPiiByDestination } from './pii-detector.js';
 import { detectSchemaDrift, type Window } from './schema-detector.js';
-import { hourOfDay, hourOfWeek } from './seasonal-baseline.js';
+import { hourOfDay } from './seasonal-baseline.js';
+import { assembleSeries, buildBaselines, slotEnd } from './series-assembly.js';
 import { MinuteWindowCache } from './minute-window-cache.js';
 import { detectTraffic } from './traffic-detector.js';
 import { sustainedDrop } from './drop-sustain.js';
@@ -38,6 +37,20 @@ export interface EvaluateStepOptions {
   stepEnd: number;
   /** Only these vendors (a per-vendor job); all when absent. */
   vendors?: readonly string[];
+  /** Filled with where the cycle's time went, when given (bench:detect). */
+  timings?: StepTimings;
+}
+
+/** Milliseconds of one cycle by stage. */
+export interface StepTimings {
+  /** Every read, awaited together (baselines from the cache or the store). */
+  readsMs: number;
+  /** Joining the reads into series (series-assembly.ts). */
+  assemblyMs: number;
+  /** Traffic detectors and drop sustains over every series. */
+  trafficMs: number;
+  /** Schema, PII, budget and destination detectors. */
+  otherMs: number;
 }
 
 /** The parts of the configuration detection reads; without `pii` the default tiers apply. */
@@ -101,6 +114,27 @@ export class DetectionCache {
 const defaultCaches = new WeakMap<Store, DetectionCache>();
 const minuteCaches = new WeakMap<DetectionCache, MinuteWindowCache>();
 
+/** Destinations seen since the last complete hour, per DetectionCache: [from, to) and what they hold. */
+const freshDestinations = new WeakMap<DetectionCache, { from: number; to: number; rows: Destination[] }>();
+/** As minute-window-cache.ts: minutes read again because spans may arrive this late. */
+const REREAD_MINUTES = 5;
+
+/**
+ * The destinations of [from, to), read incrementally: a cycle a minute after the last one reads
+ * the minutes that closed since plus the last REREAD_MINUTES again and merges them (first and
+ * last seen are a min and a max, so reading a minute twice changes nothing). Reading the whole
+ * stretch since the hour began was a second scan of up to 65 minutes of every series per cycle.
+ */
+async function destinationsSince(cache: DetectionCache, store: Store, from: number, to: number): Promise<Destination[]> {
+  const prev = freshDestinations.get(cache);
+  const reuse = prev !== undefined && prev.from === from && prev.to <= to && prev.to > from;
+  const readFrom = reuse ? Math.max(from, prev.to - REREAD_MINUTES * MINUTE_MS) : from;
+  const read = await readDestinations(store, readFrom, to);
+  const rows = reuse ? mergeDestinations(prev.rows, read) : read;
+  freshDestinations.set(cache, { from, to, rows });
+  return rows;
+}
+
 /** The recent minutes read incrementally alongside a DetectionCache (its lifetime, its store). */
 function minuteWindows(cache: DetectionCache): MinuteWindowCache {
   let m = minuteCaches.get(cache);
@@ -113,61 +147,6 @@ export function evaluationWindow(stepEnd: number, settings: DetectionSettings): 
   const to = Math.floor((stepEnd - settings.detection.lag_seconds * 1000) / MINUTE_MS) * MINUTE_MS;
   const minutes = Math.max(1, Math.round(settings.detection.step_seconds / 60));
   return { from: to - minutes * MINUTE_MS, to };
-}
-
-function key(vendor: string, service: string): string {
-  return `${vendor}\u0000${service}`;
-}
-
-function emptyMinute(minute: number, vendor: string, service: string): MinuteRollup {
-  return { minute, vendor, service, calls: 0, errors: 0, requestBytes: 0, responseBytes: 0, latencyP95Ms: Number.NaN };
-}
-
-/** Minutes of an hour-of-week / hour-of-day slot between a series' first minute and the baseline end. */
-function slotMinutes(firstMinute: number, historyFrom: number, baselineEnd: number, dow: number, hour: number): number {
-  const from = Math.max(firstMinute, historyFrom);
-  let minutes = 0;
-  for (let day = Math.floor(from / (24 * HOUR_MS)) * 24 * HOUR_MS; day < baselineEnd; day += 24 * HOUR_MS) {
-    const h = day + hour * HOUR_MS;
-    if (h + HOUR_MS <= from || h >= baselineEnd) continue;
-    if (dow !== 0 && Math.floor(hourOfWeek(h) / 24) + 1 !== dow) continue;
-    // Partial hours at either end count their minutes only.
-    minutes += Math.round((Math.min(h + HOUR_MS, baselineEnd) - Math.max(h, from)) / MINUTE_MS);
-  }
-  return minutes;
-}
-
-/**
- * Where the history of the hour-of-day slot `hour` ends at `baselineEnd`: when that hour last
- * ended. A slot is read once per day (cached under this end), so what it holds must not depend
- * on when it was first asked for: it did (a slot first read just before its hour ended lacked the
- * latest day), and a replay's result depended on where it started — the same minute with a
- * bytes_spike or without, by `--from`. Its minutes are counted over the same span.
- */
-function slotEnd(baselineEnd: number, hour: number): number {
-  return Math.floor((baselineEnd - (hour + 1) * HOUR_MS) / DAY_MS) * DAY_MS + (hour + 1) * HOUR_MS;
-}
-
-function buildBaseline(totals: SeriesTotals, slots: readonly SlotRow[], historyFrom: number, baselineEnd: number): SeriesBaseline {
-  const hourOfWeekSlots = new Map<number, SlotStats>();
-  const hourOfDaySlots = new Map<number, SlotStats>();
-  for (const s of slots) {
-    const end = slotEnd(baselineEnd, s.hour);
-    const minutes = slotMinutes(totals.firstMinute, end - (baselineEnd - historyFrom), end, s.dow, s.hour);
-    const stats: SlotStats = { ...s.stats, minutes: Math.max(minutes, s.stats.active) };
-    if (s.dow === 0) hourOfDaySlots.set(s.hour, stats);
-    else hourOfWeekSlots.set((s.dow - 1) * 24 + s.hour, stats);
-  }
-  return {
-    firstMinute: totals.firstMinute,
-    hourOfWeek: hourOfWeekSlots,
-    hourOfDay: hourOfDaySlots,
-    errorRatio: totals.calls > 0 ? totals.errors / totals.calls : 0,
-    calls: totals.calls,
-    latencyP95Median: totals.latencyP95Median,
-    latencyP95Mad: totals.latencyP95Mad,
-    requestBytesPerCall: totals.calls > 0 ? totals.requestBytes / totals.calls : 0,
-  };
 }
 
 /**
@@ -203,6 +182,7 @@ export async function evaluateStep(store: Store, options: EvaluateStepOptions, s
     ]);
     return buildBaselines(slotLists.flat(), totals, historyFrom, baselineEnd);
   };
+  const started = performance.now();
   // The cycle's own reads are issued first: an embedded engine runs one query at a time, and a
   // baseline refresh in the background must queue behind them, not in front.
   const [minutes, recentHours, fields, routes, known, fresh, baselines, budgetHits] = await Promise.all([
@@ -217,12 +197,14 @@ export async function evaluateStep(store: Store, options: EvaluateStepOptions, s
       const previous = c.peek<Destination[]>(`destinations|${levelTo - HOUR_MS}`, '');
       return previous ? mergeDestinations(previous, await readDestinations(store, levelTo - HOUR_MS, levelTo)) : readDestinations(store, historyFrom, levelTo);
     }),
-    readDestinations(store, levelTo, window.to),
+    destinationsSince(c, store, levelTo, window.to),
     c.get(`baselines|${scope}`, `${baselineEnd}|${[...hours].join(',')}`, loadBaselines),
     readBudgetRouteHits(store, window.from, window.to, vendors),
   ]);
 
+  const read = performance.now();
   const series = assembleSeries({ minutes, recentHours, baselines, recentFrom, to: window.to });
+  const assembled = performance.now();
   const findings: Finding[] = [];
   const serviceKinds = new Set<string>();
   // One series failing (its vendor's data trips a detector) costs that series only.
@@ -253,6 +235,7 @@ export async function evaluateStep(store: Store, options: EvaluateStepOptions, s
       reportVendorFailure('traffic', s.vendor, err);
     }
   }
+  const detected = performance.now();
 
   const own = <T extends { vendor: string }>(list: readonly T[], vendor: string): T[] => list.filter((x) => x.vendor === vendor);
   const mapVendors = fields.map((f) => f.vendor);
@@ -276,6 +259,9 @@ export async function evaluateStep(store: Store, options: EvaluateStepOptions, s
       (v) => detectNewDestinations(own(destinations, v), installedSince, window, d, unallowedPii),
     ),
   );
+  if (options.timings) {
+    Object.assign(options.timings, { readsMs: read - started, assemblyMs: assembled - read, trafficMs: detected - assembled, otherMs: performance.now() - detected });
+  }
   return findings;
 }
 
@@ -288,80 +274,4 @@ function mergeDestinations(a: readonly Destination[], b: readonly Destination[])
     out.set(k, prev ? { ...prev, firstSeen: Math.min(prev.firstSeen, d.firstSeen), lastSeen: Math.max(prev.lastSeen, d.lastSeen) } : { ...d });
   }
   return [...out.values()];
-}
-
-interface AssembleInput {
-  minutes: MinuteRollup[];
-  recentHours: Awaited<ReturnType<typeof readRecentHours>>;
-  baselines: Map<string, SeriesBaseline>;
-  recentFrom: number;
-  to: number;
-}
-
-/** One baseline per (vendor, service) and per vendor, from the cached slot and total reads. */
-function buildBaselines(slots: readonly SlotRow[], totals: readonly SeriesTotals[], historyFrom: number, baselineEnd: number): Map<string, SeriesBaseline> {
-  const slotsByKey = new Map<string, SlotRow[]>();
-  for (const s of slots) {
-    const k = key(s.vendor, s.service);
-    const list = slotsByKey.get(k);
-    if (list) list.push(s);
-    else slotsByKey.set(k, [s]);
-  }
-  const out = new Map<string, SeriesBaseline>();
-  for (const t of totals) out.set(key(t.vendor, t.service), buildBaseline(t, slotsByKey.get(key(t.vendor, t.service)) ?? [], historyFrom, baselineEnd));
-  return out;
-}
-
-/** Joins the reads into one TrafficSeries per (vendor, service) and per vendor, minutes zero-filled. */
-function assembleSeries(input: AssembleInput): TrafficSeries[] {
-  const count = Math.round((input.to - input.recentFrom) / MINUTE_MS);
-  const byKey = new Map<string, TrafficSeries>();
-  const ensure = (vendor: string, service: string, firstMinute: number): TrafficSeries => {
-    const k = key(vendor, service);
-    let s = byKey.get(k);
-    if (!s) {
-      const minutes = Array.from({ length: count }, (_, i) => emptyMinute(input.recentFrom + i * MINUTE_MS, vendor, service));
-      const cached = input.baselines.get(k);
-      // The cached baseline is shared between cycles: a series copies it before moving firstMinute.
-      const baseline: SeriesBaseline = cached
-        ? { ...cached }
-        : { firstMinute, hourOfWeek: new Map(), hourOfDay: new Map(), errorRatio: 0, calls: 0, latencyP95Median: Number.NaN, latencyP95Mad: Number.NaN, requestBytesPerCall: 0 };
-      s = { vendor, service, minutes, recentHours: [], baseline };
-      byKey.set(k, s);
-    }
-    return s;
-  };
-  for (const [k, b] of input.baselines) {
-    const [vendor, service] = k.split('\u0000') as [string, string];
-    ensure(vendor, service, b.firstMinute);
-  }
-  for (const m of input.minutes) {
-    const i = Math.round((m.minute - input.recentFrom) / MINUTE_MS);
-    for (const service of [m.service, '']) {
-      const s = ensure(m.vendor, service, m.minute);
-      s.baseline.firstMinute = Math.min(s.baseline.firstMinute, m.minute);
-      const slot = s.minutes[i];
-      if (!slot) continue;
-      slot.calls += m.calls;
-      slot.errors += m.errors;
-      slot.requestBytes += m.requestBytes;
-      slot.responseBytes += m.responseBytes;
-      if (service !== '') slot.latencyP95Ms = m.latencyP95Ms;
-    }
-  }
-  for (const h of input.recentHours) {
-    for (const service of [h.service, '']) {
-      const s = byKey.get(key(h.vendor, service));
-      if (!s) continue;
-      const prev = s.recentHours.find((x) => x.hour === h.hour);
-      if (prev) {
-        prev.calls += h.calls;
-        prev.errors = (prev.errors ?? 0) + h.errors;
-        prev.requestBytes += h.requestBytes;
-        prev.responseBytes += h.responseBytes;
-      } else s.recentHours.push({ hour: h.hour, calls: h.calls, errors: h.errors, requestBytes: h.requestBytes, responseBytes: h.responseBytes });
-    }
-  }
-  for (const s of byKey.values()) s.recentHours.sort((a, b) => a.hour - b.hour);
-  return [...byKey.values()];
 }

@@ -83,7 +83,8 @@ const REGIME_POINTS = 36;
  */
 export class VolumeScorer {
   private readonly o: ResolvedScorerOptions;
-  private readonly level: SortedWindow;
+  /** The level window sorted (median/MAD); undefined for live counts (see levelValues). */
+  private readonly level: SortedWindow | undefined;
   /** Residuals of the values from the time-of-day profile (with `seasonal` only). */
   private readonly residuals: SortedWindow | undefined;
   /** With self-calibration only (live detection builds two scorers per series a cycle and needs none of it). */
@@ -92,7 +93,12 @@ export class VolumeScorer {
   private readonly longWindows: Array<{ points: number; sum: number; history: SortedWindow }>;
   /** The last points, for the windows (the longest window's worth). */
   private readonly ring: WindowRing;
-  /** Counts without self-calibration (live): the level window's values and sum, for its mean. */
+  /**
+   * Counts without self-calibration (live): the level window's values and sum, for its mean. The
+   * sorted `level` is not kept then: live series have seasonal hints for nearly every minute, and
+   * keeping it sorted was a third of the scorer's time in a bench:detect cycle; a minute without a
+   * hint sorts these values instead.
+   */
   private readonly levelValues: number[] = [];
   private levelSum = 0;
   private readonly recentLevels: number[] = [];
@@ -106,7 +112,7 @@ export class VolumeScorer {
 
   constructor(options: VolumeScorerOptions = {}) {
     this.o = resolveScorerOptions(options);
-    this.level = new SortedWindow(this.o.levelWindow);
+    this.level = this.o.counts && !this.o.selfCalibrate ? undefined : new SortedWindow(this.o.levelWindow);
     this.residuals = this.o.seasonal ? new SortedWindow(this.o.levelWindow) : undefined;
     this.calibration = this.o.selfCalibrate
       ? {
@@ -198,8 +204,8 @@ export class VolumeScorer {
     // Clamped, an incident cannot drag the baseline; but after REGIME_POINTS points in a row on one
     // side the series has moved to a new level, and values go in as they are so the baseline follows.
     const clamped = this.outside >= REGIME_POINTS ? value : Math.min(expected + bound, Math.max(expected - bound, value));
-    this.level.push(clamped);
-    if (o.counts && !o.selfCalibrate) {
+    this.level?.push(clamped);
+    if (!this.level) {
       this.levelValues.push(clamped);
       this.levelSum += clamped;
       if (this.levelValues.length > o.levelWindow) this.levelSum -= this.levelValues.shift()!;
@@ -240,12 +246,14 @@ export class VolumeScorer {
 
   /** Flat robust level, or the time-of-day profile plus a robust offset where that fits better. */
   private baseline(t: number, slot: number, value: number): SeasonalHint {
-    if (this.level.size === 0) return { expected: value, spread: 0 };
     // Live counts without a season: the mean, which windows can add up (a sparse series' median is 0).
-    if (this.o.counts && !this.o.selfCalibrate) {
-      const mean = this.levelSum / this.levelValues.length;
-      return { expected: mean, spread: MAD_TO_SIGMA * this.level.mad() };
+    if (!this.level) {
+      if (this.levelValues.length === 0) return { expected: value, spread: 0 };
+      const sorted = new SortedWindow(this.o.levelWindow);
+      for (const v of this.levelValues) sorted.push(v);
+      return { expected: this.levelSum / this.levelValues.length, spread: MAD_TO_SIGMA * sorted.mad() };
     }
+    if (this.level.size === 0) return { expected: value, spread: 0 };
     const expected = this.level.median();
     const spread = MAD_TO_SIGMA * this.level.mad(expected);
     const residuals = this.residuals;
