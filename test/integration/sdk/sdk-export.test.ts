@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeVendors, type FakeVendors } from '../../../examples/fake-vendors.js';
 import { buildSdk, type SdkBuild } from './helpers/build-sdk.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './helpers/otlp-receiver.js';
-import { runNode, startNode } from './helpers/run-node.js';
+import { runNode, startNode, type NodeProcess } from './helpers/run-node.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 const canary = JSON.parse(readFileSync(join(fixtures, 'canaries.json'), 'utf8')) as Record<string, string>;
@@ -24,6 +24,20 @@ let receiver: OtlpReceiver;
 
 beforeAll(async () => {
   [build, vendors] = await Promise.all([buildSdk(), startFakeVendors()]);
+});
+// Apps a test started and did not see exit (a failed expectation first) are killed after it.
+const started: NodeProcess[] = [];
+function start(args: string[], env: Record<string, string>): NodeProcess {
+  const app = startNode(args, env);
+  started.push(app);
+  return app;
+}
+afterEach(async () => {
+  for (const app of started.splice(0)) {
+    if (app.child.exitCode !== null || app.child.signalCode !== null) continue;
+    app.child.kill('SIGKILL');
+    await app.exited;
+  }
 });
 afterAll(async () => {
   await vendors.close();
@@ -115,15 +129,16 @@ describe('zero-code register (node --import)', () => {
     await withReceiver(async (r) => {
       const run = await runNode(['--import', build.register, join(fixtures, 'fetch-app.mjs')], zeroCodeEnv(r, 'fetch-app'));
       expect(run.code).toBe(0);
+      // No wait for "nothing more": the app has exited, and it exits only once its exit flush's
+      // requests were answered (exit-flush.ts, beforeExit), which the receiver does after recording.
       await r.waitForSpans(1);
-      await new Promise((res) => setTimeout(res, 300));
       expect(r.spans.map((s) => s.attributes['server.port'])).not.toContain(r.port);
     });
   });
 
   it('flushes on SIGTERM and then dies of the signal when the app has no handler', async () => {
     await withReceiver(async (r) => {
-      const app = startNode(['--import', build.register, join(fixtures, 'wait-for-signal.mjs')], zeroCodeEnv(r, 'idle-app'));
+      const app = start(['--import', build.register, join(fixtures, 'wait-for-signal.mjs')], zeroCodeEnv(r, 'idle-app'));
       await app.waitForLine(/called/);
       app.child.kill('SIGTERM');
       const run = await app.exited;
@@ -136,7 +151,7 @@ describe('zero-code register (node --import)', () => {
 describe('programmatic startEgressWatch (examples/checkout-service)', () => {
   it('reports both vendors of the example service', async () => {
     await withReceiver(async (r) => {
-      const service = startNode([build.js('examples/checkout-service.js')], {
+      const service = start([build.js('examples/checkout-service.js')], {
         EGRESSWATCH_ENDPOINT: r.url,
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
         PAYMENTS_URL: vendors.payments.url,
