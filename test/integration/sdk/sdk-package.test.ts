@@ -103,7 +103,8 @@ afterAll(async () => {
   await vendors?.close();
   work.remove();
   data.remove();
-});
+  // Stopping the instance flushes and closes the embedded engine: over a minute at load 30.
+}, 180_000);
 
 async function node(args: string[], env: Record<string, string>): Promise<string> {
   const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: service, env: { ...process.env, NODE_ENV: 'production', ...env } });
