@@ -48,7 +48,7 @@ describe('detection over the embedded store', () => {
   it('stays quiet on normal traffic with noise, nights and a sparse vendor', async () => {
     const findings = await replay(FRIDAY + 7 * HOUR, FRIDAY + 9 * HOUR);
     expect(findings).toEqual([]);
-    // 120 cycles against the store: 56 s at load ~8, over 60 s at load 29 on the 2-core machine.
+    // 120 cycles against the store: 17-56 s in three runs, over 60 s in one at load 29 (2 cores, shared).
   }, 240_000);
 
   it('flags a 6× call spike of 15 minutes as volume_spike on stripe', async () => {

@@ -149,6 +149,6 @@ describe('traffic scenarios through the alert lifecycle', () => {
     const shape = (t: number): number => (t < WEEK ? 1 : 1 + (0.3 * (t - WEEK)) / (7 * DAY)) * (t >= holiday && t < holiday + DAY ? 0.4 : 1);
     const changes = replay(flow({ rate, seed: rate * 17 }, [], shape), WEEK, WEEK + 7 * DAY);
     expect(changes.map((c) => `${new Date(c.minuteEnd).toISOString()} ${c.alert.status} ${c.alert.kind}: ${c.alert.summary}`)).toEqual([]);
-    // 10,080 cycles: ~80 s for the busy week at load ~8, 152 s at load 26 on the 2-core machine.
+    // 10,080 cycles: the busy week took 123-152 s in two runs at load 26-31 (2 cores, shared).
   }, 300_000);
 });
