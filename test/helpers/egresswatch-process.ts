@@ -21,6 +21,8 @@ function childEnv(dataDir: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...process.env, EGRESSWATCH_DATA_DIR: dataDir, EGRESSWATCH_LOG_LEVEL: 'info', ...env };
 }
 
+const START_DEADLINE_MS = 120_000;
+
 /** Starts `egresswatch start --port 0` on `dataDir` and waits for its instance file. */
 export async function startInstance(dataDir: string, env: NodeJS.ProcessEnv = {}, args: string[] = []): Promise<RunningInstance> {
   const child = spawn(process.execPath, [CLI, 'start', '--port', '0', ...args], { env: childEnv(dataDir, env), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -29,11 +31,22 @@ export async function startInstance(dataDir: string, env: NodeJS.ProcessEnv = {}
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  // A test process that ends (a hook timed out, a file failed) must not leave `start` and its
+  // redis-server behind: SIGTERM lets it stop its own children.
+  const orphanGuard = (): void => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+  };
+  process.once('exit', orphanGuard);
+  void exited.then(() => process.removeListener('exit', orphanGuard));
   const file = join(dataDir, 'instance.json');
-  const deadline = Date.now() + 30_000;
+  // Migrations alone took over 30 s at load 25 on the shared 2-core machine.
+  const deadline = Date.now() + START_DEADLINE_MS;
   while (!(existsSync(file) && out.includes('egresswatch is running'))) {
     if (child.exitCode !== null) throw new Error(`egresswatch start exited ${child.exitCode}: ${err}`);
-    if (Date.now() > deadline) throw new Error(`egresswatch start not ready in 30 s: ${err}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGTERM');
+      throw new Error(`egresswatch start not ready in ${START_DEADLINE_MS / 1000} s (stopped): ${err}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   const info = JSON.parse(readFileSync(file, 'utf8')) as { url: string; apiToken: string };
