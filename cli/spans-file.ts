@@ -1,5 +1,6 @@
 import type { Config } from '../common/config/index.js';
 import { ConfigError, DecodeError } from '../common/errors.js';
+import { countOf } from './count-text.js';
 import { spansFromOtlpJson, type DecodedResourceSpans, type DecodedSpan } from '../common/otlp-spans.js';
 import { normalizeSpan, type NormalizeOptions } from '../collector/normalize.js';
 import type { PiiFlow } from '../storage/alert-policy-store.js';
@@ -66,7 +67,7 @@ export function piiFlowsFromSpansFile(text: string, config: Pick<Config, 'vendor
   if (spans === 0) throw new ConfigError(`${source} holds no spans: nothing to judge; ${HOW_TO_RECORD}`);
   if (egressCalls === 0) {
     throw new ConfigError(
-      `${source} holds ${spans} span(s) but no outbound HTTP call (a CLIENT span with http.request.method): is the service under the egresswatch SDK or OTel HTTP instrumentation?`,
+      `${source} holds ${countOf(spans, 'span')} but no outbound HTTP call (a CLIENT span with http.request.method): is the service under the egresswatch SDK or OTel HTTP instrumentation?`,
     );
   }
   return { flows: [...counts.values()], spans, egressCalls };

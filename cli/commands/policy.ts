@@ -8,25 +8,26 @@ import { boolFlag, defineCommand, parseDurationMs, stringFlag } from '../command
 import { piiFlowsFromSpansFile } from '../spans-file.js';
 import { withStoreOrApi } from '../store-access.js';
 import { API } from '../api-contract.js';
+import { countOf } from '../count-text.js';
 
 function render(report: PolicyReport, source: string): string {
   const gaps = report.registerGaps;
   if (report.ok) {
     const register = report.registerChecked ? ', and every vendor receiving personal data has a legal basis and a DPA in the register' : ' (no vendor has a register entry: legal basis and DPA not checked)';
-    return `policy check passed: no PII sent to a vendor outside its allow_pii${register} (${report.flowsChecked} PII flows checked, ${source})\n`;
+    return `policy check passed: no PII sent to a vendor outside its allow_pii${register} (${countOf(report.flowsChecked, 'PII flow')} checked, ${source})\n`;
   }
   const lines: string[] = [];
   if (report.violations.length > 0) {
-    lines.push(`policy check FAILED: ${report.violations.length} PII flow(s) not allowed by the vendor's allow_pii (${source}):`);
+    lines.push(`policy check FAILED: ${countOf(report.violations.length, 'PII flow')} not allowed by the vendor's allow_pii (${source}):`);
     for (const v of report.violations) {
-      lines.push(visible`  ${v.vendor}  ${v.route || '(no route)'}  ${v.field}  ${v.pii}   from ${v.services.join(', ')}  (${v.calls} calls)`);
+      lines.push(visible`  ${v.vendor}  ${v.route || '(no route)'}  ${v.field}  ${v.pii}   from ${v.services.join(', ')}  (${countOf(v.calls, 'call')})`);
     }
     lines.push('', "fix: stop sending the field, or if the vendor may receive it, add the class to vendors.<id>.allow_pii (or raise its max_tier) in the policy file");
   }
   if (gaps.length > 0) {
     if (lines.length > 0) lines.push('');
-    lines.push(`policy check FAILED: ${gaps.length} personal-data flow(s) to a vendor the register does not cover (${source}):`);
-    for (const g of gaps) lines.push(visible`  ${g.vendor}  ${g.route || '(no route)'}  ${g.field}  ${g.pii}: ${g.reason}   from ${g.services.join(', ')}  (${g.calls} calls)`);
+    lines.push(`policy check FAILED: ${countOf(gaps.length, 'personal-data flow')} to a vendor the register does not cover (${source}):`);
+    for (const g of gaps) lines.push(visible`  ${g.vendor}  ${g.route || '(no route)'}  ${g.field}  ${g.pii}: ${g.reason}   from ${g.services.join(', ')}  (${countOf(g.calls, 'call')})`);
     lines.push('', 'fix: record the lawful basis (vendors.<id>.legal_basis) and the DPA (vendors.<id>.dpa: signed, with dpa_signed_on, or not_needed) in the policy file');
   }
   return lines.join('\n') + '\n';
@@ -55,7 +56,7 @@ export const policyCommand = defineCommand({
       }
       const file = piiFlowsFromSpansFile(text, config, spans);
       report = policyReport(file.flows, config);
-      source = `spans file ${spans}: ${file.egressCalls} outbound call(s) of ${file.spans} span(s)`;
+      source = `spans file ${spans}: ${countOf(file.egressCalls, 'outbound call')} of ${countOf(file.spans, 'span')}`;
     } else {
       const since = stringFlag(args, 'since') ?? '7d';
       const sinceMs = Date.now() - parseDurationMs(since, '--since');

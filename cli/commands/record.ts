@@ -1,4 +1,5 @@
 import { ConfigError } from '../../common/errors.js';
+import { countOf } from '../count-text.js';
 import { defineCommand, intFlag, parseDurationMs, stringFlag } from '../command.js';
 import { untilSignal } from '../lifecycle.js';
 import { startSpanRecorder } from '../span-recorder.js';
@@ -30,7 +31,7 @@ export const recordCommand = defineCommand({
     const stop = async (): Promise<void> => {
       await recorder.close();
       const { spans, requests } = recorder.counts();
-      process.stdout.write(`recorded ${spans} span(s) from ${requests} export request(s) into ${out}\n`);
+      process.stdout.write(`recorded ${countOf(spans, 'span')} from ${countOf(requests, 'export request')} into ${out}\n`);
     };
     if (forMs !== undefined) {
       // A signal still stops it early, and cleanly.

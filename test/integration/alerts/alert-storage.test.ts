@@ -132,7 +132,7 @@ describe('egresswatch policy check --spans (offline CI gate)', () => {
   it('exits 1 listing the ssn sent to stripe, and 0 after the policy allows it', async () => {
     const failing = await check('vendors:\n  stripe:\n    hosts: ["*.stripe.com"]\n    allow_pii: [email]\n');
     expect(failing.code).toBe(1);
-    expect(failing.out).toContain('policy check FAILED: 1 PII flow(s)');
+    expect(failing.out).toContain('policy check FAILED: 1 PII flow not');
     expect(failing.out).toMatch(/stripe\s+\/v1\/customers\s+customer\.tax_id\s+ssn\s+from checkout/);
     const json = await check('vendors:\n  stripe:\n    allow_pii: [email]\n', ['--json']);
     expect(JSON.parse(json.out)).toMatchObject({ ok: false, violations: [{ vendor: 'stripe', route: '/v1/customers', field: 'customer.tax_id', pii: 'ssn', services: ['checkout'] }] });
