@@ -13,8 +13,9 @@ import { withStoreOrApi, type ApiCaller } from '../store-access.js';
 /**
  * The text listing. Every stored name came from spans, so every substituted value goes through
  * `visible`: an ESC or a bidi override in a route shows as `\x1b` / `\u202e` instead of acting.
- * Each field says when it was first seen (UTC, to the minute): a field that appeared last night
- * stands out from the ones that were always there.
+ * Each field says when it was first seen: a field that appeared last night stands out from the
+ * ones that were always there. Times print as the store gives them, ISO 8601 in UTC with `Z`, like
+ * every other time in CLI text (a zoneless `2026-12-04 21:58` read as local time is hours off).
  */
 export function renderVendors(vendors: InventoryVendor[]): string {
   if (vendors.length === 0) return 'no egress seen yet: point an OpenTelemetry exporter at the collector (see README)\n';
@@ -22,12 +23,12 @@ export function renderVendors(vendors: InventoryVendor[]): string {
   for (const v of vendors) {
     out.push(visible`${v.vendor}  ${countOf(v.calls, 'call')}, ${countOf(v.errors, 'error')}  hosts: ${v.hosts.join(', ')}  services: ${v.services.join(', ')}`);
     out.push(...registerLines(v));
-    out.push(visible`  PII: ${v.pii.length > 0 ? v.pii.join(', ') : 'none'}   first seen ${v.first_seen}, last seen ${v.last_seen}`);
+    out.push(visible`  PII: ${v.pii.length > 0 ? v.pii.join(', ') : 'none'}   first seen ${isoTime(v.first_seen)}, last seen ${isoTime(v.last_seen)}`);
     for (const r of v.routes) {
       out.push(visible`  ${r.methods.join('|')} ${r.route}  ${countOf(r.calls, 'call')}`);
       for (const f of r.fields) {
         const pii = f.pii.length > 0 ? `  [PII: ${f.pii.join(', ')}]` : '';
-        out.push(visible`    ${f.direction === 'request' ? '→' : '←'} ${f.field}: ${f.types.join('|') || '?'}${pii}  since ${shortTime(f.first_seen)}`);
+        out.push(visible`    ${f.direction === 'request' ? '→' : '←'} ${f.field}: ${f.types.join('|') || '?'}${pii}  since ${isoTime(f.first_seen)}`);
       }
     }
   }
@@ -56,9 +57,9 @@ function registerLines(v: InventoryVendor): string[] {
   return lines;
 }
 
-/** `2026-11-23T10:00:00Z` → `2026-11-23 10:00` (UTC, like every time the CLI prints). */
-function shortTime(iso: string): string {
-  return /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(iso) ? iso.slice(0, 16).replace('T', ' ') : iso;
+/** `2026-12-02T23:09:05.445Z` → `2026-12-02T23:09:05Z`: one time format in CLI text (field times come with milliseconds, vendor times without). */
+function isoTime(iso: string): string {
+  return iso.replace(/^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.\d+Z$/, '$1Z');
 }
 
 /** What `--vendor` found: the inventory, and when it is empty, every vendor name there is (for the hint). */

@@ -118,7 +118,7 @@ describe('demo --keep, then what it printed', () => {
     expect(expectOneLine(typo.stderr)).toMatch(/^egresswatch: vendors --vendor: no vendor 'strpe' has been seen or configured — did you mean 'stripe'\? \(known: .*stripe/);
     const hubspot = await kept(['vendors', '--vendor', 'hubspot']);
     expect(hubspot.code, hubspot.stderr).toBe(0);
-    expect(hubspot.stdout).toMatch(/→ properties\.ssn: string {2}\[PII: ssn\] {2}since \d{4}-\d\d-\d\d \d\d:\d\d\n/);
+    expect(hubspot.stdout).toMatch(/→ properties\.ssn: string {2}\[PII: ssn\] {2}since \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n/);
     // Nothing but the answer: no "store opened" / "migration applied" lines.
     expect(hubspot.stderr).toBe('');
   });

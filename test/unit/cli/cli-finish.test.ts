@@ -111,8 +111,8 @@ describe('text output', () => {
       'hubspot  1 call, 1 error  hosts: api.hubapi.com  services: crm-sync',
       '  PII: email, ssn   first seen 2026-11-20T08:00:00Z, last seen 2026-11-23T11:00:59Z',
       '  POST /crm/v3/objects/contacts  1 call',
-      '    → properties.email: string  [PII: email]  since 2026-11-20 08:00',
-      '    → properties.ssn: string  [PII: ssn]  since 2026-11-23 10:31',
+      '    → properties.email: string  [PII: email]  since 2026-11-20T08:00:00Z',
+      '    → properties.ssn: string  [PII: ssn]  since 2026-11-23T10:31:00Z',
       '',
     ]);
   });

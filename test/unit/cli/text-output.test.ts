@@ -62,7 +62,7 @@ describe('CLI text output of span-supplied names', () => {
       'stripe\\x1b]0;pwned\\x07  12 calls, 1 error  hosts: api.stripe.com\\u202egpj.exe  services: checkout\\x9b31m, billing\\nforged  999 calls',
       '  PII: email   first seen 2026-11-23T10:00:00Z, last seen 2026-11-23T11:00:00Z',
       '  POST\\x7f /v1/charges\\x1b[2J  12 calls',
-      '    → card\\u2066number\\u2069\\x00: string  [PII: card\\u200b]  since 2026-11-23 10:00',
+      '    → card\\u2066number\\u2069\\x00: string  [PII: card\\u200b]  since 2026-11-23T10:00:00Z',
       '',
     ]);
   });
