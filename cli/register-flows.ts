@@ -1,9 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import type { Config } from '../common/config/index.js';
+import { visibleText } from '../common/display-text.js';
 import { ConfigError } from '../common/errors.js';
 import type { RouteFlow } from '../common/register/route-flow.js';
 import { readRouteFlows } from '../storage/register-queries.js';
 import { parseDurationMs, parseTimeMs, stringFlag, type ParsedArgs } from './command.js';
+import { countOf } from './count-text.js';
 import type { FlowsAnswer } from './register-api.js';
 import { withStoreOrApi } from './store-access.js';
 
@@ -37,8 +39,12 @@ export async function fetchRouteFlows(config: Config, window: { fromMs: number; 
   });
 }
 
-/** Writes `text` to `--out` (one-line error when it cannot) or stdout. */
-export function writeOutput(text: string, out: string | undefined): void {
+/**
+ * Writes `text` to `--out` (one-line error when it cannot) or stdout. A file written says so on
+ * stderr in one line, with its size and what it holds (`contents`, e.g. `3 services, 4 vendors`):
+ * silence after `--out` left users checking whether anything happened.
+ */
+export function writeOutput(text: string, out: string | undefined, contents: string): void {
   if (out === undefined) {
     process.stdout.write(text);
     return;
@@ -48,4 +54,5 @@ export function writeOutput(text: string, out: string | undefined): void {
   } catch (err) {
     throw new ConfigError(`--out: cannot write ${out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+  process.stderr.write(`wrote ${visibleText(out)} (${countOf(Buffer.byteLength(text), 'byte')}, ${contents})\n`);
 }

@@ -4,6 +4,7 @@ import { buildRegister } from '../../common/register/register-model.js';
 import { closest } from '../../common/text.js';
 import { defineCommand, stringFlag } from '../command.js';
 import { configFromArgs, configOption } from '../config-flags.js';
+import { countOf } from '../count-text.js';
 import { MAP_FORMATS, renderFlowMap, type MapFormat } from '../map-api.js';
 import { fetchRouteFlows, windowFromArgs, windowOptions, writeOutput } from '../register-flows.js';
 
@@ -28,7 +29,7 @@ export const mapCommand = defineCommand({
     const window = windowFromArgs(args, '7d');
     const flows = await fetchRouteFlows(config, window);
     const map = buildFlowMap(buildRegister(flows, config), window);
-    writeOutput(renderFlowMap(raw as MapFormat, map), stringFlag(args, 'out'));
+    writeOutput(renderFlowMap(raw as MapFormat, map), stringFlag(args, 'out'), `${countOf(map.services.length, 'service')}, ${countOf(map.vendors.length, 'vendor')}`);
     return 0;
   },
 });

@@ -5,6 +5,7 @@ import { exportMarkdown } from '../../common/register/register-markdown.js';
 import { closest } from '../../common/text.js';
 import { defineCommand, stringFlag } from '../command.js';
 import { configFromArgs, configOption } from '../config-flags.js';
+import { countOf } from '../count-text.js';
 import { fetchRouteFlows, windowFromArgs, windowOptions, writeOutput } from '../register-flows.js';
 
 const FORMATS = ['csv', 'json', 'md'] as const;
@@ -38,7 +39,9 @@ export const registerCommand = defineCommand({
     const window = windowFromArgs(args, '30d');
     const data = exportRows(await fetchRouteFlows(config, window), config, window);
     const text = format === 'csv' ? exportCsv(data) : format === 'md' ? exportMarkdown(data) : terminalJson(exportJson(data)) + '\n';
-    writeOutput(text, stringFlag(args, 'out'));
+    const services = new Set(data.rows.map((r) => r.service)).size;
+    const vendors = new Set(data.rows.map((r) => r.vendor)).size;
+    writeOutput(text, stringFlag(args, 'out'), `${countOf(data.rows.length, 'row')}, ${countOf(services, 'service')}, ${countOf(vendors, 'vendor')}`);
     return 0;
   },
 });

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../../storage/migrate.js';
@@ -112,6 +112,23 @@ describe('privacy register through the CLI', () => {
     expect(mermaid.stdout.split('\n').filter((l) => l.includes('-->'))).toHaveLength(3);
     const empty = await runCli(dir.path, ['map', '--format', 'svg', '--from', '2020-01-01T00:00:00Z', '--to', '2020-01-02T00:00:00Z'], env);
     expect(textOf(parseXml(empty.stdout))).toContain('no egress in this window');
+  });
+
+  it('map --out and register export --out write the file and say so in one stderr line: path, bytes, what it holds', async () => {
+    const config = ['--config', policy('register.yaml', POLICY_HEAD + STRIPE + TWILIO_NO_DPA)];
+    // As a user runs it: no info logs asked for.
+    const env = { EGRESSWATCH_DATA_DIR: dir.path, EGRESSWATCH_LOG_LEVEL: undefined };
+    const mapFile = join(dir.path, 'flows.mmd');
+    const map = await runCli(dir.path, ['map', '--out', mapFile, ...config], env);
+    expect(map.code, map.stderr).toBe(0);
+    expect(map.stdout).toBe('');
+    expect(map.stderr).toBe(`wrote ${mapFile} (${statSync(mapFile).size.toLocaleString('en-US')} bytes, 3 services, 3 vendors)\n`);
+    expect(readFileSync(mapFile, 'utf8').startsWith('flowchart LR\n')).toBe(true);
+    const csvFile = join(dir.path, 'register.csv');
+    const csv = await runCli(dir.path, ['register', 'export', '--out', csvFile, ...config], env);
+    expect(csv.code, csv.stderr).toBe(0);
+    expect(csv.stdout).toBe('');
+    expect(csv.stderr).toBe(`wrote ${csvFile} (${statSync(csvFile).size.toLocaleString('en-US')} bytes, 3 rows, 3 services, 3 vendors)\n`);
   });
 
   it('vendors --json puts the riskiest first with tiers, the register entry and the shadow flag', async () => {
