@@ -15,6 +15,7 @@ export function untilSignal(stopSteps: ReadonlyArray<[name: string, stop: () => 
         process.exit(130);
       }
       stopping = true;
+      const startedMs = Date.now();
       log.info({ signal }, 'stopping');
       void (async () => {
         let code = 0;
@@ -28,6 +29,8 @@ export function untilSignal(stopSteps: ReadonlyArray<[name: string, stop: () => 
         }
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
+        // The last line of a run: an operator watching a restart sees that everything let go.
+        log.info({ durationMs: Date.now() - startedMs, ...(code === 0 ? {} : { failedSteps: true }) }, 'stopped');
         resolve(code);
       })();
     };

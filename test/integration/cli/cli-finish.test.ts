@@ -4,7 +4,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../../common/types.js';
-import { runCli } from '../../helpers/egresswatch-process.js';
+import { runCli, startInstance } from '../../helpers/egresswatch-process.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 const repo = resolve(import.meta.dirname, '../../..');
@@ -41,6 +41,24 @@ describe('errors a new user trips over: one line with the fix', () => {
     // Refused before the store was opened or redis-server spawned.
     expect(existsSync(join(dir.path, 'clickhouse'))).toBe(false);
   });
+
+  it('start, stopped with SIGTERM: "stopping", then a last "stopped" line with how long it took, after every step', async () => {
+    const own = tempDir();
+    try {
+      const running = await startInstance(own.path);
+      await running.stop();
+      const lines = running.stderr().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg: string; durationMs?: number });
+      const stopping = lines.findIndex((l) => l.msg === 'stopping');
+      expect(stopping, running.stderr()).toBeGreaterThanOrEqual(0);
+      const last = lines[lines.length - 1]!;
+      expect(last.msg).toBe('stopped');
+      expect(last.durationMs).toBeGreaterThanOrEqual(0);
+      // The last stop step (the instance file) ran before it was said.
+      expect(existsSync(join(own.path, 'instance.json'))).toBe(false);
+    } finally {
+      own.remove();
+    }
+  }, 60_000);
 
   it('an unreachable ClickHouse: the one clear line, no client dump; the details with EGRESSWATCH_LOG_LEVEL=debug', async () => {
     // A port that was free a moment ago: connection refused.
