@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { z } from 'zod';
 import { ApiError, ConfigError } from '../common/errors.js';
 import type { Config } from '../common/config/index.js';
@@ -38,8 +39,18 @@ export interface ApiCaller {
 /** Where a running instance answers, and its API token (instance.json). */
 export type InstanceAddress = Pick<InstanceInfo, 'url' | 'apiToken'>;
 
-/** Opens the store this config names (embedded or server) and brings its schema up to date. */
+/**
+ * Opens the store this config names (embedded or server) and brings its schema up to date.
+ * An embedded store that a running `start` owns is refused first, in one line: chDB would print
+ * its own `Code: 76. DB::Exception: Cannot lock file …/status` to stderr before any error of ours.
+ */
 export async function openConfiguredStore(config: Config): Promise<Store> {
+  const owner = config.clickhouse.url ? undefined : runningInstance(config);
+  if (owner) {
+    throw new ConfigError(
+      `the data dir ${resolve(config.data_dir)} is in use by egresswatch (pid ${owner.pid}, ${owner.url}): use that instance (its API, or commands such as \`egresswatch alerts\` that go through it), stop it, or use another data dir (EGRESSWATCH_DATA_DIR or data_dir in --config)`,
+    );
+  }
   const store = await openStore({
     url: config.clickhouse.url,
     dataDir: config.data_dir,

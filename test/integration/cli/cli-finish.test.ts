@@ -42,6 +42,37 @@ describe('errors a new user trips over: one line with the fix', () => {
     expect(existsSync(join(dir.path, 'clickhouse'))).toBe(false);
   });
 
+  it('collector: a port in use is refused like start, before the store is opened', async () => {
+    const port = (busy.address() as AddressInfo).port;
+    const own = tempDir();
+    try {
+      const res = await runCli(own.path, ['collector', '--port', String(port)], USER_ENV);
+      expect(res.code).toBe(2);
+      expect(expectOneLine(res.stderr)).toBe(
+        `egresswatch: port ${port} on 127.0.0.1 is already in use (another egresswatch or OTel collector?); pick another with --port or EGRESSWATCH_PORT (--port 0 picks a free one)`,
+      );
+      expect(existsSync(join(own.path, 'clickhouse'))).toBe(false);
+    } finally {
+      own.remove();
+    }
+  });
+
+  it('collector on the data dir a running start owns: one line naming the pid and the way out, no engine lock dump', async () => {
+    const own = tempDir();
+    const running = await startInstance(own.path);
+    try {
+      const res = await runCli(own.path, ['collector', '--port', '0'], USER_ENV);
+      expect(res.code).toBe(2);
+      expect(res.stderr).not.toContain('DB::Exception');
+      expect(expectOneLine(res.stderr)).toBe(
+        `egresswatch: the data dir ${own.path} is in use by egresswatch (pid ${running.child.pid}, ${running.url}): use that instance (its API, or commands such as \`egresswatch alerts\` that go through it), stop it, or use another data dir (EGRESSWATCH_DATA_DIR or data_dir in --config)`,
+      );
+    } finally {
+      await running.stop();
+      own.remove();
+    }
+  }, 60_000);
+
   it('start, stopped with SIGTERM: "stopping", then a last "stopped" line with how long it took, after every step', async () => {
     const own = tempDir();
     try {
