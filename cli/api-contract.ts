@@ -206,10 +206,7 @@ export const API = {
     answer: answer<MapAnswer>(z.looseObject({ format: z.enum(MAP_FORMATS), text: z.string(), services: z.array(z.string()), vendors: z.array(z.string()) })),
   }),
   loginLinks: route({ method: 'POST', path: '/api/console/login-links', query: noQuery, body: noBody, answer: answer<LoginLink>(z.looseObject({ path: z.string(), expiresAt: z.string() })) }),
-  /**
-   * `detect` through the instance that owns the store (cli/commands/detect.ts still registers and
-   * calls these two by path; declared here so that it can move onto `apiRoute` and `call`).
-   */
+  /** `detect` through the instance that owns the store: cli/commands/detect.ts serves and calls these two. */
   detect: route({
     method: 'POST',
     path: '/api/detect',

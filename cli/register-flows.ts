@@ -6,7 +6,7 @@ import type { RouteFlow } from '../common/register/route-flow.js';
 import { readRouteFlows } from '../storage/register-queries.js';
 import { parseDurationMs, parseTimeMs, stringFlag, type ParsedArgs } from './command.js';
 import { countOf } from './count-text.js';
-import type { FlowsAnswer } from './register-api.js';
+import { API } from './api-contract.js';
 import { withStoreOrApi } from './store-access.js';
 
 /** The window flags of `map` and `register export`. */
@@ -31,11 +31,7 @@ export function windowFromArgs(args: ParsedArgs, defaultSince: string, now = Dat
 export async function fetchRouteFlows(config: Config, window: { fromMs: number; toMs: number }, vendors?: readonly string[]): Promise<RouteFlow[]> {
   return withStoreOrApi<RouteFlow[]>(config, {
     local: (store) => readRouteFlows(store, { sinceMs: window.fromMs, untilMs: window.toMs, vendors }),
-    api: async (call) => {
-      const q = new URLSearchParams({ from: String(window.fromMs), to: String(window.toMs) });
-      for (const v of vendors ?? []) q.append('vendor', v);
-      return (await call<FlowsAnswer>({ method: 'GET', path: `/api/register/flows?${q.toString()}` })).flows;
-    },
+    api: async (call) => (await call(API.registerFlows, { query: { from: String(window.fromMs), to: String(window.toMs), vendor: vendors ? [...vendors] : undefined } })).flows,
   });
 }
 

@@ -7,19 +7,14 @@ import { openStore, type Store } from '../storage/store.js';
 import type { AnswerOf, ApiRouteSpec, PathParams } from './api-contract.js';
 import { processAlive, readInstanceFile, type InstanceInfo } from './instance-file.js';
 
-/**
- * A call by path string, for commands not yet on api-contract.ts (`detect`); new code calls a
- * declared route instead.
- */
-export interface ApiCall {
+/** One HTTP request of a declared route, as `apiCall` builds it. */
+interface ApiRequest {
   method: 'GET' | 'POST';
   /** Path with query, e.g. `/api/alerts?status=firing`. */
   path: string;
   body?: unknown;
   /** How long to wait for the answer. Default 120 s. */
-  timeoutMs?: number;
-  /** A declared route is called with its input, never as a path string. */
-  answer?: never;
+  timeoutMs?: number | undefined;
 }
 
 /** What a call of a declared route sends: its query, its path parameters and its body, typed by the route's schemas. */
@@ -32,8 +27,6 @@ export type CallInput<S> =
 /** Calls the running instance's JSON API: a route declared in api-contract.ts, answered as declared. */
 export interface ApiCaller {
   <S extends ApiRouteSpec>(route: S, ...input: Record<never, never> extends CallInput<S> ? [CallInput<S>?] : [CallInput<S>]): Promise<AnswerOf<S>>;
-  /** By path string, unchecked: only for commands not yet on the contract. */
-  <R>(call: ApiCall): Promise<R>;
 }
 
 /** Where a running instance answers, and its API token (instance.json). */
@@ -92,12 +85,7 @@ export function runningInstance(config: Pick<Config, 'data_dir'>): InstanceInfo 
 
 /** An `ApiCaller` bound to one running instance. */
 export function callerOf(instance: InstanceAddress): ApiCaller {
-  return ((route: ApiRouteSpec | ApiCall, input?: CallInput<ApiRouteSpec>) =>
-    isDeclared(route) ? apiCall(instance, route, input) : request(instance, route)) as ApiCaller;
-}
-
-function isDeclared(route: ApiRouteSpec | ApiCall): route is ApiRouteSpec {
-  return route.answer !== undefined;
+  return ((route: ApiRouteSpec, input?: CallInput<ApiRouteSpec>) => apiCall(instance, route, input)) as ApiCaller;
 }
 
 /**
@@ -132,7 +120,7 @@ function queryString(query: Record<string, unknown>): string {
 }
 
 /** One call of a running instance's JSON API with its API token; its 400 becomes a ConfigError. */
-async function request(instance: InstanceAddress, call: ApiCall): Promise<unknown> {
+async function request(instance: InstanceAddress, call: ApiRequest): Promise<unknown> {
   const baseUrl = instance.url;
   const token = instance.apiToken;
   let res: Response;

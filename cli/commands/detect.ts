@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import type { Config } from '../../common/config/index.js';
 import { terminalJson, visible } from '../../common/display-text.js';
 import { ConfigError } from '../../common/errors.js';
@@ -8,7 +6,8 @@ import type { DeliveryReport, MessageCount, ReceiverDelivery } from '../../alert
 import type { Notifier } from '../../alerts/notifier.js';
 import { resolveReceivers } from '../../alerts/receivers-config.js';
 import { replayDeliveringHere, replayDetection, type ReplayProgress, type ReplayResult } from '../../app/replay.js';
-import type { ApiRoute } from '../api-routes.js';
+import { API } from '../api-contract.js';
+import { apiRoute, type ApiRoute } from '../api-routes.js';
 import { boolFlag, defineCommand, parseDurationMs, parseTimeMs, stringFlag } from '../command.js';
 import { configFromArgs, configOption } from '../config-flags.js';
 import { runningInstance, withStoreOrApi } from '../store-access.js';
@@ -200,14 +199,14 @@ export const detectCommand = defineCommand({
         const poll = setInterval(() => {
           if (polling) return;
           polling = true;
-          call<{ progress?: ReplayProgress }>({ method: 'GET', path: `/api/detect/progress?id=${progressId}`, timeoutMs: 5_000 })
+          call(API.detectProgress, { query: { id: progressId }, timeoutMs: 5_000 })
             .then((answer) => answer.progress && onProgress(answer.progress))
             .catch(() => undefined)
             .finally(() => (polling = false));
         }, 1_000);
         try {
           // A long replay with --notify waits for deliveries (up to 10 min) on the server side.
-          return await call<ReplayResult>({ method: 'POST', path: '/api/detect', body: { ...request, progressId }, timeoutMs: 30 * 60_000 });
+          return await call(API.detect, { body: { ...request, progressId }, timeoutMs: 30 * 60_000 });
         } finally {
           clearInterval(poll);
         }
@@ -227,18 +226,6 @@ export const detectCommand = defineCommand({
   },
 });
 
-const detectBody = z
-  .object({
-    from: z.number(),
-    to: z.number(),
-    step: z.number(),
-    notify: z.boolean(),
-    record: z.string().uuid().optional(),
-    lookback: z.number().optional(),
-    progressId: z.string().max(64).optional(),
-  })
-  .strict();
-
 /** What the `/api/detect` routes need from the running instance; read when a call comes. */
 export interface DetectApiDeps {
   config: () => Config;
@@ -253,48 +240,38 @@ export interface DetectApiDeps {
 export function detectApiRoutes(deps: DetectApiDeps): ApiRoute[] {
   const running = new Map<string, ReplayProgress>();
   return [
-    {
-      method: 'POST',
-      path: '/api/detect',
-      handler: async (req: FastifyRequest, store) => {
-        // A replay over weeks runs for minutes with no byte on the socket; the listener's idle
-        // timeout (collector.connection_timeout_ms) would cut it. The CLI bounds the wait itself.
-        req.raw.setTimeout(0);
-        const body = detectBody.parse(req.body);
-        const request = detectRequest({
-          from: new Date(body.from).toISOString(),
-          to: new Date(body.to).toISOString(),
-          step: `${body.step}ms`,
-          notify: body.notify,
-          record: body.record,
-          lookback: body.lookback === undefined ? undefined : `${body.lookback}ms`,
+    apiRoute(API.detect, async ({ body, req }, store) => {
+      // A replay over weeks runs for minutes with no byte on the socket; the listener's idle
+      // timeout (collector.connection_timeout_ms) would cut it. The CLI bounds the wait itself.
+      req.raw.setTimeout(0);
+      const request = detectRequest({
+        from: new Date(body.from).toISOString(),
+        to: new Date(body.to).toISOString(),
+        step: `${body.step}ms`,
+        notify: body.notify,
+        record: body.record,
+        lookback: body.lookback === undefined ? undefined : `${body.lookback}ms`,
+      });
+      const notifier = request.notify ? deps.notifier() : undefined;
+      if (request.notify && !notifier) throw new ConfigError('the running egresswatch is still starting its worker; try again in a few seconds');
+      const id = body.progressId;
+      try {
+        return await replayDetection(store, deps.config(), {
+          fromMs: request.from,
+          toMs: request.to,
+          stepMs: request.step,
+          maxLookbackMs: request.lookback,
+          record: request.record ? { replayId: request.record } : undefined,
+          notifier,
+          onProgress: id ? (p) => running.set(id, p) : undefined,
         });
-        const notifier = request.notify ? deps.notifier() : undefined;
-        if (request.notify && !notifier) throw new ConfigError('the running egresswatch is still starting its worker; try again in a few seconds');
-        const id = body.progressId;
-        try {
-          return await replayDetection(store, deps.config(), {
-            fromMs: request.from,
-            toMs: request.to,
-            stepMs: request.step,
-            maxLookbackMs: request.lookback,
-            record: request.record ? { replayId: request.record } : undefined,
-            notifier,
-            onProgress: id ? (p) => running.set(id, p) : undefined,
-          });
-        } finally {
-          if (id) running.delete(id);
-        }
-      },
-    },
-    {
-      method: 'GET',
-      path: '/api/detect/progress',
-      handler: async (req: FastifyRequest) => {
-        const { id } = z.object({ id: z.string().max(64) }).strict().parse(req.query);
-        const progress = running.get(id);
-        return progress ? { progress } : {};
-      },
-    },
+      } finally {
+        if (id) running.delete(id);
+      }
+    }),
+    apiRoute(API.detectProgress, async ({ query }) => {
+      const progress = running.get(query.id);
+      return progress ? { progress } : {};
+    }),
   ];
 }
