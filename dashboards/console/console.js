@@ -282,7 +282,9 @@ function demoHint() {
       {},
       'To see what this page shows within a minute, run ',
       el('code', {}, 'egresswatch demo --keep'),
-      ' in a terminal: it sends two days of synthetic SDK traffic with an incident (a call spike, an SSN sent to a CRM, a never-seen destination) through a collector of its own, prints the alerts it raises, and keeps the data for you to open here (it prints how).',
+      ' in a terminal: it sends two days of synthetic SDK traffic with an incident (a call spike, an SSN sent to a CRM, a never-seen destination) through a collector of its own and prints the alerts it raises. The demo data stays in a directory of its own, not in this instance: to open it in a console, run the ',
+      el('code', {}, 'egresswatch start --config /tmp/egresswatch-demo-…/egresswatch.yaml'),
+      ' line the demo prints; that second instance serves the demo data on its own port.',
     ),
     el(
       'p',

@@ -83,6 +83,9 @@ describe('console in a browser', () => {
     const empty = await page.locator('#empty-state').innerText();
     expect(empty).toContain('No egress recorded yet');
     expect(empty).toContain('egresswatch demo --keep');
+    // The demo data is not in this instance: the page says where it is seen.
+    expect(empty).toContain('egresswatch start --config /tmp/egresswatch-demo-…/egresswatch.yaml');
+    expect(empty).not.toContain('open here');
     expect(empty).toContain(`OTEL_EXPORTER_OTLP_ENDPOINT=${ew.url}`);
   });
 
