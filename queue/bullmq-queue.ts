@@ -86,6 +86,10 @@ export class BullMqBackend implements QueueBackend {
     let closing: Promise<void> | undefined;
     const close = (): Promise<void> =>
       (closing ??= (async () => {
+        // A BullMQ connection closed while it still initialises (a stop right after a start)
+        // drops its listeners, and the initialisation's failure is then an unhandled 'error'
+        // that ends the process (seen: SIGTERM 30 ms after `start` came up). Let it finish first.
+        await Promise.all([queue.waitUntilReady(), w?.waitUntilReady()]).catch(() => undefined);
         await w?.close();
         await queue.close();
         await wc?.quit().catch(() => undefined);
