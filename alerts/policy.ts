@@ -60,32 +60,9 @@ export interface PolicyReport {
  * nothing: untagged PII is what the gate exists for); public and internal classes always pass.
  */
 export function findViolations(flows: readonly PiiFlow[], config: PiiPolicyConfig): PolicyViolation[] {
-  const merged = new Map<string, PolicyViolation>();
-  for (const flow of flows) {
-    if (isAllowed(flow.vendor, flow.pii, config)) continue;
-    const key = JSON.stringify([flow.vendor, flow.route, flow.field, flow.pii]);
-    const seen = merged.get(key);
-    if (seen) {
-      if (!seen.services.includes(flow.service)) seen.services.push(flow.service);
-      seen.calls += flow.calls;
-      if (flow.lastSeen && (!seen.lastSeen || flow.lastSeen > seen.lastSeen)) seen.lastSeen = flow.lastSeen;
-    } else {
-      merged.set(key, {
-        vendor: flow.vendor,
-        route: flow.route,
-        field: flow.field,
-        pii: flow.pii,
-        tier: classTier(flow.pii, config),
-        severity: leakSeverity(flow.pii, config),
-        services: [flow.service],
-        calls: flow.calls,
-        lastSeen: flow.lastSeen,
-      });
-    }
-  }
-  return [...merged.values()]
-    .map((v) => ({ ...v, services: v.services.sort() }))
-    .sort((a, b) => a.vendor.localeCompare(b.vendor) || a.route.localeCompare(b.route) || a.field.localeCompare(b.field) || a.pii.localeCompare(b.pii));
+  return mergeFlows(flows, (flow) =>
+    isAllowed(flow.vendor, flow.pii, config) ? undefined : { tier: classTier(flow.pii, config), severity: leakSeverity(flow.pii, config) },
+  );
 }
 
 /**
@@ -94,30 +71,44 @@ export function findViolations(flows: readonly PiiFlow[], config: PiiPolicyConfi
  * in both lists (an unregistered vendor receiving an untagged class): each says what fixes it.
  */
 export function findRegisterGaps(flows: readonly PiiFlow[], config: PiiPolicyConfig): RegisterGapFlow[] {
-  const merged = new Map<string, RegisterGapFlow>();
-  for (const flow of flows) {
+  return mergeFlows(flows, (flow) => {
     const gaps = registerGaps(flow.vendor, flow.pii, config);
-    if (gaps.length === 0) continue;
+    if (gaps.length === 0) return undefined;
+    return { tier: classTier(flow.pii, config), gaps, reason: gaps.map((g) => registerGapText(flow.vendor, g)).join('; ') };
+  });
+}
+
+/** What both rules list per flow: the flow's names, its services, calls and last sighting. */
+interface MergedFlow {
+  vendor: string;
+  route: string;
+  field: string;
+  pii: string;
+  services: string[];
+  calls: number;
+  lastSeen?: string | undefined;
+}
+
+/**
+ * The flows a rule finds (`judge` returns what the rule says of a flow, or undefined to pass it),
+ * merged per (vendor, route, field, class) across services, in name order. Keys are JSON arrays:
+ * names from spans never meet a separator they could forge.
+ */
+function mergeFlows<Extra extends object>(flows: readonly PiiFlow[], judge: (flow: PiiFlow) => Extra | undefined): (MergedFlow & Extra)[] {
+  const merged = new Map<string, MergedFlow & Extra>();
+  for (const flow of flows) {
     const key = JSON.stringify([flow.vendor, flow.route, flow.field, flow.pii]);
     const seen = merged.get(key);
     if (seen) {
+      // The verdict depends only on (vendor, class), both in the key: the first one stands.
       if (!seen.services.includes(flow.service)) seen.services.push(flow.service);
       seen.calls += flow.calls;
       if (flow.lastSeen && (!seen.lastSeen || flow.lastSeen > seen.lastSeen)) seen.lastSeen = flow.lastSeen;
       continue;
     }
-    merged.set(key, {
-      vendor: flow.vendor,
-      route: flow.route,
-      field: flow.field,
-      pii: flow.pii,
-      tier: classTier(flow.pii, config),
-      gaps,
-      reason: gaps.map((g) => registerGapText(flow.vendor, g)).join('; '),
-      services: [flow.service],
-      calls: flow.calls,
-      lastSeen: flow.lastSeen,
-    });
+    const verdict = judge(flow);
+    if (!verdict) continue;
+    merged.set(key, { vendor: flow.vendor, route: flow.route, field: flow.field, pii: flow.pii, ...verdict, services: [flow.service], calls: flow.calls, lastSeen: flow.lastSeen });
   }
   return [...merged.values()]
     .map((v) => ({ ...v, services: v.services.sort() }))
