@@ -22,7 +22,7 @@
  * BENCH_PROFILE_DIR (write a V8 CPU profile of each pipeline process there).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +36,7 @@ import { decodeOtlpJson } from '../collector/otlp-json.js';
 import { decodeProtobuf } from '../collector/otlp-protobuf.js';
 import { encodeSpans, releaseSpanChunk, type EgressSpanRow } from '../storage/span-writer.js';
 import { requestPair } from './request-fixtures.js';
+import { startedInstanceUrl } from './started-instance.js';
 
 type Encoding = 'json' | 'protobuf';
 
@@ -214,15 +215,7 @@ async function pipeline(encoding: Encoding): Promise<Run> {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    // Migrations on a fresh store take 30 s and more when the shared machine is busy (load 25 on 2 cores, 2026-12-04).
-    const deadline = Date.now() + 180_000;
-    while (!out.includes('egresswatch is running') || !existsSync(join(dir, 'instance.json'))) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error('egresswatch start did not come up');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const url = (JSON.parse(readFileSync(join(dir, 'instance.json'), 'utf8')) as { url: string }).url;
+    const url = await startedInstanceUrl(child, dir);
     const idleRssMb = statusMb(child.pid!, 'VmRSS');
     const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
     const headers = { 'content-type': CONTENT_TYPE[encoding], ...(GZIP ? { 'content-encoding': 'gzip' } : {}) };

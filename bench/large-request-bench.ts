@@ -12,7 +12,7 @@
  * just under the 64 MiB limit), BENCH_LARGE_ROUNDS (large requests per encoding, default 2).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +22,7 @@ import { decodeJson } from '../common/otlp-spans.js';
 import { decodeProtobuf } from '../collector/otlp-protobuf.js';
 import { ExportTraceServiceRequest } from '../collector/otlp-schema.js';
 import { protobufBatch } from './span-fixtures.js';
+import { startedInstanceUrl } from './started-instance.js';
 
 const LARGE_BYTES = Number(process.env['BENCH_LARGE_MB'] ?? 62) * 1024 * 1024;
 const ROUNDS = Number(process.env['BENCH_LARGE_ROUNDS'] ?? 2);
@@ -89,14 +90,7 @@ async function stalls(bodies: { json: Buffer; protobuf: Buffer }): Promise<{ enc
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    const deadline = Date.now() + 30_000;
-    while (!out.includes('egresswatch is running') || !existsSync(join(dir, 'instance.json'))) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error('egresswatch start did not come up');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const url = (JSON.parse(readFileSync(join(dir, 'instance.json'), 'utf8')) as { url: string }).url;
+    const url = await startedInstanceUrl(child, dir, 30_000);
     const agent = new Agent({ keepAlive: true, maxSockets: 4 });
     const send = (method: string, path: string, body?: Buffer, headers: Record<string, string> = {}): Promise<number> =>
       new Promise((resolve, reject) => {

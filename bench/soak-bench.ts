@@ -17,7 +17,7 @@
  * (default 15), BENCH_TAIL_SECONDS (sampling after the load stops, default 60).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { SoakSample } from './soak-probe.js';
 import { requestPair } from './request-fixtures.js';
+import { startedInstanceUrl } from './started-instance.js';
 
 const MINUTES = Number(process.env['BENCH_SOAK_MINUTES'] ?? 20);
 const RATE = Number(process.env['BENCH_RATE'] ?? 5_000);
@@ -60,15 +61,7 @@ async function run(): Promise<{ samples: SoakSample[]; loadStart: string; loadEn
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    // Migrations on a fresh store take 30 s and more when the shared machine is busy (load 25 on 2 cores, 2026-12-04).
-    const deadline = Date.now() + 180_000;
-    while (!out.includes('egresswatch is running') || !existsSync(join(dir, 'instance.json'))) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error('egresswatch start did not come up');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const url = (JSON.parse(readFileSync(join(dir, 'instance.json'), 'utf8')) as { url: string }).url;
+    const url = await startedInstanceUrl(child, dir);
     // One sample of the idle process before the load.
     await new Promise((r) => setTimeout(r, SAMPLE_SECONDS * 1000 + 500));
 
