@@ -7,8 +7,11 @@ export type ExportFailure = { kind: 'refused'; status: number } | { kind: 'unrea
 
 /** Options of {@link watchExports}. */
 export interface ExportWatchOptions {
-  /** The OTLP traces URL, named in the warnings (user and password, query and fragment left out). */
-  url: string;
+  /**
+   * The OTLP traces URL, named in the warnings (user and password, query and fragment left out).
+   * Without it the warnings say "the collector" (an exporter does not tell its URL).
+   */
+  url?: string | undefined;
   /** Whether the exporter sends an `authorization` header: the fix differs between none and a wrong one. */
   sendsToken: boolean;
   /**
@@ -39,7 +42,7 @@ export function watchExports(exporter: SpanExporter, options: ExportWatchOptions
   const now = options.now ?? Date.now;
   const warn = options.warn ?? emitWarning;
   const repeatMs = options.refusedRepeatMs ?? 5 * 60_000;
-  const where = safeUrl(options.url);
+  const where = options.url === undefined ? '(its configured endpoint)' : safeUrl(options.url);
   let refusedArmed = true;
   let lastRefusedAt = -Infinity;
   let unreachableSaid = false;
@@ -119,6 +122,16 @@ function safeUrl(url: string): string {
   } catch {
     return '(the configured endpoint)';
   }
+}
+
+/**
+ * Whether exports carry an `authorization` header: in `headers`, or in the
+ * OTEL_EXPORTER_OTLP_*HEADERS variables the OTLP exporter merges into them itself.
+ */
+export function sendsToken(headers: Record<string, string> | undefined): boolean {
+  if (Object.keys(headers ?? {}).some((name) => name.toLowerCase() === 'authorization')) return true;
+  const env = `${process.env['OTEL_EXPORTER_OTLP_HEADERS'] ?? ''},${process.env['OTEL_EXPORTER_OTLP_TRACES_HEADERS'] ?? ''}`;
+  return /(^|,)\s*authorization\s*=/i.test(env);
 }
 
 function emitWarning(message: string, code: string): void {

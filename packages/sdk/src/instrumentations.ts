@@ -1,7 +1,9 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation, type HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation, type UndiciInstrumentationConfig } from '@opentelemetry/instrumentation-undici';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { EgressSpanProcessor } from './egress-span-processor.js';
+import { sendsToken, watchExports } from './export-watch.js';
 import { egressHttpHooks } from './http-hooks.js';
 import { resolveCaptureSettings, type EgressCaptureOptions } from './settings.js';
 import { ShapeSampler } from './shape-sampler.js';
@@ -22,6 +24,13 @@ export interface EgressComponents {
   httpConfig: HttpInstrumentationConfig;
   /** The hook config alone, to spread into an UndiciInstrumentation you construct yourself. */
   undiciConfig: UndiciInstrumentationConfig;
+  /**
+   * Your span exporter, saying when the collector refuses spans (401/403: `EW_EXPORT_REFUSED`)
+   * or cannot be reached (`EW_COLLECTOR_UNREACHABLE`) as an `EgressWatchWarning`; without it a
+   * service with a missing or wrong ingest token loses every span in silence. Pass the
+   * `headers` you gave the exporter, so the warning can tell a wrong token from none.
+   */
+  watchExporter(exporter: SpanExporter, options?: { headers?: Record<string, string> | undefined }): SpanExporter;
 }
 
 /**
@@ -31,7 +40,7 @@ export interface EgressComponents {
  * const egress = createEgressComponents({ collectorUrl: 'http://collector:4318' });
  * new NodeSDK({
  *   instrumentations: [...egress.instrumentations, ...yourOthers],
- *   spanProcessors: [egress.spanProcessor, new BatchSpanProcessor(new OTLPTraceExporter())],
+ *   spanProcessors: [egress.spanProcessor, new BatchSpanProcessor(egress.watchExporter(new OTLPTraceExporter()))],
  * }).start();
  * ```
  *
@@ -52,5 +61,6 @@ export function createEgressComponents(options: EgressComponentOptions = {}): Eg
     spanProcessor: new EgressSpanProcessor(settings),
     httpConfig,
     undiciConfig,
+    watchExporter: (exporter, watch) => watchExports(exporter, { url: options.collectorUrl, sendsToken: sendsToken(watch?.headers) }),
   };
 }

@@ -6,7 +6,6 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import { AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
 import { ConfigError } from './config-error.js';
 import { flushOnExit } from './exit-flush.js';
-import { watchExports } from './export-watch.js';
 import { createEgressComponents, type EgressComponentOptions } from './instrumentations.js';
 
 /** Options of {@link startEgressWatch}. */
@@ -69,7 +68,7 @@ export function startEgressWatch(options: EgressWatchOptions): EgressWatchHandle
   }
   const exporterConfig = { url: tracesUrl, headers: options.headers ?? {} };
   const otlpExporter = protocol === 'http/json' ? new OTLPJsonTraceExporter(exporterConfig) : new OTLPProtoTraceExporter(exporterConfig);
-  const exporter = watchExports(otlpExporter, { url: tracesUrl, sendsToken: sendsToken(options.headers) });
+  const exporter = egress.watchExporter(otlpExporter, { headers: options.headers });
   const exportProcessor = new BatchSpanProcessor(exporter);
   const resourceAttributes: Record<string, string> = { ...options.resourceAttributes };
   if (options.environment) resourceAttributes['deployment.environment.name'] = options.environment;
@@ -106,13 +105,6 @@ export function startEgressWatch(options: EgressWatchOptions): EgressWatchHandle
 }
 
 const RUNNING = Symbol.for('egresswatch.sdk.running');
-
-// The OTLP exporter merges the OTEL_EXPORTER_OTLP_*HEADERS variables into the given headers itself.
-function sendsToken(headers: Record<string, string> | undefined): boolean {
-  if (Object.keys(headers ?? {}).some((name) => name.toLowerCase() === 'authorization')) return true;
-  const env = `${process.env['OTEL_EXPORTER_OTLP_HEADERS'] ?? ''},${process.env['OTEL_EXPORTER_OTLP_TRACES_HEADERS'] ?? ''}`;
-  return /(^|,)\s*authorization\s*=/i.test(env);
-}
 
 /** `http://h:4318` → `http://h:4318/v1/traces`; a URL already ending in `/v1/traces` is kept. */
 export function tracesUrlOf(endpoint: string): string {

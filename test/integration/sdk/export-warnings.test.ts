@@ -6,6 +6,7 @@ import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trac
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeVendors, type FakeVendors } from '../../../examples/fake-vendors.js';
 import { watchExports, type ExportWatchOptions } from '../../../packages/sdk/src/export-watch.js';
+import { createEgressComponents } from '../../../packages/sdk/src/instrumentations.js';
 import { eventually } from '../../helpers/eventually.js';
 import { buildSdk, type SdkBuild } from './helpers/build-sdk.js';
 import { runNode } from './helpers/run-node.js';
@@ -127,6 +128,33 @@ describe('refused and failed exports are said, once', () => {
       expect(warnings).toHaveLength(1);
     } finally {
       await t.shutdown();
+    }
+  });
+});
+
+describe('a service that runs its own NodeSDK (createEgressComponents)', () => {
+  /** The exporter a user builds, wrapped as the README's createEgressComponents example does. */
+  async function exportThrough(collectorUrl: string, headers?: Record<string, string>): Promise<void> {
+    const egress = createEgressComponents({ collectorUrl });
+    const processor = new BatchSpanProcessor(egress.watchExporter(new OTLPTraceExporter({ url: collectorUrl, headers }), { headers }));
+    const provider = new BasicTracerProvider({ spanProcessors: [processor] });
+    provider.getTracer('own-sdk').startSpan('POST').end();
+    await processor.forceFlush().catch(() => undefined);
+    await provider.shutdown();
+  }
+
+  it('hears about refused exports through watchExporter, with or without a token', async () => {
+    const collector = await startTokenCollector(403);
+    try {
+      await exportThrough(collector.url);
+      await eventually(() => expect(warnings).toHaveLength(1));
+      expect(warnings[0]?.code).toBe('EW_EXPORT_REFUSED');
+      expect(warnings[0]?.message).toContain(`collector at ${collector.url} refused spans with HTTP 403 (no ingest token was sent)`);
+      await exportThrough(collector.url, { Authorization: 'Bearer wrong' });
+      await eventually(() => expect(warnings).toHaveLength(2));
+      expect(warnings[1]?.message).toContain('the ingest token sent was not accepted');
+    } finally {
+      await collector.close();
     }
   });
 });
