@@ -61,46 +61,46 @@ export function detectPii(fields: readonly MapField[], routes: readonly RouteAct
   for (const c of classesOnRoutes(fields)) {
     const known = (vendorSince.get(c.vendor) ?? Infinity) <= window.from - minAge;
     if (!known || c.firstSeen < window.from || c.firstSeen >= window.to) continue;
-    const fieldList = [...c.fields].sort();
-    const services = [...c.services].sort();
-    const severity = leakSeverity(c.pii, policy);
-    findings.push({
-      kind: 'pii_new',
-      vendor: c.vendor,
-      service: services.length === 1 ? services[0]! : '',
-      route: c.route,
-      field: fieldList[0],
-      at: window.from,
-      score: severity === 'critical' ? 1 : 0.7,
-      severity,
-      summary: `${c.pii} data is now sent to ${c.vendor} ${c.route} (field ${fieldList.join(', ')}); it was not before.`,
-      details: { pii: c.pii, tier: classTier(c.pii, policy), fields: fieldList.join(','), services: services.join(',') },
-    });
+    const fieldList = [...c.fields].sort().join(', ');
+    findings.push(classFinding('pii_new', c, policy, window, `${c.pii} data is now sent to ${c.vendor} ${c.route} (field ${fieldList}); it was not before.`, {}));
   }
   for (const c of classesOnRoutes(fields.filter((f) => f.direction === 'request'))) {
     if (!flowedIn(c, window) || isAllowed(c.vendor, c.pii, policy)) continue;
-    const fieldList = [...c.fields].sort();
-    const services = [...c.services].sort();
-    const severity = leakSeverity(c.pii, policy);
-    const tier = classTier(c.pii, policy);
+    const fieldList = [...c.fields].sort().join(', ');
     const allowed = allowedClasses(c.vendor, policy);
     const configured = hasPolicy(c.vendor, policy);
-    findings.push({
-      kind: 'pii_violation',
-      vendor: c.vendor,
-      service: services.length === 1 ? services[0]! : '',
-      route: c.route,
-      field: fieldList[0],
-      at: window.from,
-      score: severity === 'critical' ? 1 : 0.7,
-      severity,
-      summary: configured
-        ? `${c.vendor} ${c.route} receives ${c.pii} data (field ${fieldList.join(', ')}), which its policy does not allow (allowed: ${allowed.length ? allowed.join(', ') : 'none'}).`
-        : `${c.vendor} ${c.route} receives ${c.pii} data (field ${fieldList.join(', ')}), and ${c.vendor} has no policy: ${tier} data goes only to vendors whose allow_pii lists it.`,
-      details: { pii: c.pii, tier, fields: fieldList.join(','), allowed: allowed.join(','), policy: configured ? 'vendor' : 'none', services: services.join(',') },
-    });
+    const summary = configured
+      ? `${c.vendor} ${c.route} receives ${c.pii} data (field ${fieldList}), which its policy does not allow (allowed: ${allowed.length ? allowed.join(', ') : 'none'}).`
+      : `${c.vendor} ${c.route} receives ${c.pii} data (field ${fieldList}), and ${c.vendor} has no policy: ${classTier(c.pii, policy)} data goes only to vendors whose allow_pii lists it.`;
+    findings.push(classFinding('pii_violation', c, policy, window, summary, { allowed: allowed.join(','), policy: configured ? 'vendor' : 'none' }));
   }
   return findings;
+}
+
+/** One finding on a class sent on a route: critical for special-category classes, warning otherwise. */
+function classFinding(
+  kind: 'pii_new' | 'pii_violation',
+  c: ClassOnRoute,
+  policy: PiiPolicyConfig,
+  window: Window,
+  summary: string,
+  extra: Record<string, string>,
+): Finding {
+  const fields = [...c.fields].sort();
+  const services = [...c.services].sort();
+  const severity = leakSeverity(c.pii, policy);
+  return {
+    kind,
+    vendor: c.vendor,
+    service: services.length === 1 ? services[0]! : '',
+    route: c.route,
+    field: fields[0],
+    at: window.from,
+    score: severity === 'critical' ? 1 : 0.7,
+    severity,
+    summary,
+    details: { pii: c.pii, tier: classTier(c.pii, policy), fields: fields.join(','), ...extra, services: services.join(',') },
+  };
 }
 
 /**
