@@ -31,6 +31,10 @@ const BEARER = /\bbearer\s+\S+/i;
 const KEY_PREFIX = /\b(sk|pk|rk)_(live|test)_\w+|\bAKIA[0-9A-Z]{16}\b|\bgh[pousr]_\w{20,}|\bxox[abprs]-[\w-]+|\bAIza[\w-]{30,}|\bSG\.[\w-]{16,}\.[\w-]{16,}/;
 const DIGIT_RUN = /\d[\d -]{11,22}\d/;
 const URL_QUERY = /^[a-z][a-z0-9+.-]*:\/\/[^\s]*\?/i;
+/** A path with a query (`/v4/x?code=…`, semconv's `url.original` may be relative). */
+const PATH_QUERY = /^\/[^\s?]*\?./;
+/** Credentials in a URL's userinfo (`amqp://guest:pw@rabbit`, `redis://:pw@cache`), anywhere in the value. */
+const URL_USERINFO = /[a-z][a-z0-9+.-]*:\/\/[^\s/?#@]*@/i;
 
 /** Whether a run of digits (spaces and dashes allowed) is a plausible, Luhn-valid card number. */
 function cardLike(run: string): boolean {
@@ -72,7 +76,7 @@ function safeValue(key: string, value: AttrValue): string | undefined {
 const stringVerdicts = new BoundedCache<string, string | undefined>(20_000);
 
 function checkString(value: string): string | undefined {
-  if (URL_QUERY.test(value) || hasUnsafeChar(value) || looksSensitive(value)) return undefined;
+  if (URL_QUERY.test(value) || PATH_QUERY.test(value) || URL_USERINFO.test(value) || hasUnsafeChar(value) || looksSensitive(value)) return undefined;
   return value.slice(0, MAX_VALUE_CHARS);
 }
 

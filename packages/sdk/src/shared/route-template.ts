@@ -40,6 +40,10 @@ function templateSegment(segment: string): string {
   const semicolon = segment.indexOf(';');
   if (semicolon !== -1) return semicolon === 0 ? '{id}' : `${templateSegment(segment.slice(0, semicolon))};{id}`;
   if (hasAtSign(segment)) return '{id}';
+  // A colon joins a name and a method (`projects/p:batchGet`) or hides a credential from the
+  // token checks, which stop at `:` (Telegram's `/bot123456789:AAHdq…/sendMessage`): each part
+  // is templated alone.
+  if (segment.includes(':')) return segment.split(':').map(templateSegment).join(':');
   const dot = segment.lastIndexOf('.');
   const ext = dot > 0 && /^\.[A-Za-z]{2,5}$/.test(segment.slice(dot)) ? segment.slice(dot) : '';
   const stem = ext ? segment.slice(0, dot) : segment;

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startInstance, type RunningInstance } from '../../helpers/egresswatch-process.js';
+import { readStore, type StoredRows } from '../../helpers/read-store.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+
+// Secrets a stock OTel HTTP instrumentation puts on a span: in the path (Telegram's bot API keeps
+// the bot token there), in a URL's userinfo, in a relative URL's query. None of them may be
+// stored, whichever attribute carries them; the honest route around them must survive.
+
+const TELEGRAM_TOKEN = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw';
+const SECRETS = ['AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw', 'guestpw', 'p4ssw0rd', 'oauthcode1', 'sigvalue9'];
+
+const now = BigInt(Date.now()) * 1_000_000n;
+let n = 0;
+
+function span(attributes: Record<string, string>): Record<string, unknown> {
+  n++;
+  return {
+    traceId: n.toString(16).padStart(32, 'a'),
+    spanId: n.toString(16).padStart(16, 'b'),
+    name: 'POST',
+    kind: 3,
+    startTimeUnixNano: String(now + BigInt(n) * 1_000_000n),
+    endTimeUnixNano: String(now + BigInt(n) * 1_000_000n + 5_000_000n),
+    attributes: Object.entries(attributes).map(([key, value]) => ({ key, value: { stringValue: value } })),
+  };
+}
+
+const spans = [
+  // What @opentelemetry/instrumentation-http and -undici send: url.full, no template.
+  span({ 'http.request.method': 'POST', 'url.full': `https://api.telegram.org/bot${TELEGRAM_TOKEN}/sendMessage?chat_id=42` }),
+  // A template that is really the path.
+  span({ 'http.request.method': 'POST', 'server.address': 'api.telegram.org', 'url.template': `/bot${TELEGRAM_TOKEN}/getUpdates` }),
+  // Honest colon routes keep their names (Google's custom methods).
+  span({ 'http.request.method': 'POST', 'url.full': 'https://sheets.googleapis.com/v4/spreadsheets/1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms/values:batchGet' }),
+  span({
+    'http.request.method': 'GET',
+    'server.address': 'api.queue.example',
+    'url.template': '/v1/jobs',
+    'messaging.url': 'amqp://guest:guestpw@rabbit.example:5672/',
+    'peer.service': 'redis://:p4ssw0rd@cache.example:6379',
+    'url.original': '/v1/jobs?code=oauthcode1',
+    'app.callback': '/v1/blob?sv=2021&sig=sigvalue9',
+  }),
+];
+
+describe('secrets in span URLs and attributes are not stored', () => {
+  const dir = tempDir();
+  let ew: RunningInstance;
+  let rows: StoredRows = [];
+  beforeAll(async () => {
+    ew = await startInstance(dir.path);
+    const body = JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'notify' } }] }, scopeSpans: [{ spans }] }] });
+    const res = await fetch(`${ew.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({});
+    // 200 is sent once the insert is durable; the store is read after the instance stopped.
+    expect(await ew.stop()).toBe(0);
+    rows = readStore(dir.path, { spans: 'SELECT host, route, attributes FROM egress_spans ORDER BY route' }).spans!;
+  }, 180_000);
+  afterAll(async () => {
+    await ew?.stop();
+    dir.remove();
+  });
+
+  it('stores every call, with no secret in any column', () => {
+    expect(rows).toHaveLength(spans.length);
+    const stored = JSON.stringify(rows);
+    for (const secret of SECRETS) expect(stored).not.toContain(secret);
+  });
+
+  it('keeps the routes around them', () => {
+    expect(rows.map((r) => r.route)).toEqual(['/v1/jobs', '/v4/spreadsheets/{id}/values:batchGet', '/{id}:{id}/getUpdates', '/{id}:{id}/sendMessage']);
+  });
+});
