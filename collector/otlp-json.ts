@@ -602,7 +602,9 @@ function digitsValue(from: number, to: number): number {
 
 function readAttributes(into: Attributes): void {
   if (isNull() || !openArray()) return;
+  let index = 0;
   do {
+    if (readCompactAttribute(into, index++)) continue;
     let key: string | undefined;
     let value: AttrValue | undefined;
     let seen = 0;
@@ -621,6 +623,90 @@ function readAttributes(into: Attributes): void {
     if (key === undefined) decline();
     if (value !== undefined) into.set(key, value);
   } while (nextElement());
+}
+
+/** The bytes of an ASCII literal. */
+const asciiBytes = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
+const KEY_OPEN = asciiBytes('{"key":');
+const VALUE_OPEN = asciiBytes(',"value":{"');
+const STRING_VALUE = asciiBytes('stringValue":');
+const INT_VALUE = asciiBytes('intValue":');
+const ARRAY_VALUE = asciiBytes('arrayValue":');
+const VALUE_CLOSE = asciiBytes('}}');
+
+/** At `word`'s first byte: steps over it and says true; else false, `pos` unchanged. */
+function match(word: Uint8Array): boolean {
+  const n = word.length;
+  if (pos + n > len) return false;
+  for (let i = 0; i < n; i++) if (buf[pos + i] !== word[i]) return false;
+  pos += n;
+  return true;
+}
+
+/**
+ * An attribute as the OTel exporters write it, `{"key":"…","value":{"stringValue":"…"}}` (or
+ * `intValue`, `arrayValue`) without whitespace, read by matching those bytes instead of member by
+ * member: ~10 calls instead of ~30 for each of a span's dozen attributes. Anything else (other
+ * order, spaces, null, other value kinds) leaves `pos` where it was and stores nothing, and the
+ * member-by-member reader reads it: both give the same key and value for the bytes this takes.
+ */
+function readCompactAttribute(into: Attributes, index: number): boolean {
+  const start = pos;
+  if (!match(KEY_OPEN) || buf[pos] !== QUOTE) return restart(start);
+  const key = guessedKey(index);
+  if (!match(VALUE_OPEN)) return restart(start);
+  let value: AttrValue;
+  if (match(STRING_VALUE)) {
+    if (buf[pos] !== QUOTE) return restart(start);
+    value = readString();
+  } else if (match(INT_VALUE)) {
+    if (buf[pos] === 0x6e) return restart(start);
+    value = intValue();
+  } else if (match(ARRAY_VALUE)) {
+    if (buf[pos] !== LBRACE) return restart(start);
+    value = cachedArrayValue();
+  } else return restart(start);
+  if (!match(VALUE_CLOSE)) return restart(start);
+  into.set(key, value);
+  return true;
+}
+
+function restart(start: number): false {
+  pos = start;
+  return false;
+}
+
+/** The key last read at each attribute position, with its bytes: a span's keys come in the same order span after span. */
+const keyGuesses: ({ bytes: Uint8Array; text: string } | undefined)[] = [];
+const MAX_KEY_GUESSES = 64;
+
+/**
+ * At `"`: an attribute key, compared with the key last read at attribute `index` before it is
+ * scanned, hashed and looked up. A guess holds only keys that were plain ASCII (no escapes:
+ * the text is as long as its bytes), so equal bytes followed by `"` are that same string.
+ */
+function guessedKey(index: number): string {
+  const guess = keyGuesses[index];
+  if (guess !== undefined) {
+    const bytes = guess.bytes;
+    const n = bytes.length;
+    const at = pos + 1;
+    if (at + n < len && buf[at + n] === QUOTE) {
+      let i = 0;
+      while (i < n && buf[at + i] === bytes[i]) i++;
+      if (i === n) {
+        pos = at + n + 1;
+        return guess.text;
+      }
+    }
+  }
+  const start = pos + 1;
+  const text = readString();
+  const stop = pos - 1;
+  if (index < MAX_KEY_GUESSES && text.length === stop - start && text.length <= MAX_INTERNED_BYTES) {
+    keyGuesses[index] = { bytes: new Uint8Array(buf.subarray(start, stop)), text };
+  }
+  return text;
 }
 
 /**
