@@ -4,6 +4,18 @@ import type { Destination } from '../common/history.js';
 import type { Window } from './schema-detector.js';
 
 /**
+ * Hosts named in a new_destination alert. A sender can invent any number of host names under one
+ * domain (`<anything>.example.com`), and every host went into the summary and the details: 2,000
+ * hosts made a 73 KB summary and a 290 KB webhook body, and an alert row as large at each state change.
+ */
+const HOSTS_IN_SUMMARY = 5;
+const HOSTS_IN_DETAILS = 20;
+
+function hostList(hosts: readonly string[], max: number): string[] {
+  return hosts.length <= max ? [...hosts] : [...hosts.slice(0, max), `… ${hosts.length - max} more`];
+}
+
+/**
  * new_destination: a service calling a vendor it never called before (warning), or a known vendor
  * on a host it never used from that service (info). A brand new service's first calls to vendors
  * other services already use are not news.
@@ -27,7 +39,14 @@ export function detectNewDestinations(
   const serviceSince = new Map<string, number>();
   const vendorKnownBefore = new Set<string>();
   const pairKnownBefore = new Set<string>();
+  // Hosts per (service, vendor), gathered once: a filter per new pair was quadratic in a flood of
+  // new vendors.
+  const pairHosts = new Map<string, string[]>();
   for (const d of destinations) {
+    const pair = `${d.service}\u0000${d.vendor}`;
+    const hosts = pairHosts.get(pair);
+    if (hosts) hosts.push(d.host);
+    else pairHosts.set(pair, [d.host]);
     serviceSince.set(d.service, Math.min(serviceSince.get(d.service) ?? Infinity, d.firstSeen));
     if (d.firstSeen < window.from) {
       vendorKnownBefore.add(d.vendor);
@@ -46,7 +65,8 @@ export function detectNewDestinations(
       const pii = unallowedPii.get(pair) ?? [];
       if (!warmedUp && pii.length === 0) continue;
       reportedPairs.add(pair);
-      const hosts = destinations.filter((x) => x.service === d.service && x.vendor === d.vendor).map((x) => x.host);
+      const allHosts = pairHosts.get(pair) ?? [d.host];
+      const hosts = hostList(allHosts, HOSTS_IN_SUMMARY);
       const carries = pii.length > 0 ? `; its calls carry ${pii.join(', ')}, which ${d.vendor} may not receive` : '';
       findings.push({
         kind: 'new_destination',
@@ -61,7 +81,8 @@ export function detectNewDestinations(
             ? `${d.service} started calling ${d.vendor} (${hosts.join(', ')}), which it never called before${carries}.`
             : `${d.service} started calling ${d.vendor} (${hosts.join(', ')}), a destination no service called before${carries}.`,
         details: {
-          hosts: hosts.join(','),
+          hosts: hostList(allHosts, HOSTS_IN_DETAILS).join(','),
+          host_count: String(allHosts.length),
           first_seen: new Date(d.firstSeen).toISOString(),
           new_vendor: String(!vendorKnownBefore.has(d.vendor)),
           pii: pii.join(','),
