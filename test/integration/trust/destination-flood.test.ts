@@ -1,0 +1,44 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { replayDetection } from '../../../app/replay.js';
+import { planNotifications } from '../../../alerts/routing.js';
+import { parseConfig } from '../../../common/config/index.js';
+import type { Alert } from '../../../common/types.js';
+import { useMigratedStore } from '../../helpers/migrated-store.js';
+import { spanRow } from '../../helpers/span-rows.js';
+
+const MIN = 60_000;
+const ADDRESSES = 300;
+/** The bound a flood of destinations should stay under: messages per receiver in one step. */
+const MESSAGES_PER_STEP = 50;
+
+/**
+ * One service calling hundreds of bare IP addresses in one minute, its calls carrying SSNs (a
+ * scraper, a peer-to-peer client, an exfiltration spread over hosts). Each address is a vendor of
+ * its own (`common/destination-vendor.ts`: an IP is its own registrable domain), so each raises a
+ * pii_violation and a new_destination, and each (vendor, kind) is its own notification group: 600
+ * messages to every receiver in one step.
+ */
+describe('a flood of distinct destinations in one step', () => {
+  const db = useMigratedStore();
+  const at = Math.floor(Date.now() / MIN) * MIN - 10 * MIN;
+  let alerts: Alert[] = [];
+
+  beforeAll(async () => {
+    await db.insertSpans(Array.from({ length: ADDRESSES }, (_, i) => spanRow({ timestampMs: at + (i % 50) * 1000, service: 'scraper', vendor: `198.51.${Math.floor(i / 250)}.${i % 250}`, host: `198.51.${Math.floor(i / 250)}.${i % 250}`, route: '/upload', request_pii: ['customer.ssn:ssn'] })));
+    ({ alerts } = await replayDetection(db.current, parseConfig({ detection: { step_seconds: 60, lag_seconds: 0 } }), { fromMs: at + MIN, toMs: at + MIN, stepMs: MIN }));
+  }, 180_000);
+
+  it('alerts on every address', () => {
+    const firing = alerts.filter((a) => a.status === 'firing' && a.kind === 'pii_violation');
+    expect(firing).toHaveLength(ADDRESSES);
+  });
+
+  // Known gap, not fixed here: notification groups are (receiver, vendor, kind, status), with no
+  // bound per step, so the flood becomes 600 Slack messages (Slack takes one a second per webhook)
+  // and 300 PagerDuty incidents. `it.fails` turns red once a step's messages are bounded.
+  it.fails(`sends at most ${MESSAGES_PER_STEP} messages per receiver for the step`, () => {
+    const firing = alerts.filter((a) => a.status === 'firing');
+    const { jobs } = planNotifications(firing, at + 2 * MIN, { receivers: [{ name: 'slack', type: 'slack', url: 'http://127.0.0.1:1/slack' }], routes: [], silences: [], groupIntervalMs: 300_000 });
+    expect(jobs.length).toBeLessThanOrEqual(MESSAGES_PER_STEP);
+  });
+});
