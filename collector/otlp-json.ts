@@ -27,6 +27,7 @@ export function decodeOtlpJson(body: Buffer): DecodedResourceSpans[] {
 /** The spans of `body`, or undefined when this reader declines it. */
 export function readBytes(body: Buffer): DecodedResourceSpans[] | undefined {
   buf = body;
+  view = new DataView(body.buffer, body.byteOffset, body.byteLength);
   pos = 0;
   len = body.length;
   try {
@@ -36,6 +37,7 @@ export function readBytes(body: Buffer): DecodedResourceSpans[] | undefined {
     return undefined;
   } finally {
     buf = EMPTY;
+    view = EMPTY_VIEW;
   }
 }
 
@@ -43,6 +45,9 @@ export function readBytes(body: Buffer): DecodedResourceSpans[] | undefined {
 // passed around (fewer loads per byte).
 const EMPTY = Buffer.alloc(0);
 let buf: Buffer = EMPTY;
+/** `buf` four bytes at a time, for comparing byte strings known in advance. */
+const EMPTY_VIEW: DataView = new DataView(new ArrayBuffer(0));
+let view = EMPTY_VIEW;
 let pos = 0;
 let len = 0;
 
@@ -625,21 +630,42 @@ function readAttributes(into: Attributes): void {
   } while (nextElement());
 }
 
-/** The bytes of an ASCII literal. */
-const asciiBytes = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
-const KEY_OPEN = asciiBytes('{"key":');
-const VALUE_OPEN = asciiBytes(',"value":{"');
-const STRING_VALUE = asciiBytes('stringValue":');
-const INT_VALUE = asciiBytes('intValue":');
-const ARRAY_VALUE = asciiBytes('arrayValue":');
-const VALUE_CLOSE = asciiBytes('}}');
+/** Bytes known in advance, with their whole four-byte groups as little-endian numbers. */
+interface Word {
+  bytes: Uint8Array;
+  quads: Uint32Array;
+}
+
+function wordOf(bytes: Uint8Array): Word {
+  const quads = new Uint32Array(bytes.length >> 2);
+  const bytesView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let k = 0; k < quads.length; k++) quads[k] = bytesView.getUint32(k * 4, true);
+  return { bytes, quads };
+}
+
+const asciiWord = (text: string): Word => wordOf(Uint8Array.from(text, (c) => c.charCodeAt(0)));
+const KEY_OPEN = asciiWord('{"key":');
+const VALUE_OPEN = asciiWord(',"value":{"');
+const STRING_VALUE = asciiWord('stringValue":');
+const INT_VALUE = asciiWord('intValue":');
+const ARRAY_VALUE = asciiWord('arrayValue":');
+const VALUE_CLOSE = asciiWord('}}');
+
+/** Whether `word` is at `at`, compared four bytes at a time (~3x fewer steps than byte by byte). */
+function wordAt(word: Word, at: number): boolean {
+  const n = word.bytes.length;
+  if (at + n > len) return false;
+  const quads = word.quads;
+  for (let k = 0; k < quads.length; k++) if (view.getUint32(at + k * 4, true) !== quads[k]) return false;
+  const bytes = word.bytes;
+  for (let i = quads.length * 4; i < n; i++) if (buf[at + i] !== bytes[i]) return false;
+  return true;
+}
 
 /** At `word`'s first byte: steps over it and says true; else false, `pos` unchanged. */
-function match(word: Uint8Array): boolean {
-  const n = word.length;
-  if (pos + n > len) return false;
-  for (let i = 0; i < n; i++) if (buf[pos + i] !== word[i]) return false;
-  pos += n;
+function match(word: Word): boolean {
+  if (!wordAt(word, pos)) return false;
+  pos += word.bytes.length;
   return true;
 }
 
@@ -664,7 +690,7 @@ function readCompactAttribute(into: Attributes, index: number): boolean {
     value = intValue();
   } else if (match(ARRAY_VALUE)) {
     if (buf[pos] !== LBRACE) return restart(start);
-    value = cachedArrayValue();
+    value = guessedArray(index);
   } else return restart(start);
   if (!match(VALUE_CLOSE)) return restart(start);
   into.set(key, value);
@@ -677,7 +703,7 @@ function restart(start: number): false {
 }
 
 /** The key last read at each attribute position, with its bytes: a span's keys come in the same order span after span. */
-const keyGuesses: ({ bytes: Uint8Array; text: string } | undefined)[] = [];
+const keyGuesses: ({ word: Word; text: string } | undefined)[] = [];
 const MAX_KEY_GUESSES = 64;
 
 /**
@@ -688,23 +714,18 @@ const MAX_KEY_GUESSES = 64;
 function guessedKey(index: number): string {
   const guess = keyGuesses[index];
   if (guess !== undefined) {
-    const bytes = guess.bytes;
-    const n = bytes.length;
     const at = pos + 1;
-    if (at + n < len && buf[at + n] === QUOTE) {
-      let i = 0;
-      while (i < n && buf[at + i] === bytes[i]) i++;
-      if (i === n) {
-        pos = at + n + 1;
-        return guess.text;
-      }
+    const stop = at + guess.word.bytes.length;
+    if (stop < len && buf[stop] === QUOTE && wordAt(guess.word, at)) {
+      pos = stop + 1;
+      return guess.text;
     }
   }
   const start = pos + 1;
   const text = readString();
   const stop = pos - 1;
   if (index < MAX_KEY_GUESSES && text.length === stop - start && text.length <= MAX_INTERNED_BYTES) {
-    keyGuesses[index] = { bytes: new Uint8Array(buf.subarray(start, stop)), text };
+    keyGuesses[index] = { word: wordOf(new Uint8Array(buf.subarray(start, stop))), text };
   }
   return text;
 }
@@ -718,7 +739,7 @@ function guessedKey(index: number): string {
  * text with the checking reader, building a latin1 key and hashing that in the Map had been a
  * quarter of the reader's time.
  */
-const arrayCache = new Map<number, { text: Buffer; value: readonly AttrValue[] }>();
+const arrayCache = new Map<number, ArrayEntry>();
 const MAX_CACHED_ARRAYS = 4_096;
 /** Longer lists would make the cache big (the protobuf reader's bound, in JSON's larger text). */
 const MAX_CACHED_ARRAY_BYTES = 8_192;
@@ -803,19 +824,62 @@ function intValue(): number {
 function cachedArrayValue(): AttrValue[] {
   const start = pos;
   const stop = scanValue();
-  if (stop < 0 || stop - start > MAX_CACHED_ARRAY_BYTES) return readArrayValue(1);
+  if (stop < 0 || stop - start > MAX_CACHED_ARRAY_BYTES) {
+    arrayEntry = undefined;
+    return readArrayValue(1);
+  }
   const hash = scannedHash;
   const hit = arrayCache.get(hash);
-  if (hit !== undefined && hit.text.length === stop - start && buf.compare(hit.text, 0, hit.text.length, start, stop) === 0) {
+  if (hit !== undefined && hit.word.bytes.length === stop - start && wordAt(hit.word, start)) {
     pos = stop;
     ws();
+    arrayEntry = hit;
     return hit.value as AttrValue[];
   }
   // Read (and checked) in full: only text that was read is ever answered from the cache.
   const value = Object.freeze(readArrayValue(1));
   if (arrayCache.size >= MAX_CACHED_ARRAYS) arrayCache.clear();
-  arrayCache.set(hash, { text: Buffer.from(buf.subarray(start, stop)), value });
+  arrayEntry = { word: wordOf(new Uint8Array(buf.subarray(start, stop))), value };
+  arrayCache.set(hash, arrayEntry);
   return value as AttrValue[];
+}
+
+interface ArrayEntry {
+  word: Word;
+  value: readonly AttrValue[];
+}
+
+/** The cache entry cachedArrayValue last answered from or filled; undefined if it read past the cache. */
+let arrayEntry: ArrayEntry | undefined;
+
+/**
+ * The arrays last read at each attribute position, most recent first: a position holds a few
+ * distinct lists (one per shape of call), and comparing the bytes with those first skips the
+ * scan and hash of cachedArrayValue.
+ */
+const arrayGuesses: (ArrayEntry[] | undefined)[] = [];
+const MAX_ARRAY_GUESSES = 8;
+
+/** At `{`: an attribute's arrayValue at position `index`, as cachedArrayValue answers it. */
+function guessedArray(index: number): AttrValue[] {
+  let guesses = arrayGuesses[index];
+  if (guesses !== undefined) {
+    for (let g = 0; g < guesses.length; g++) {
+      const guess = guesses[g]!;
+      if (wordAt(guess.word, pos)) {
+        pos += guess.word.bytes.length;
+        ws();
+        return guess.value as AttrValue[];
+      }
+    }
+  }
+  const value = cachedArrayValue();
+  if (arrayEntry !== undefined && index < MAX_KEY_GUESSES) {
+    guesses ??= arrayGuesses[index] = [];
+    if (guesses.length >= MAX_ARRAY_GUESSES) guesses.pop();
+    guesses.unshift(arrayEntry);
+  }
+  return value;
 }
 
 let scannedHash = 0;
