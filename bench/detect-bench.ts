@@ -14,7 +14,10 @@ import { join } from 'node:path';
  * BENCH_DATA_DIR keeps the generated store there and reuses it on the next run (generation takes
  * minutes), so two builds can be compared on the same data back to back. Each run also times a
  * reference in the same run — the steady cycle's own read of its recent minutes — because the
- * shared machine's speed changes from hour to hour: compare the ratio, not the seconds.
+ * shared machine's speed changes from hour to hour: compare the ratio, not the seconds. CPU
+ * seconds (this process, the embedded engine's threads included) move less with the machine's
+ * load than wall seconds do. BENCH_HOUR_TURN=0 leaves out the cycle when the hour turns (it waits
+ * for the new hour's baseline reads, minutes under load).
  */
 const SERIES = Number(process.env['BENCH_SERIES'] ?? 10_000);
 const DAYS = Number(process.env['BENCH_DAYS'] ?? 28);
@@ -29,6 +32,18 @@ function dt(ms: number): string {
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** CPU seconds of this process since `since` (process.cpuUsage()). */
+function cpuSeconds(since: NodeJS.CpuUsage): string {
+  const d = process.cpuUsage(since);
+  return ((d.user + d.system) / 1e6).toFixed(2);
+}
+
+/** Median seconds of each stage over `stages`. */
+function byStage(stages: readonly StepTimings[]): string {
+  const stage = (k: keyof StepTimings): string => (median(stages.map((x) => x[k])) / 1000).toFixed(2);
+  return `reads ${stage('readsMs')} s, series assembly ${stage('assemblyMs')} s, traffic detectors ${stage('trafficMs')} s, other detectors ${stage('otherMs')} s`;
 }
 
 async function main(): Promise<void> {
@@ -75,16 +90,21 @@ async function main(): Promise<void> {
     const cache = new DetectionCache({ refreshInBackground: true });
     const stepEnd = end - 3_600_000 + 5 * 60_000 + 30_000;
     let t = Date.now();
-    let findings = await evaluateStep(store, { stepEnd }, settings, cache);
-    console.log(`cold cycle (baselines computed): ${((Date.now() - t) / 1000).toFixed(2)} s, ${findings.length} findings`);
+    let cpu = process.cpuUsage();
+    const cold: StepTimings = { readsMs: 0, assemblyMs: 0, trafficMs: 0, otherMs: 0 };
+    let findings = await evaluateStep(store, { stepEnd, timings: cold }, settings, cache);
+    console.log(`cold cycle (baselines computed): ${((Date.now() - t) / 1000).toFixed(2)} s (${cpuSeconds(cpu)} s CPU), ${findings.length} findings; ` + byStage([cold]));
     const warm: number[] = [];
     const reference: number[] = [];
     const stages: StepTimings[] = [];
+    const cpuWarm: number[] = [];
     for (let i = 1; i <= 5; i++) {
       const timings: StepTimings = { readsMs: 0, assemblyMs: 0, trafficMs: 0, otherMs: 0 };
       t = Date.now();
+      cpu = process.cpuUsage();
       findings = await evaluateStep(store, { stepEnd: stepEnd + i * 60_000, timings }, settings, cache);
       warm.push((Date.now() - t) / 1000);
+      cpuWarm.push(Number(cpuSeconds(cpu)));
       stages.push(timings);
       // Reference: the same minutes' read alone (recent_minutes of every series), timed between cycles.
       const to = Math.floor((stepEnd + i * 60_000 - 30_000) / 60_000) * 60_000;
@@ -94,17 +114,18 @@ async function main(): Promise<void> {
     }
     const w = median(warm);
     const r = median(reference);
-    console.log(`warm cycle (baselines cached, median of 5): ${w.toFixed(2)} s, ${findings.length} findings`);
+    console.log(`warm cycle (baselines cached, median of 5): ${w.toFixed(2)} s (${median(cpuWarm).toFixed(2)} s CPU), ${findings.length} findings`);
     console.log(`reference (75 recent minutes of every series read alone, median of 5): ${r.toFixed(2)} s; cycle / reference ${(w / r).toFixed(2)}`);
-    const stage = (k: keyof StepTimings): string => (median(stages.map((x) => x[k])) / 1000).toFixed(2);
-    console.log(`warm cycle by stage (median of 5): reads ${stage('readsMs')} s, series assembly ${stage('assemblyMs')} s, traffic detectors ${stage('trafficMs')} s, other detectors ${stage('otherMs')} s`);
+    console.log(`warm cycle by stage (median of 5): ${byStage(stages)}`);
     const kinds = new Map<string, number>();
     for (const f of findings) kinds.set(`${f.kind}${f.sustain ? ' (sustain)' : ''}`, (kinds.get(`${f.kind}${f.sustain ? ' (sustain)' : ''}`) ?? 0) + 1);
     console.log(`findings of the last warm cycle: ${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}`);
-    // The hour turns: the worker keeps serving the previous baselines while the new ones load.
-    t = Date.now();
-    findings = await evaluateStep(store, { stepEnd: stepEnd + 3_600_000 }, settings, cache);
-    console.log(`cycle when the hour turns (previous baselines, refresh in background): ${((Date.now() - t) / 1000).toFixed(2)} s`);
+    if (process.env['BENCH_HOUR_TURN'] !== '0') {
+      // The hour turns: the worker keeps serving the previous baselines while the new ones load.
+      t = Date.now();
+      findings = await evaluateStep(store, { stepEnd: stepEnd + 3_600_000 }, settings, cache);
+      console.log(`cycle when the hour turns (previous baselines, refresh in background): ${((Date.now() - t) / 1000).toFixed(2)} s, ${findings.length} findings`);
+    }
   } finally {
     await store.close();
     if (!keep) rmSync(dir, { recursive: true, force: true });

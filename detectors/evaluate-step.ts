@@ -1,14 +1,14 @@
 import type { Config } from '../common/config/index.js';
 import type { Finding } from '../common/types.js';
 import {
-  readBudgetRouteHits,
   readDestinations,
   readFieldMap,
   readRecentHours,
   readRecentMinutes,
-  readRouteActivity,
+  readRouteMinutes,
   readSeasonSlots,
   readSeriesTotals,
+  type RouteMinute,
 } from '../storage/detection-queries.js';
 import type { Store } from '../storage/store.js';
 import { detectBudgetHits } from './budget-detector.js';
@@ -17,8 +17,10 @@ import type { Destination, SeriesBaseline, TrafficSeries } from '../common/histo
 import { detectPii, unallowedPiiByDestination } from './pii-detector.js';
 import { detectSchemaDrift, type Window } from './schema-detector.js';
 import { hourOfDay } from './seasonal-baseline.js';
-import { assembleSeries, buildBaselines, slotEnd } from './series-assembly.js';
+import { buildBaselines, slotEnd } from './series-assembly.js';
 import { MinuteWindowCache } from './minute-window-cache.js';
+import { RecentSeriesWindow, REREAD_MINUTES } from './recent-series-window.js';
+import { budgetRouteHits, routeActivity } from './route-activity.js';
 import { detectTraffic } from './traffic-detector.js';
 import { sustainedDrop } from './drop-sustain.js';
 import { isolatePerVendor, reportVendorFailure } from './vendor-isolation.js';
@@ -112,12 +114,14 @@ export class DetectionCache {
 }
 
 const defaultCaches = new WeakMap<Store, DetectionCache>();
-const minuteCaches = new WeakMap<DetectionCache, MinuteWindowCache>();
+const routeCaches = new WeakMap<DetectionCache, MinuteWindowCache<RouteMinute>>();
+/** Per DetectionCache, the recent minutes of every series per scope (all vendors, or one job's). */
+const seriesWindows = new WeakMap<DetectionCache, Map<string, RecentSeriesWindow>>();
+/** Scopes whose series a DetectionCache keeps (one per per-vendor job's vendor set). */
+const MAX_SERIES_SCOPES = 5_000;
 
 /** Destinations seen since the last complete hour, per DetectionCache: [from, to) and what they hold. */
 const freshDestinations = new WeakMap<DetectionCache, { from: number; to: number; rows: Destination[] }>();
-/** As minute-window-cache.ts: minutes read again because spans may arrive this late. */
-const REREAD_MINUTES = 5;
 
 /**
  * The destinations of [from, to), read incrementally: a cycle a minute after the last one reads
@@ -135,11 +139,26 @@ async function destinationsSince(cache: DetectionCache, store: Store, from: numb
   return rows;
 }
 
-/** The recent minutes read incrementally alongside a DetectionCache (its lifetime, its store). */
-function minuteWindows(cache: DetectionCache): MinuteWindowCache {
-  let m = minuteCaches.get(cache);
-  if (!m) minuteCaches.set(cache, (m = new MinuteWindowCache()));
+/** The route minutes read incrementally alongside a DetectionCache (its lifetime, its store). */
+function routeMinutes(cache: DetectionCache): MinuteWindowCache<RouteMinute> {
+  let m = routeCaches.get(cache);
+  if (!m) routeCaches.set(cache, (m = new MinuteWindowCache()));
   return m;
+}
+
+/** The recent series of `scope` kept alongside a DetectionCache. */
+function seriesWindow(cache: DetectionCache, scope: string): RecentSeriesWindow {
+  let scopes = seriesWindows.get(cache);
+  if (!scopes) seriesWindows.set(cache, (scopes = new Map()));
+  let w = scopes.get(scope);
+  if (w) scopes.delete(scope);
+  else w = new RecentSeriesWindow();
+  scopes.set(scope, w);
+  for (const oldest of scopes.keys()) {
+    if (scopes.size <= MAX_SERIES_SCOPES) break;
+    scopes.delete(oldest);
+  }
+  return w;
 }
 
 /** The window of closed minutes a tick at `stepEnd` evaluates: [from, to). */
@@ -185,12 +204,15 @@ export async function evaluateStep(store: Store, options: EvaluateStepOptions, s
   const started = performance.now();
   // The cycle's own reads are issued first: an embedded engine runs one query at a time, and a
   // baseline refresh in the background must queue behind them, not in front.
-  const [minutes, recentHours, fields, routes, known, fresh, baselines, budgetHits] = await Promise.all([
-    minuteWindows(c).read(scope, recentFrom, window.to, (from, to) => readRecentMinutes(store, from, to, vendors)),
+  const recent = seriesWindow(c, scope);
+  const plan = recent.plan(recentFrom, window.to);
+  const routeFrom = Math.min(window.from, window.to - d.schema_removed_after_minutes * MINUTE_MS);
+  const [minutes, recentHours, fields, routeRows, known, fresh, baselines] = await Promise.all([
+    readRecentMinutes(store, plan.readFrom, window.to, vendors),
     // Complete hours: the same read all hour long.
     c.get(`recent-hours|${scope}`, String(levelTo), () => readRecentHours(store, baselineEnd, levelTo, vendors)),
     readFieldMap(store, vendors),
-    readRouteActivity(store, window.to - d.schema_removed_after_minutes * MINUTE_MS, window.to, vendors),
+    routeMinutes(c).read(scope, routeFrom, window.to, (from, to) => readRouteMinutes(store, from, to, vendors)),
     // Never served stale: an hour missing between the cached and the fresh read would make old destinations look new.
     c.get(`destinations|${levelTo}`, '', async () => {
       // Hour by hour: last hour's set plus the hour that closed since (the first read scans the history).
@@ -199,11 +221,16 @@ export async function evaluateStep(store: Store, options: EvaluateStepOptions, s
     }),
     destinationsSince(c, store, levelTo, window.to),
     c.get(`baselines|${scope}`, `${baselineEnd}|${[...hours].join(',')}`, loadBaselines),
-    readBudgetRouteHits(store, window.from, window.to, vendors),
   ]);
-
   const read = performance.now();
-  const series = assembleSeries({ minutes, recentHours, baselines, recentFrom, to: window.to });
+  const routes = routeActivity(fields, routeRows, window.to - d.schema_removed_after_minutes * MINUTE_MS, window.to);
+  const budgetHits = budgetRouteHits(routeRows, window.from, window.to);
+  // Another cycle of this scope moved the held window while this one read: read the window whole.
+  let series = recent.apply(plan, minutes, { recentHours, baselines });
+  while (!series) {
+    const again = recent.plan(recentFrom, window.to, true);
+    series = recent.apply(again, await readRecentMinutes(store, again.readFrom, window.to, vendors), { recentHours, baselines });
+  }
   const assembled = performance.now();
   const findings: Finding[] = [];
   const serviceKinds = new Set<string>();

@@ -1,31 +1,27 @@
-import type { MinuteRollup } from '../common/types.js';
+import { REREAD_MINUTES } from './recent-series-window.js';
 
 const MINUTE_MS = 60_000;
-/**
- * Minutes read again every cycle although read before: spans that arrive after `lag_seconds`
- * still count if they are at most this late. Older minutes are taken as final.
- */
-const REREAD_MINUTES = 5;
 /** Reads kept (one per scope: all vendors, or one per-vendor job's vendors). */
 const MAX_SCOPES = 5_000;
 
-interface Held {
+interface Held<T> {
   from: number;
   to: number;
-  rows: MinuteRollup[];
+  rows: T[];
 }
 
 /**
- * The recent minutes of every series, read incrementally: a cycle a minute after the last one
- * reads only the minutes that closed since, plus the last REREAD_MINUTES again, and keeps the
- * rest from before. The windows reach 60 minutes back (75 read), and reading them all each cycle
- * cost more than detecting on them; a fresh cache (a replay, a restart) reads everything once.
+ * Rows per minute of a window that moves a minute a cycle, read incrementally: a cycle a minute
+ * after the last one reads only the minutes that closed since, plus the last REREAD_MINUTES again,
+ * and keeps the rest from before. A fresh cache (a replay, a restart) reads everything once.
+ * Used for the route minutes (route activity, budget hits); the recent minutes of every series
+ * are kept assembled instead (recent-series-window.ts).
  */
-export class MinuteWindowCache {
-  private readonly held = new Map<string, Held>();
+export class MinuteWindowCache<T extends { minute: number }> {
+  private readonly held = new Map<string, Held<T>>();
 
   /** The rows of [from, to) for `scope`, with `load(from, to)` reading what is not held. */
-  async read(scope: string, from: number, to: number, load: (from: number, to: number) => Promise<MinuteRollup[]>): Promise<MinuteRollup[]> {
+  async read(scope: string, from: number, to: number, load: (from: number, to: number) => Promise<T[]>): Promise<T[]> {
     const prev = this.held.get(scope);
     // Only a window moving forwards over what is held can reuse it.
     const reuseTo = prev && prev.from <= from && prev.to <= to && prev.to > from ? Math.max(from, prev.to - REREAD_MINUTES * MINUTE_MS) : from;

@@ -1,12 +1,11 @@
-import type { MinuteRollup } from '../common/types.js';
-import type { SeriesBaseline, SlotStats, TrafficSeries } from '../common/history.js';
-import type { readRecentHours, SeriesTotals, SlotRow } from '../storage/detection-queries.js';
+import type { SeriesBaseline, SlotStats } from '../common/history.js';
+import type { SeriesTotals, SlotRow } from '../storage/detection-queries.js';
 import { hourOfWeek } from './seasonal-baseline.js';
 
 /**
- * What evaluate-step.ts makes of its reads before the detectors run: one baseline per series
- * from the cached slot and total reads, and one TrafficSeries per (vendor, service) and per
- * vendor. Pure: the reads come in as values.
+ * What evaluate-step.ts makes of its baseline reads: one baseline per series from the cached slot
+ * and total reads. Pure: the reads come in as values. The series themselves are kept from cycle
+ * to cycle by recent-series-window.ts.
  */
 
 const MINUTE_MS = 60_000;
@@ -15,10 +14,6 @@ const DAY_MS = 24 * HOUR_MS;
 
 function key(vendor: string, service: string): string {
   return `${vendor}\u0000${service}`;
-}
-
-function emptyMinute(minute: number, vendor: string, service: string): MinuteRollup {
-  return { minute, vendor, service, calls: 0, errors: 0, requestBytes: 0, responseBytes: 0, latencyP95Ms: Number.NaN };
 }
 
 /** Minutes of an hour-of-week / hour-of-day slot between a series' first minute and the baseline end. */
@@ -69,14 +64,6 @@ function buildBaseline(totals: SeriesTotals, slots: readonly SlotRow[], historyF
 }
 
 
-export interface AssembleInput {
-  minutes: MinuteRollup[];
-  recentHours: Awaited<ReturnType<typeof readRecentHours>>;
-  baselines: Map<string, SeriesBaseline>;
-  recentFrom: number;
-  to: number;
-}
-
 /** One baseline per (vendor, service) and per vendor, from the cached slot and total reads. */
 export function buildBaselines(slots: readonly SlotRow[], totals: readonly SeriesTotals[], historyFrom: number, baselineEnd: number): Map<string, SeriesBaseline> {
   const slotsByKey = new Map<string, SlotRow[]>();
@@ -89,58 +76,4 @@ export function buildBaselines(slots: readonly SlotRow[], totals: readonly Serie
   const out = new Map<string, SeriesBaseline>();
   for (const t of totals) out.set(key(t.vendor, t.service), buildBaseline(t, slotsByKey.get(key(t.vendor, t.service)) ?? [], historyFrom, baselineEnd));
   return out;
-}
-
-/** Joins the reads into one TrafficSeries per (vendor, service) and per vendor, minutes zero-filled. */
-export function assembleSeries(input: AssembleInput): TrafficSeries[] {
-  const count = Math.round((input.to - input.recentFrom) / MINUTE_MS);
-  const byKey = new Map<string, TrafficSeries>();
-  const ensure = (vendor: string, service: string, firstMinute: number): TrafficSeries => {
-    const k = key(vendor, service);
-    let s = byKey.get(k);
-    if (!s) {
-      const minutes = Array.from({ length: count }, (_, i) => emptyMinute(input.recentFrom + i * MINUTE_MS, vendor, service));
-      const cached = input.baselines.get(k);
-      // The cached baseline is shared between cycles: a series copies it before moving firstMinute.
-      const baseline: SeriesBaseline = cached
-        ? { ...cached }
-        : { firstMinute, hourOfWeek: new Map(), hourOfDay: new Map(), errorRatio: 0, calls: 0, latencyP95Median: Number.NaN, latencyP95Mad: Number.NaN, requestBytesPerCall: 0 };
-      s = { vendor, service, minutes, recentHours: [], baseline };
-      byKey.set(k, s);
-    }
-    return s;
-  };
-  for (const [k, b] of input.baselines) {
-    const [vendor, service] = k.split('\u0000') as [string, string];
-    ensure(vendor, service, b.firstMinute);
-  }
-  for (const m of input.minutes) {
-    const i = Math.round((m.minute - input.recentFrom) / MINUTE_MS);
-    for (const service of [m.service, '']) {
-      const s = ensure(m.vendor, service, m.minute);
-      s.baseline.firstMinute = Math.min(s.baseline.firstMinute, m.minute);
-      const slot = s.minutes[i];
-      if (!slot) continue;
-      slot.calls += m.calls;
-      slot.errors += m.errors;
-      slot.requestBytes += m.requestBytes;
-      slot.responseBytes += m.responseBytes;
-      if (service !== '') slot.latencyP95Ms = m.latencyP95Ms;
-    }
-  }
-  for (const h of input.recentHours) {
-    for (const service of [h.service, '']) {
-      const s = byKey.get(key(h.vendor, service));
-      if (!s) continue;
-      const prev = s.recentHours.find((x) => x.hour === h.hour);
-      if (prev) {
-        prev.calls += h.calls;
-        prev.errors = (prev.errors ?? 0) + h.errors;
-        prev.requestBytes += h.requestBytes;
-        prev.responseBytes += h.responseBytes;
-      } else s.recentHours.push({ hour: h.hour, calls: h.calls, errors: h.errors, requestBytes: h.requestBytes, responseBytes: h.responseBytes });
-    }
-  }
-  for (const s of byKey.values()) s.recentHours.sort((a, b) => a.hour - b.hour);
-  return [...byKey.values()];
 }

@@ -1,5 +1,5 @@
-import { OVER_BUDGET_NAME, type MinuteRollup } from '../common/types.js';
-import type { Destination, MapField, RouteActivity, SlotQuantiles, SlotStats } from '../common/history.js';
+import type { MinuteRollup } from '../common/types.js';
+import type { Destination, MapField, SlotQuantiles, SlotStats } from '../common/history.js';
 import { logger } from '../common/logger.js';
 import { wrapStoreError, type Store } from './store.js';
 
@@ -55,16 +55,23 @@ export async function readRecentMinutes(store: Store, from: number, to: number, 
   }));
 }
 
+/** One complete hour of one (vendor, service). */
+export interface RecentHourRow {
+  vendor: string;
+  service: string;
+  /** Start of the hour, epoch ms. */
+  hour: number;
+  calls: number;
+  errors: number;
+  requestBytes: number;
+  responseBytes: number;
+}
+
 /**
  * Hourly totals per (vendor, service) for the hours in [from, to), errors included: the error rule
  * judges against the recent hours' error ratio where a job's failures do not follow its calls.
  */
-export async function readRecentHours(
-  store: Store,
-  from: number,
-  to: number,
-  vendors?: readonly string[],
-): Promise<Array<{ vendor: string; service: string; hour: number; calls: number; errors: number; requestBytes: number; responseBytes: number }>> {
+export async function readRecentHours(store: Store, from: number, to: number, vendors?: readonly string[]): Promise<RecentHourRow[]> {
   const data = await rows<{ vendor: string; service: string; h: number; calls: number; errors: number; rq: number; rs: number }>(
     store,
     `SELECT vendor, service, toUnixTimestamp(toStartOfHour(minute)) * 1000 AS h, sum(calls) AS calls, sum(errors) AS errors,
@@ -231,20 +238,31 @@ export async function readFieldMap(store: Store, vendors?: readonly string[]): P
   }));
 }
 
-/** Per vendor + route: first seen (data map) and calls in [recentFrom, to) (rollups). */
-export async function readRouteActivity(store: Store, recentFrom: number, to: number, vendors?: readonly string[]): Promise<RouteActivity[]> {
-  const data = await rows<{ vendor: string; route: string; fs: number; calls: number }>(
+/** Calls of one vendor + route in one minute. */
+export interface RouteMinute {
+  vendor: string;
+  route: string;
+  /** Start of the minute, epoch ms. */
+  minute: number;
+  calls: number;
+}
+
+/**
+ * Calls per vendor + route and minute in [from, to). Route activity (the data map's routes and
+ * their recent calls) and the `{over_budget}` route's hits are both sums of these; read
+ * incrementally they cost a few minutes' scan per cycle where the two reads they replace scanned
+ * the last 60 minutes and the evaluated minute (detectors/route-activity.ts).
+ */
+export async function readRouteMinutes(store: Store, from: number, to: number, vendors?: readonly string[]): Promise<RouteMinute[]> {
+  const data = await rows<{ vendor: string; route: string; t: number; calls: number }>(
     store,
-    `SELECT f.vendor AS vendor, f.route AS route, f.fs AS fs, ifNull(m.calls, 0) AS calls
-     FROM (SELECT vendor, route, toUnixTimestamp64Milli(min(first_seen)) AS fs FROM egress_fields WHERE 1 ${vendorFilter(vendors)} GROUP BY vendor, route) AS f
-     LEFT JOIN (SELECT vendor, route, sum(calls) AS calls FROM egress_minute
-                WHERE minute >= {from:DateTime} AND minute < {to:DateTime} ${vendorFilter(vendors)} GROUP BY vendor, route) AS m
-       ON f.vendor = m.vendor AND f.route = m.route
-     SETTINGS join_use_nulls = 1`,
-    { from: dt(recentFrom), to: dt(to), vendors: vendors ?? [] },
-    'route activity',
+    `SELECT vendor, route, toUnixTimestamp(minute) * 1000 AS t, sum(calls) AS calls FROM egress_minute
+     WHERE minute >= {from:DateTime} AND minute < {to:DateTime} ${vendorFilter(vendors)}
+     GROUP BY vendor, route, minute`,
+    { from: dt(from), to: dt(to), vendors: vendors ?? [] },
+    'route minutes',
   );
-  return data.map((r) => ({ vendor: r.vendor, route: r.route, firstSeen: Number(r.fs), recentCalls: Number(r.calls) }));
+  return data.map((r) => ({ vendor: r.vendor, route: r.route, minute: Number(r.t), calls: Number(r.calls) }));
 }
 
 /** Every (service, vendor, host) with traffic in [from, to), first and last minute seen. */
@@ -258,17 +276,4 @@ export async function readDestinations(store: Store, from: number, to: number): 
     'destinations',
   );
   return data.map((r) => ({ service: r.service, vendor: r.vendor, host: r.host, firstSeen: Number(r.fs), lastSeen: Number(r.ls) }));
-}
-
-/** Calls per vendor stored under the `{over_budget}` route (cardinality budget) in [from, to). */
-export async function readBudgetRouteHits(store: Store, from: number, to: number, vendors?: readonly string[]): Promise<{ vendor: string; calls: number }[]> {
-  const data = await rows<{ vendor: string; calls: number }>(
-    store,
-    `SELECT vendor, sum(calls) AS calls FROM egress_minute
-     WHERE minute >= {from:DateTime} AND minute < {to:DateTime} AND route = {route:String} ${vendorFilter(vendors)}
-     GROUP BY vendor`,
-    { from: dt(from), to: dt(to), route: OVER_BUDGET_NAME, vendors: vendors ?? [] },
-    'budget hits',
-  );
-  return data.map((r) => ({ vendor: r.vendor, calls: Number(r.calls) }));
 }
