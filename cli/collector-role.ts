@@ -63,7 +63,11 @@ export async function startCollectorRole(
     },
   });
   const configVendors = Object.entries(config.vendors).map(([vendor, v]) => ({ vendor, hosts: v.hosts }));
-  const budget = new CardinalityBudget({ maxRoutesPerVendor: config.budgets.routes_per_vendor, maxFieldsPerRoute: config.budgets.fields_per_route });
+  const budget = new CardinalityBudget({
+    maxRoutesPerVendor: config.budgets.routes_per_vendor,
+    maxFieldsPerRoute: config.budgets.fields_per_route,
+    maxHostsPerVendor: config.budgets.hosts_per_vendor,
+  });
   let draining = false;
   const server = await createCollectorServer({
     host: overrides.host ?? c.host,

@@ -16,6 +16,8 @@ export interface CardinalityBudgetOptions {
   maxRoutesPerVendor: number;
   /** Distinct field and PII entries kept per (vendor, route), both directions together. */
   maxFieldsPerRoute: number;
+  /** Distinct hosts kept per vendor; later new hosts are stored as `{over_budget}`. Default 1,000. */
+  maxHostsPerVendor?: number;
   /**
    * Vendors whose names are remembered, least recently seen forgotten first: memory stays bounded
    * (vendors × routes × fields) whatever is sent. A forgotten vendor starts a fresh budget.
@@ -23,7 +25,7 @@ export interface CardinalityBudgetOptions {
   maxTrackedVendors?: number;
 }
 
-/** Budget hits by budget (`routes`, `fields`). */
+/** Budget hits by budget (`routes`, `fields`, `hosts`). */
 export const budgetHitsTotal = new Counter({
   name: 'egresswatch_cardinality_budget_hits_total',
   help: 'Spans whose route or field names were generalised to {over_budget} because a cardinality budget was spent.',
@@ -34,7 +36,7 @@ export const budgetHitsTotal = new Counter({
 const PARTS = ['request_fields', 'request_pii', 'response_fields', 'response_pii'] as const;
 
 /** What of an `egress_spans` row the budget reads and may rewrite. */
-export type BudgetedRow = Pick<EgressSpanRow, 'vendor' | 'route' | (typeof PARTS)[number]>;
+export type BudgetedRow = Pick<EgressSpanRow, 'vendor' | 'host' | 'route' | (typeof PARTS)[number]>;
 
 interface RouteState {
   entries: Set<string>;
@@ -44,6 +46,12 @@ interface RouteState {
 
 interface VendorState {
   routes: Map<string, RouteState>;
+  /**
+   * Hosts seen. A sender can name any number of hosts under one domain (`<anything>.example.com`,
+   * words, so no label reads as an id): each would be a row of the rollups and a destination the
+   * detectors read every step, for as long as the history lasts.
+   */
+  hosts: Set<string>;
 }
 
 /**
@@ -54,19 +62,30 @@ interface VendorState {
 export class CardinalityBudget {
   private readonly vendors = new Map<string, VendorState>();
   private readonly maxTrackedVendors: number;
+  private readonly maxHostsPerVendor: number;
 
   constructor(private readonly options: CardinalityBudgetOptions) {
     this.maxTrackedVendors = options.maxTrackedVendors ?? 10_000;
+    this.maxHostsPerVendor = options.maxHostsPerVendor ?? 1_000;
   }
 
   /**
-   * Brings a normalised row within the budgets, in place: its route becomes OVER_BUDGET once the
-   * vendor's route budget is spent; list entries past the route's budget become
+   * Brings a normalised row within the budgets, in place: its host becomes OVER_BUDGET once the
+   * vendor's host budget is spent, its route once the vendor's route budget is spent (the host
+   * keeps its own budget apart); list entries past the route's budget become
    * `{over_budget}:suffix` (the type or PII class is kept). Runs where the rows are written, one
    * state per process, wherever the rows were decoded.
    */
   admit(row: BudgetedRow): void {
-    const routes = this.vendor(row.vendor).routes;
+    const vendor = this.vendor(row.vendor);
+    if (!vendor.hosts.has(row.host)) {
+      if (vendor.hosts.size < this.maxHostsPerVendor) vendor.hosts.add(row.host);
+      else {
+        budgetHitsTotal.inc({ budget: 'hosts' });
+        row.host = OVER_BUDGET;
+      }
+    }
+    const routes = vendor.routes;
     let state = routes.get(row.route);
     if (!state) {
       if (routes.size >= this.options.maxRoutesPerVendor) {
@@ -114,7 +133,7 @@ export class CardinalityBudget {
       // Map order is insertion order: re-inserting marks the vendor as recently seen.
       this.vendors.delete(vendor);
     } else {
-      state = { routes: new Map() };
+      state = { routes: new Map(), hosts: new Set() };
       if (this.vendors.size >= this.maxTrackedVendors) this.vendors.delete(this.vendors.keys().next().value!);
     }
     this.vendors.set(vendor, state);

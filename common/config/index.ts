@@ -152,8 +152,8 @@ const configSchema = z
       .default({}),
     /**
      * Cardinality budgets: what one collector process stores at most, whatever is sent. Past them
-     * a route or field name is stored as `{over_budget}` (calls and PII classes still count) and a
-     * `cardinality_budget` alert fires for the vendor.
+     * a host, route or field name is stored as `{over_budget}` (calls and PII classes still count);
+     * a `cardinality_budget` alert fires for the vendor's routes and fields.
      */
     budgets: z
       .object({
@@ -161,9 +161,11 @@ const configSchema = z
         routes_per_vendor: z.number().int().min(1).max(100_000).default(500),
         /** Distinct field and PII entries per (vendor, route), request and response together. */
         fields_per_route: z.number().int().min(1).max(100_000).default(1_000),
+        /** Distinct hosts per vendor (buckets, tenants, regions: real vendors use dozens, rarely hundreds). */
+        hosts_per_vendor: z.number().int().min(1).max(100_000).default(1_000),
       })
       .strict()
-      .default({ routes_per_vendor: 500, fields_per_route: 1_000 }),
+      .default({ routes_per_vendor: 500, fields_per_route: 1_000, hosts_per_vendor: 1_000 }),
     vendors: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'vendor ids are lowercase: a-z 0-9 . _ -'), vendorSchema).default({}),
     /** Sensitivity tiers of PII classes (common/pii-tiers.ts): what needs an allow_pii, how severe a leak is. */
     pii: piiConfigSchema,
