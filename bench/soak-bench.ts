@@ -14,10 +14,14 @@
  * Env: BENCH_SOAK_MINUTES (default 20), BENCH_RATE (spans/s, default 5 000: bench:ingest reached
  * ~10k spans/s on the shared 2-core box, 2026-12-04), BENCH_ENCODING (`protobuf` or `json`,
  * default protobuf), BENCH_BATCH (spans per request, default 2 000), BENCH_SAMPLE_SECONDS
- * (default 15), BENCH_TAIL_SECONDS (sampling after the load stops, default 60).
+ * (default 15), BENCH_TAIL_SECONDS (sampling after the load stops, default 60), BENCH_CONFIG (an
+ * egresswatch.yaml for the child, e.g. other `clickhouse.embedded_memory`), BENCH_NODE_FLAGS (node
+ * flags for the child, space-separated, e.g. `--max-semi-space-size=4`), BENCH_SAMPLES_OUT (keep
+ * the raw samples, JSON lines, at this path). The child inherits the environment, so
+ * MALLOC_ARENA_MAX and JE_MALLOC_CONF set for the bench are the child's.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +37,9 @@ const ENCODING = process.env['BENCH_ENCODING'] === 'json' ? 'json' : 'protobuf';
 const BATCH = Number(process.env['BENCH_BATCH'] ?? 2_000);
 const SAMPLE_SECONDS = Number(process.env['BENCH_SAMPLE_SECONDS'] ?? 15);
 const TAIL_SECONDS = Number(process.env['BENCH_TAIL_SECONDS'] ?? 60);
+const CONFIG = process.env['BENCH_CONFIG'];
+const NODE_FLAGS = (process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== '');
+const SAMPLES_OUT = process.env['BENCH_SAMPLES_OUT'];
 /** Requests in flight at most; past it a request due is late (counted), not piled up. */
 const MAX_IN_FLIGHT = 8;
 
@@ -50,7 +57,7 @@ function bodies(): Buffer[] {
 async function run(): Promise<{ samples: SoakSample[]; loadStart: string; loadEnd: string; sent: number; acked: number; failed: number; late: number; seconds: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'ew-bench-soak-'));
   const samplesFile = join(dir, 'samples.jsonl');
-  const child = spawn(process.execPath, ['--import', probe, cli, 'start', '--port', '0'], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, '--import', probe, cli, 'start', '--port', '0', ...(CONFIG ? ['--config', CONFIG] : [])], {
     env: {
       ...process.env,
       EGRESSWATCH_DATA_DIR: dir,
@@ -117,6 +124,7 @@ async function run(): Promise<{ samples: SoakSample[]; loadStart: string; loadEn
     const loadEnd = load();
     agent.destroy();
     await new Promise((r) => setTimeout(r, TAIL_SECONDS * 1000));
+    if (SAMPLES_OUT) copyFileSync(samplesFile, SAMPLES_OUT);
     const samples = readFileSync(samplesFile, 'utf8')
       .trim()
       .split('\n')
@@ -130,6 +138,10 @@ async function run(): Promise<{ samples: SoakSample[]; loadStart: string; loadEn
 }
 
 const mean = (xs: readonly number[]): number => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
+const quantile = (xs: readonly number[], q: number): number => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+};
 const mb = (bytes: number | undefined): string => ((bytes ?? 0) / MB).toFixed(0);
 
 const startedAt = new Date();
@@ -149,11 +161,13 @@ for (const s of r.samples) {
 for (const [minute, group] of byMinute) {
   const last = group.at(-1)!;
   const e = last.engine;
+  const m = last.smaps;
   rows.push(
-    `| ${minute < 0 ? 'idle' : minute} | ${mb(Math.max(...group.map((s) => s.rss)))} | ${mb(last.rss)} | ${mb(last.rssAnon)} | ${mb(last.heapUsed)} / ${mb(last.heapTotal)} | ${mb(last.external)} | ${mb(e?.trackedBytes)} | ${mb(e?.allocatedBytes)} / ${mb(e?.residentBytes)} | ` +
-      `${mb(e?.markCacheBytes)} | ${mb(e?.primaryIndexCacheBytes)} | ${mb(e?.primaryKeyBytes)} | ${e?.activeParts ?? ''} | ${mb(e?.mergesBytes)} |${last.at > loadEndsAt ? ' after load' : ''}`,
+    `| ${minute < 0 ? 'idle' : minute} | ${mb(Math.max(...group.map((s) => s.rss)))} | ${mb(last.rss)} | ${mb(m?.chdbFile)} | ${mb(m?.v8Pages)} | ${mb(m?.glibcMain)} / ${mb(m?.glibcThreadArenas)} | ` +
+      `${mb(e?.allocatedBytes)} / ${mb(e?.residentBytes)} | ${mb(m?.otherAnon)} | ${mb(last.heapUsed)} / ${mb(last.heapTotal)} | ${mb(last.external)} | ${mb(e?.trackedBytes)} | ${mb(e?.markCacheBytes)} | ${e?.activeParts ?? ''} | ${mb(e?.mergesBytes)} |${last.at > loadEndsAt ? ' after load' : ''}`,
   );
 }
+
 
 // Trend: the mean RSS of the last 10 minutes of load against the 10 before (halves of the rest when shorter).
 const windowMs = Math.min(10 * 60_000, (r.seconds * 1000) / 2 - 60_000);
@@ -167,13 +181,18 @@ const lines = [
     `samples every ${SAMPLE_SECONDS} s; load average ${r.loadStart} at the start, ${r.loadEnd} at the end`,
   `  sent ${r.sent.toLocaleString('en-US')} spans, acknowledged ${r.acked.toLocaleString('en-US')} (${(r.acked / r.seconds).toFixed(0)} spans/s), ${r.failed} requests failed, ${r.late} skipped (${MAX_IN_FLIGHT} in flight)`,
   '',
-  'MB; minute 0 starts with the idle process; V8 heap and external are the main thread\'s (the decode worker\'s heap is in RSS only)',
+  `  child: node ${[...NODE_FLAGS, 'start', ...(CONFIG ? ['--config', CONFIG] : [])].join(' ')}; MALLOC_ARENA_MAX=${process.env['MALLOC_ARENA_MAX'] ?? '(unset)'} JE_MALLOC_CONF=${process.env['JE_MALLOC_CONF'] ?? '(unset)'}`,
   '',
-  '| minute | RSS max | RSS | RSS anon | V8 heap used / total | external | engine tracked | allocator allocated / resident | mark cache | primary index cache | primary keys | parts | merges |',
-  '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  'MB; minute 0 starts with the idle process. chDB code, V8 pages, glibc and other anon are by mapping (bench/smaps-breakdown.ts), all threads;',
+  'V8 heap and external are the main thread\'s; the engine allocator (jemalloc) resident is part of other anon.',
+  '',
+  '| minute | RSS max | RSS | chDB code | V8 pages | glibc main / threads | engine allocator allocated / resident | other anon | V8 heap used / total (main) | external | engine tracked | mark cache | parts | merges |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows,
   '',
-  `  peak RSS (VmHWM) over the run: ${mb(peak)} MB (target <= 512)`,
+  `  peak RSS (VmHWM) over the run: ${mb(peak)} MB (target <= 512); RSS under load sampled: median ${mb(quantile(underLoad.map((s) => s.rss), 0.5))}, max ${mb(quantile(underLoad.map((s) => s.rss), 1))} MB`,
+  `  under load, median / max MB: ${(['chdbFile', 'v8Pages', 'glibcMain', 'glibcThreadArenas', 'otherAnon'] as const).map((k) => `${k} ${mb(quantile(underLoad.map((s) => s.smaps?.[k] ?? 0), 0.5))} / ${mb(quantile(underLoad.map((s) => s.smaps?.[k] ?? 0), 1))}`).join(', ')}, ` +
+    `allocator resident ${mb(quantile(underLoad.map((s) => s.engine?.residentBytes ?? 0), 0.5))} / ${mb(quantile(underLoad.map((s) => s.engine?.residentBytes ?? 0), 1))}`,
   `  mean RSS, last ${(windowMs / 60_000).toFixed(1)} min of load ${mb(mean(last.map((s) => s.rss)))} MB against the ${(windowMs / 60_000).toFixed(1)} min before ${mb(mean(before.map((s) => s.rss)))} MB: ${change >= 0 ? '+' : ''}${change.toFixed(1)} % (target within ±5 %)`,
 ];
 process.stdout.write(lines.join('\n') + '\n');

@@ -12,6 +12,7 @@ import { isMainThread } from 'node:worker_threads';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { loadChdbConnection } from '../storage/chdb-module.js';
 import { readEngineMemory, type EngineMemory } from '../storage/engine-memory.js';
+import { readSmapsBreakdown, type SmapsBreakdown } from './smaps-breakdown.js';
 
 /** One sample, as bench:soak reads it. */
 export interface SoakSample {
@@ -29,6 +30,8 @@ export interface SoakSample {
   rssAnon: number;
   rssFile: number;
   engine?: EngineMemory | undefined;
+  /** RSS by kind of mapping (bench/smaps-breakdown.ts): which allocator holds it. */
+  smaps?: SmapsBreakdown | undefined;
 }
 
 const file = process.env['EGRESSWATCH_SOAK_SAMPLES'];
@@ -56,7 +59,7 @@ if (file && dataDir && isMainThread) {
     } catch {
       // The engine is shutting down with the process: this sample has no engine figures.
     }
-    const line: SoakSample = { at: Date.now(), rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, external: memory.external, arrayBuffers: memory.arrayBuffers, peakRss: kb('VmHWM'), rssAnon: kb('RssAnon'), rssFile: kb('RssFile'), engine };
+    const line: SoakSample = { at: Date.now(), rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, external: memory.external, arrayBuffers: memory.arrayBuffers, peakRss: kb('VmHWM'), rssAnon: kb('RssAnon'), rssFile: kb('RssFile'), engine, smaps: readSmapsBreakdown() };
     appendFileSync(file, JSON.stringify(line) + '\n');
   };
   setInterval(() => void sample(), intervalMs).unref();
