@@ -274,8 +274,12 @@ const interned = new Map<number, string>();
 const MAX_INTERNED = 8_192;
 const MAX_INTERNED_BYTES = 64;
 
+/** Whether readString's last string was one it had interned before: plain ASCII that repeats. */
+let repeated = false;
+
 /** At `"`: the string, unescaped. */
 function readString(): string {
+  repeated = false;
   const start = ++pos;
   let hash = 0;
   let ascii = true;
@@ -293,7 +297,10 @@ function readString(): string {
   if (!ascii) return buf.toString('utf8', start, stop);
   if (stop - start > MAX_INTERNED_BYTES) return buf.toString('latin1', start, stop);
   const known = interned.get(hash);
-  if (known !== undefined && sameAscii(known, start, stop)) return known;
+  if (known !== undefined && sameAscii(known, start, stop)) {
+    repeated = true;
+    return known;
+  }
   const value = buf.toString('latin1', start, stop);
   if (interned.size >= MAX_INTERNED) interned.clear();
   interned.set(hash, value);
@@ -684,7 +691,7 @@ function readCompactAttribute(into: Attributes, index: number): boolean {
   let value: AttrValue;
   if (match(STRING_VALUE)) {
     if (buf[pos] !== QUOTE) return restart(start);
-    value = readString();
+    value = guessedValue(index);
   } else if (match(INT_VALUE)) {
     if (buf[pos] === 0x6e) return restart(start);
     value = intValue();
@@ -703,7 +710,7 @@ function restart(start: number): false {
 }
 
 /** The key last read at each attribute position, with its bytes: a span's keys come in the same order span after span. */
-const keyGuesses: ({ word: Word; text: string } | undefined)[] = [];
+const keyGuesses: (Guess | undefined)[] = [];
 const MAX_KEY_GUESSES = 64;
 
 /**
@@ -726,6 +733,42 @@ function guessedKey(index: number): string {
   const stop = pos - 1;
   if (index < MAX_KEY_GUESSES && text.length === stop - start && text.length <= MAX_INTERNED_BYTES) {
     keyGuesses[index] = { word: wordOf(new Uint8Array(buf.subarray(start, stop))), text };
+  }
+  return text;
+}
+
+interface Guess {
+  word: Word;
+  text: string;
+}
+
+/** Strings that repeated at each attribute position, most recent first (a few per position: one per shape of call). */
+const valueGuesses: (Guess[] | undefined)[] = [];
+const MAX_VALUE_GUESSES = 4;
+
+/**
+ * At `"`: an attribute's stringValue at position `index`, compared with the strings that
+ * repeated there before it is scanned and hashed. Only readString's repeats are kept (plain
+ * ASCII, no escapes), so a value that never repeats (a URL, an id) costs no guess.
+ */
+function guessedValue(index: number): string {
+  let guesses = valueGuesses[index];
+  const at = pos + 1;
+  if (guesses !== undefined) {
+    for (let g = 0; g < guesses.length; g++) {
+      const guess = guesses[g]!;
+      const stop = at + guess.word.bytes.length;
+      if (stop < len && buf[stop] === QUOTE && wordAt(guess.word, at)) {
+        pos = stop + 1;
+        return guess.text;
+      }
+    }
+  }
+  const text = readString();
+  if (repeated && index < MAX_KEY_GUESSES) {
+    guesses ??= valueGuesses[index] = [];
+    if (guesses.length >= MAX_VALUE_GUESSES) guesses.pop();
+    guesses.unshift({ word: wordOf(new Uint8Array(buf.subarray(at, pos - 1))), text });
   }
   return text;
 }
