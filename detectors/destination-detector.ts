@@ -1,6 +1,7 @@
 import type { DetectionConfig } from '../common/config/detection.js';
 import type { Finding } from '../common/types.js';
 import type { Destination } from '../common/history.js';
+import { namesUpTo } from './name-list.js';
 import type { Window } from './schema-detector.js';
 
 /**
@@ -10,10 +11,6 @@ import type { Window } from './schema-detector.js';
  */
 const HOSTS_IN_SUMMARY = 5;
 const HOSTS_IN_DETAILS = 20;
-
-function hostList(hosts: readonly string[], max: number): string[] {
-  return hosts.length <= max ? [...hosts] : [...hosts.slice(0, max), `… ${hosts.length - max} more`];
-}
 
 /**
  * new_destination: a service calling a vendor it never called before (warning), or a known vendor
@@ -66,7 +63,7 @@ export function detectNewDestinations(
       if (!warmedUp && pii.length === 0) continue;
       reportedPairs.add(pair);
       const allHosts = pairHosts.get(pair) ?? [d.host];
-      const hosts = hostList(allHosts, HOSTS_IN_SUMMARY);
+      const hosts = namesUpTo(allHosts, HOSTS_IN_SUMMARY);
       const carries = pii.length > 0 ? `; its calls carry ${pii.join(', ')}, which ${d.vendor} may not receive` : '';
       findings.push({
         kind: 'new_destination',
@@ -81,7 +78,7 @@ export function detectNewDestinations(
             ? `${d.service} started calling ${d.vendor} (${hosts.join(', ')}), which it never called before${carries}.`
             : `${d.service} started calling ${d.vendor} (${hosts.join(', ')}), a destination no service called before${carries}.`,
         details: {
-          hosts: hostList(allHosts, HOSTS_IN_DETAILS).join(','),
+          hosts: namesUpTo(allHosts, HOSTS_IN_DETAILS).join(','),
           host_count: String(allHosts.length),
           first_seen: new Date(d.firstSeen).toISOString(),
           new_vendor: String(!vendorKnownBefore.has(d.vendor)),

@@ -1,6 +1,7 @@
 import type { DetectionConfig } from '../common/config/detection.js';
 import { OVER_BUDGET_NAME, type Finding } from '../common/types.js';
 import type { MapField, RouteActivity } from '../common/history.js';
+import { namesUpTo } from './name-list.js';
 
 /** The window being evaluated: [from, to) in epoch ms. */
 export interface Window {
@@ -46,6 +47,14 @@ function groupPaths(fields: readonly MapField[], window: Window): Map<string, Pa
   }
   return paths;
 }
+
+/**
+ * Field names one schema_drift alert lists, in its summary and in each detail: up to the route's
+ * field budget (1,000 entries of up to 256 chars) were listed, twice: 1,000 made-up names made a
+ * 73 KB summary and a 291 KB webhook body.
+ */
+const FIELDS_IN_SUMMARY = 10;
+const FIELDS_IN_DETAILS = 50;
 
 /**
  * schema_drift: field paths added, removed or changing type on a vendor + route, against the
@@ -102,11 +111,13 @@ export function detectSchemaDrift(fields: readonly MapField[], routes: readonly 
     }
   }
   const findings: Finding[] = [];
+  const inSummary = (names: string[]): string => namesUpTo(names, FIELDS_IN_SUMMARY).join(', ');
+  const inDetails = (names: string[]): string => namesUpTo(names, FIELDS_IN_DETAILS).join(',');
   for (const d of diffs.values()) {
     const parts = [
-      d.added.length ? `new field${d.added.length > 1 ? 's' : ''} ${d.added.join(', ')}` : '',
-      d.changed.length ? `type change${d.changed.length > 1 ? 's' : ''} ${d.changed.join(', ')}` : '',
-      d.removed.length ? `field${d.removed.length > 1 ? 's' : ''} no longer sent ${d.removed.join(', ')}` : '',
+      d.added.length ? `new field${d.added.length > 1 ? 's' : ''} ${inSummary(d.added)}` : '',
+      d.changed.length ? `type change${d.changed.length > 1 ? 's' : ''} ${inSummary(d.changed)}` : '',
+      d.removed.length ? `field${d.removed.length > 1 ? 's' : ''} no longer sent ${inSummary(d.removed)}` : '',
     ].filter(Boolean);
     const services = [...d.services];
     findings.push({
@@ -118,7 +129,7 @@ export function detectSchemaDrift(fields: readonly MapField[], routes: readonly 
       score: Math.min(1, 0.5 + 0.1 * (d.added.length + d.changed.length * 2 + d.removed.length)),
       severity: d.changed.length > 0 || d.removed.length > 0 ? 'warning' : 'info',
       summary: `Payload of ${d.vendor} ${d.route} changed: ${parts.join('; ')}.`,
-      details: { added: d.added.join(','), removed: d.removed.join(','), type_changed: d.changed.join(','), services: services.join(',') },
+      details: { added: inDetails(d.added), removed: inDetails(d.removed), type_changed: inDetails(d.changed), services: inDetails(services) },
     });
   }
   return findings;
