@@ -19,7 +19,8 @@ import { detectSchemaDrift, type Window } from './schema-detector.js';
 import { hourOfDay } from './seasonal-baseline.js';
 import { buildBaselines, slotEnd } from './series-assembly.js';
 import { MinuteWindowCache } from './minute-window-cache.js';
-import { RecentSeriesWindow, REREAD_MINUTES } from './recent-series-window.js';
+import { RecentSeriesWindow } from './recent-series-window.js';
+import { destinationsSince, mergeDestinations } from './fresh-destinations.js';
 import { budgetRouteHits, routeActivity } from './route-activity.js';
 import { detectTraffic } from './traffic-detector.js';
 import { sustainedDrop } from './drop-sustain.js';
@@ -120,25 +121,6 @@ const seriesWindows = new WeakMap<DetectionCache, Map<string, RecentSeriesWindow
 /** Scopes whose series a DetectionCache keeps (one per per-vendor job's vendor set). */
 const MAX_SERIES_SCOPES = 5_000;
 
-/** Destinations seen since the last complete hour, per DetectionCache: [from, to) and what they hold. */
-const freshDestinations = new WeakMap<DetectionCache, { from: number; to: number; rows: Destination[] }>();
-
-/**
- * The destinations of [from, to), read incrementally: a cycle a minute after the last one reads
- * the minutes that closed since plus the last REREAD_MINUTES again and merges them (first and
- * last seen are a min and a max, so reading a minute twice changes nothing). Reading the whole
- * stretch since the hour began was a second scan of up to 65 minutes of every series per cycle.
- */
-async function destinationsSince(cache: DetectionCache, store: Store, from: number, to: number): Promise<Destination[]> {
-  const prev = freshDestinations.get(cache);
-  const reuse = prev !== undefined && prev.from === from && prev.to <= to && prev.to > from;
-  const readFrom = reuse ? Math.max(from, prev.to - REREAD_MINUTES * MINUTE_MS) : from;
-  const read = await readDestinations(store, readFrom, to);
-  const rows = reuse ? mergeDestinations(prev.rows, read) : read;
-  freshDestinations.set(cache, { from, to, rows });
-  return rows;
-}
-
 /** The route minutes read incrementally alongside a DetectionCache (its lifetime, its store). */
 function routeMinutes(cache: DetectionCache): MinuteWindowCache<RouteMinute> {
   let m = routeCaches.get(cache);
@@ -190,14 +172,24 @@ export async function evaluateStep(store: Store, options: EvaluateStepOptions, s
   const hours = new Set<number>();
   for (let t = baselineEnd; t < window.to; t += HOUR_MS) hours.add(hourOfDay(t));
   const loadBaselines = async (): Promise<Map<string, SeriesBaseline>> => {
+    const spans = [...hours].map((hour) => {
+      const end = slotEnd(baselineEnd, hour);
+      return { hour, from: end - (baselineEnd - historyFrom), to: end };
+    });
+    // Slots no cycle has read yet (the first cycle: five or six) are read in one scan, not one each.
+    const missing = spans.filter((x) => c.peek(`slots|${scope}|${x.hour}`, String(x.to)) === undefined);
+    const together = missing.length > 1 ? { spans: missing, rows: readSeasonSlots(store, missing, vendors) } : undefined;
+    // A slot already loading elsewhere does not wait for this read; its failure is reported to those that do.
+    together?.rows.catch(() => undefined);
     const [totals, ...slotLists] = await Promise.all([
       c.get(`totals|${scope}`, String(baselineEnd), () => readSeriesTotals(store, historyFrom, baselineEnd, baselineEnd - DAY_MS, vendors)),
       // Four weeks of one hour-of-day slot hardly move in a day: each slot is recomputed once a day,
       // each at a different hour, so an hourly tick scans about one slot's history instead of five.
-      ...[...hours].map((h) => {
-        const end = slotEnd(baselineEnd, h);
-        return c.get(`slots|${scope}|${h}`, String(end), () => readSeasonSlots(store, end - (baselineEnd - historyFrom), end, [h], vendors));
-      }),
+      ...spans.map((span) =>
+        c.get(`slots|${scope}|${span.hour}`, String(span.to), async () =>
+          together && together.spans.includes(span) ? (await together.rows).filter((r) => r.hour === span.hour) : readSeasonSlots(store, [span], vendors),
+        ),
+      ),
     ]);
     return buildBaselines(slotLists.flat(), totals, historyFrom, baselineEnd);
   };
@@ -290,15 +282,4 @@ export async function evaluateStep(store: Store, options: EvaluateStepOptions, s
     Object.assign(options.timings, { readsMs: read - started, assemblyMs: assembled - read, trafficMs: detected - assembled, otherMs: performance.now() - detected });
   }
   return findings;
-}
-
-
-function mergeDestinations(a: readonly Destination[], b: readonly Destination[]): Destination[] {
-  const out = new Map<string, Destination>();
-  for (const d of [...a, ...b]) {
-    const k = `${d.service}\u0000${d.vendor}\u0000${d.host}`;
-    const prev = out.get(k);
-    out.set(k, prev ? { ...prev, firstSeen: Math.min(prev.firstSeen, d.firstSeen), lastSeen: Math.max(prev.lastSeen, d.lastSeen) } : { ...d });
-  }
-  return [...out.values()];
 }

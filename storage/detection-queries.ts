@@ -103,15 +103,23 @@ export interface SlotRow {
   stats: Omit<SlotStats, 'minutes'>;
 }
 
+/** One UTC hour of the day whose slots are read over [from, to). */
+export interface SlotSpan {
+  hour: number;
+  from: number;
+  to: number;
+}
+
 /**
- * The starts of every hour in [from, to) whose UTC hour is in `hours`. Filtering on these (rather
- * than on toHour(minute)) lets ClickHouse skip granules by the minute column of the sort key.
+ * The starts of every hour of each span within its range. Filtering on these (rather than on
+ * toHour(minute)) lets ClickHouse skip granules by the minute column of the sort key.
  */
-function hourStarts(from: number, to: number, hours: readonly number[]): string[] {
-  const wanted = new Set(hours);
+function hourStarts(spans: readonly SlotSpan[]): string[] {
   const out: string[] = [];
-  for (let h = Math.ceil(from / 3_600_000) * 3_600_000; h < to; h += 3_600_000) {
-    if (wanted.has(new Date(h).getUTCHours())) out.push(dt(h));
+  for (const s of spans) {
+    for (let h = Math.ceil(s.from / 3_600_000) * 3_600_000; h < s.to; h += 3_600_000) {
+      if (new Date(h).getUTCHours() === s.hour) out.push(dt(h));
+    }
   }
   return out;
 }
@@ -121,11 +129,15 @@ function quantiles(a: number[] | undefined): SlotQuantiles {
 }
 
 /**
- * Quantiles of the per-minute values of the given UTC hours over [from, to), per (vendor, service)
+ * Quantiles of the per-minute values of each span's UTC hour over its range, per (vendor, service)
  * and per vendor, both as hour-of-week and hour-of-day slots. Minutes without traffic have no row;
- * `active` says how many had one, and the caller accounts for the idle ones.
+ * `active` says how many had one, and the caller accounts for the idle ones. Several spans are
+ * read in one scan: on 2,000 series × 7 days, six hours read one by one took ~4.5 s each.
  */
-export async function readSeasonSlots(store: Store, from: number, to: number, hours: readonly number[], vendors?: readonly string[]): Promise<SlotRow[]> {
+export async function readSeasonSlots(store: Store, spans: readonly SlotSpan[], vendors?: readonly string[]): Promise<SlotRow[]> {
+  if (spans.length === 0) return [];
+  const from = Math.min(...spans.map((s) => s.from));
+  const to = Math.max(...spans.map((s) => s.to));
   const data = await rows<{ vendor: string; service: string; dow: number; hour: number; active: number; qc: number[]; qrq: number[]; qrs: number[] }>(
     store,
     `WITH per_minute AS (
@@ -144,7 +156,7 @@ export async function readSeasonSlots(store: Store, from: number, to: number, ho
      -- Without group_by_use_nulls the hour-of-day set reports d = 0, which no weekday (1..7) uses.
      GROUP BY GROUPING SETS ((vendor, service, d, hour), (vendor, service, hour))
      SETTINGS group_by_use_nulls = 0`,
-    { from: dt(from), to: dt(to), starts: hourStarts(from, to, hours), vendors: vendors ?? [] },
+    { from: dt(from), to: dt(to), starts: hourStarts(spans), vendors: vendors ?? [] },
     'season slots',
   );
   return data.map((r) => ({
