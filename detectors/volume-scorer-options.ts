@@ -31,6 +31,13 @@ export interface VolumeScorerOptions {
    * sum against the sum of its expectations, with Poisson tails for counts.
    */
   windows?: readonly number[];
+  /**
+   * Self-calibrating only: points whose median deviation is judged against this series' own
+   * history of it (detectors/median-shift.ts), a sustained shift that spikes cannot hide; 0 turns
+   * it off. Default 42 (3.5 h of 5-minute data; NAB 74.2 / 66.3 / 78.8 without, 76.3 / 67.8 /
+   * 81.3 with 42, 75.5–75.6 / 66.9–67.1 / 80.5–80.6 with 36 or 48; bench/RESULTS.md 2026-12-05).
+   */
+  medianWindow?: number;
 }
 
 /** VolumeScorerOptions with every default filled in. */
@@ -38,6 +45,9 @@ export type ResolvedScorerOptions = Required<VolumeScorerOptions>;
 
 /** Every default of VolumeScorerOptions, in one place. */
 export function resolveScorerOptions(o: VolumeScorerOptions): ResolvedScorerOptions {
+  if (o.medianWindow !== undefined && !(Number.isInteger(o.medianWindow) && o.medianWindow >= 0)) {
+    throw new RangeError(`medianWindow must be a whole number of points ≥ 0 (0 = off), got ${o.medianWindow}`);
+  }
   return {
     levelWindow: o.levelWindow ?? 2500,
     warmupPoints: o.warmupPoints ?? 60,
@@ -47,6 +57,7 @@ export function resolveScorerOptions(o: VolumeScorerOptions): ResolvedScorerOpti
     seasonal: o.seasonal ?? true,
     selfCalibrate: o.selfCalibrate ?? true,
     deviationWindow: o.deviationWindow ?? 10_000,
+    medianWindow: o.medianWindow ?? 42,
     windows: o.windows && o.windows.length > 0 ? [...o.windows].sort((a, b) => a - b) : [1, 2, 6, SHIFT_POINTS],
   };
 }

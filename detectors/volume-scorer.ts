@@ -1,3 +1,4 @@
+import { MedianShift } from './median-shift.js';
 import { SeasonalProfile } from './seasonal-profile.js';
 import { SortedWindow } from './sorted-window.js';
 import { resolveScorerOptions, type ResolvedScorerOptions, type VolumeScorerOptions } from './volume-scorer-options.js';
@@ -75,7 +76,7 @@ const REGIME_POINTS = 36;
  * it explains the series better, or a seasonal hint computed in ClickHouse), a spread with floors
  * (relative, Poisson for counts, absolute `minDelta`), the deviation's rarity against this series'
  * own history of deviations (self-calibrating across noisy and quiet series), the same for the mean
- * deviation over each longer window, judged again against a short window's median/MAD (the local
+ * deviation over each longer window and for the median deviation over `medianWindow` points, judged again against a short window's median/MAD (the local
  * level, where the long spread is inflated by old regimes; with self-calibration only, so not in
  * live detection), and a refractory rule so one incident scores high once. Values far outside the
  * baseline enter it clamped, so an incident does not become the new normal within minutes. Live
@@ -91,6 +92,8 @@ export class VolumeScorer {
   private readonly calibration: Calibration | undefined;
   /** Windows longer than one point (self-calibrating): running sum of clamped z, past mean |z|. */
   private readonly longWindows: Array<{ points: number; sum: number; history: SortedWindow }>;
+  /** Self-calibrating: the median of the last `medianWindow` z, against its own history (median-shift.ts). */
+  private readonly medianShift: MedianShift | undefined;
   /** The last points, for the windows (the longest window's worth). */
   private readonly ring: WindowRing;
   /**
@@ -124,6 +127,7 @@ export class VolumeScorer {
         }
       : undefined;
     this.longWindows = this.o.selfCalibrate ? this.o.windows.filter((w) => w > 1).map((points) => ({ points, sum: 0, history: new SortedWindow(this.o.deviationWindow) })) : [];
+    this.medianShift = this.o.selfCalibrate && this.o.medianWindow > 0 ? new MedianShift(this.o.medianWindow, this.o.deviationWindow) : undefined;
     this.ring = new WindowRing(Math.max(1, ...this.o.windows), this.o.counts);
   }
 
@@ -174,6 +178,7 @@ export class VolumeScorer {
         w.history.push(mean);
         rarity = Math.max(rarity, mean / usualMean);
       }
+      if (this.medianShift) rarity = Math.max(rarity, this.medianShift.push(z));
       rarity = Math.max(rarity, this.shortRarity(cal, value));
     }
     this.ring.push({
