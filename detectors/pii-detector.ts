@@ -2,7 +2,12 @@ import type { DetectionConfig } from '../common/config/detection.js';
 import type { Finding } from '../common/types.js';
 import type { MapField, RouteActivity } from '../common/history.js';
 import { allowedClasses, classTier, hasPolicy, isAllowed, leakSeverity, type PiiPolicyConfig } from '../common/pii-policy.js';
+import { namesUpTo } from './name-list.js';
 import type { Window } from './schema-detector.js';
+
+/** Field names an alert's summary lists (the rest are counted), and field and service names its details list. */
+const NAMES_IN_SUMMARY = 10;
+const NAMES_IN_DETAILS = 50;
 
 interface ClassOnRoute {
   vendor: string;
@@ -61,12 +66,12 @@ export function detectPii(fields: readonly MapField[], routes: readonly RouteAct
   for (const c of classesOnRoutes(fields)) {
     const known = (vendorSince.get(c.vendor) ?? Infinity) <= window.from - minAge;
     if (!known || c.firstSeen < window.from || c.firstSeen >= window.to) continue;
-    const fieldList = [...c.fields].sort().join(', ');
+    const fieldList = namesUpTo([...c.fields].sort(), NAMES_IN_SUMMARY).join(', ');
     findings.push(classFinding('pii_new', c, policy, window, `${c.pii} data is now sent to ${c.vendor} ${c.route} (field ${fieldList}); it was not before.`, {}));
   }
   for (const c of classesOnRoutes(fields.filter((f) => f.direction === 'request'))) {
     if (!flowedIn(c, window) || isAllowed(c.vendor, c.pii, policy)) continue;
-    const fieldList = [...c.fields].sort().join(', ');
+    const fieldList = namesUpTo([...c.fields].sort(), NAMES_IN_SUMMARY).join(', ');
     const allowed = allowedClasses(c.vendor, policy);
     const configured = hasPolicy(c.vendor, policy);
     const summary = configured
@@ -99,7 +104,16 @@ function classFinding(
     score: severity === 'critical' ? 1 : 0.7,
     severity,
     summary,
-    details: { pii: c.pii, tier: classTier(c.pii, policy), fields: fields.join(','), ...extra, services: services.join(',') },
+    // A sender can name any number of services and fields: details list the first 50 of each.
+    details: {
+      pii: c.pii,
+      tier: classTier(c.pii, policy),
+      fields: namesUpTo(fields, NAMES_IN_DETAILS).join(','),
+      ...extra,
+      services: namesUpTo(services, NAMES_IN_DETAILS).join(','),
+      ...(services.length > NAMES_IN_DETAILS ? { service_count: String(services.length) } : {}),
+      ...(fields.length > NAMES_IN_DETAILS ? { field_count: String(fields.length) } : {}),
+    },
   };
 }
 
