@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
-import { isEncodedToken, templatePath } from '@egresswatch/sdk/shared/route-template';
+import { isEncodedToken, isIdSegment, templatePath } from '@egresswatch/sdk/shared/route-template';
 import { BoundedCache } from '../common/bounded-cache.js';
 import { hasUnsafeChar } from '../common/text.js';
 import { looksSensitive } from './redact.js';
@@ -97,9 +97,20 @@ export function cleanRoute(template: string): string {
   return template.length > TEXT_LIMITS.routeChars * 4 ? checkRoute(template) : routes.get(template, checkRoute);
 }
 
+/** RFC 3986 sub-delims and the other `pchar`s that join values inside one segment. */
+const JOINERS = /[!$&'()*+,;=:@{}~]+/;
+
+/**
+ * Whether a segment hides an id or a token behind a joiner, where the templating sees one word:
+ * `4111111111111111!`, `a,sk_live_…`, `(+14155552671)`, `123,456`.
+ */
+function hidesValue(segment: string): boolean {
+  return JOINERS.test(segment) && segment.split(JOINERS).some((piece) => piece !== '' && isIdSegment(piece));
+}
+
 function checkRoute(template: string): string {
   const path = templatePath(template.startsWith('/') ? template : `/${template}`);
-  const segments = path.split('/').map((s) => (s.length > TEXT_LIMITS.segmentChars || !SEGMENT.test(s) ? '{id}' : s));
+  const segments = path.split('/').map((s) => (s.length > TEXT_LIMITS.segmentChars || !SEGMENT.test(s) || hidesValue(s) ? '{id}' : s));
   let route = '';
   for (let i = 1; i < segments.length; i++) {
     const next = `${route}/${segments[i]}`;

@@ -8,7 +8,7 @@ import { tempDir } from '../../helpers/temp-dir.js';
 // stored, whichever attribute carries them; the honest route around them must survive.
 
 const TELEGRAM_TOKEN = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw';
-const SECRETS = ['AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw', 'guestpw', 'p4ssw0rd', 'oauthcode1', 'sigvalue9'];
+const SECRETS = ['AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw', 'guestpw', 'p4ssw0rd', 'oauthcode1', 'sigvalue9', '4111111111111111', 'sk_live_4eC39HqLyjWDarjtT1zdp7dc'];
 
 const now = BigInt(Date.now()) * 1_000_000n;
 let n = 0;
@@ -31,6 +31,9 @@ const spans = [
   span({ 'http.request.method': 'POST', 'url.full': `https://api.telegram.org/bot${TELEGRAM_TOKEN}/sendMessage?chat_id=42` }),
   // A template that is really the path.
   span({ 'http.request.method': 'POST', 'server.address': 'api.telegram.org', 'url.template': `/bot${TELEGRAM_TOKEN}/getUpdates` }),
+  // A value behind a joiner (`!`, `,`, parentheses) that the templating took for one word.
+  span({ 'http.request.method': 'POST', 'server.address': 'api.cards.example', 'url.template': '/v1/cards/4111111111111111!' }),
+  span({ 'http.request.method': 'POST', 'url.full': 'https://api.cards.example/v1/keys/a,sk_live_4eC39HqLyjWDarjtT1zdp7dc/rotate' }),
   // Honest colon routes keep their names (Google's custom methods).
   span({ 'http.request.method': 'POST', 'url.full': 'https://sheets.googleapis.com/v4/spreadsheets/1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms/values:batchGet' }),
   span({
@@ -70,6 +73,6 @@ describe('secrets in span URLs and attributes are not stored', () => {
   });
 
   it('keeps the routes around them', () => {
-    expect(rows.map((r) => r.route)).toEqual(['/v1/jobs', '/v4/spreadsheets/{id}/values:batchGet', '/{id}:{id}/getUpdates', '/{id}:{id}/sendMessage']);
+    expect(rows.map((r) => r.route)).toEqual(['/v1/cards/{id}', '/v1/jobs', '/v1/keys/{id}/rotate', '/v4/spreadsheets/{id}/values:batchGet', '/{id}:{id}/getUpdates', '/{id}:{id}/sendMessage']);
   });
 });
