@@ -64,14 +64,75 @@ export function routeAlert(alert: Alert, receivers: readonly ResolvedReceiver[],
   return [...names];
 }
 
+interface Group {
+  receiver: string;
+  vendor: string;
+  kind: string;
+  status: Alert['status'];
+  alerts: Alert[];
+}
+
+/**
+ * Groups one receiver gets for one status from one step, at most. A sender that reaches hundreds
+ * of destinations in a minute (each IP address is a vendor of its own) would otherwise make two
+ * groups per address: 600 Slack messages for 300 addresses, at Slack's one a second per webhook
+ * ten minutes of queue in front of every other alert.
+ */
+export const MAX_GROUPS_PER_STEP = 20;
+/** Past the bound, this many groups stay as they are (critical first); the rest fold per kind. */
+const GROUPS_KEPT_WHOLE = 10;
+
+const SEVERITY_RANK = { critical: 0, warning: 1, info: 2 } as const;
+
+function worstRank(alerts: readonly Alert[]): number {
+  return Math.min(...alerts.map((a) => SEVERITY_RANK[a.severity]));
+}
+
+/**
+ * Each (receiver, status) with more than MAX_GROUPS_PER_STEP groups keeps its GROUPS_KEPT_WHOLE
+ * worst (by severity, then vendor) and folds the rest into one group per kind family, labelled
+ * with how many vendors it holds ("290 vendors"): every alert is still in a message, and at most
+ * 10 + the number of kinds messages go out. Each alert keeps its own PagerDuty event.
+ */
+function boundGroups(groups: Group[]): Group[] {
+  const byReceiver = new Map<string, Group[]>();
+  for (const g of groups) {
+    const key = JSON.stringify([g.receiver, g.status]);
+    byReceiver.set(key, [...(byReceiver.get(key) ?? []), g]);
+  }
+  const out: Group[] = [];
+  for (const list of byReceiver.values()) {
+    if (list.length <= MAX_GROUPS_PER_STEP) {
+      out.push(...list);
+      continue;
+    }
+    const ordered = [...list].sort((a, b) => worstRank(a.alerts) - worstRank(b.alerts) || (a.vendor < b.vendor ? -1 : a.vendor > b.vendor ? 1 : 0) || (a.kind < b.kind ? -1 : 1));
+    out.push(...ordered.slice(0, GROUPS_KEPT_WHOLE));
+    const folded = new Map<string, Group[]>();
+    for (const g of ordered.slice(GROUPS_KEPT_WHOLE)) folded.set(g.kind, [...(folded.get(g.kind) ?? []), g]);
+    for (const [kind, parts] of folded) {
+      const first = parts[0]!;
+      out.push({
+        receiver: first.receiver,
+        vendor: parts.length === 1 ? first.vendor : `${parts.length} vendors`,
+        kind,
+        status: first.status,
+        alerts: parts.flatMap((g) => g.alerts),
+      });
+    }
+  }
+  return out;
+}
+
 /**
  * Turns one step's transitions into notification jobs, pure: drops silenced alerts, routes the
  * rest, groups per (receiver, vendor, kind family, status) and folds a bytes_spike into the
- * volume_spike of the same vendor+service. `atMs` is the step's end: it picks the group window.
+ * volume_spike of the same vendor+service; past MAX_GROUPS_PER_STEP groups a receiver's groups
+ * fold per kind. `atMs` is the step's end: it picks the group window.
  */
 export function planNotifications(transitions: readonly Alert[], atMs: number, options: PlanOptions): NotificationPlan {
   const silenced: NotificationPlan['silenced'] = [];
-  const groups = new Map<string, { receiver: string; vendor: string; kind: string; status: Alert['status']; alerts: Alert[] }>();
+  const groups = new Map<string, Group>();
   for (const alert of transitions) {
     const silenceId = silencedBy(alert, options.silences, options.silencedAtMs ?? atMs);
     if (silenceId) {
@@ -88,7 +149,7 @@ export function planNotifications(transitions: readonly Alert[], atMs: number, o
   }
   const windowStartMs = Math.floor(atMs / options.groupIntervalMs) * options.groupIntervalMs;
   const jobs: NotificationJob[] = [];
-  for (const g of groups.values()) {
+  for (const g of boundGroups([...groups.values()])) {
     const sorted = [...g.alerts].sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
     const volumeServices = new Set(sorted.filter((a) => a.kind === 'volume_spike').map((a) => a.service));
     for (const v of options.volumeSpikesFiring ?? []) if (v.vendor === g.vendor) volumeServices.add(v.service);

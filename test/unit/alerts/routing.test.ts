@@ -119,3 +119,25 @@ describe('routing and grouping', () => {
     expect(again.jobs.map((j) => j.jobId)).toEqual(warning.jobs.map((j) => j.jobId));
   });
 });
+
+describe('a step that touches many vendors', () => {
+  const plan = (alerts: Alert[]) => planNotifications(alerts, T0 + 120_000, { receivers: [receivers[0]!], routes: [], silences: [], groupIntervalMs: 300_000 }).jobs;
+
+  it('keeps 20 groups as they are', () => {
+    const jobs = plan(Array.from({ length: 20 }, (_, i) => alert('new_destination', { vendor: `v${String(i).padStart(2, '0')}.example`, severity: 'warning' })));
+    expect(jobs).toHaveLength(20);
+  });
+
+  it('past 20 keeps the 10 worst whole and folds the rest per kind, every alert still sent', () => {
+    const warnings = Array.from({ length: 30 }, (_, i) => alert('new_destination', { vendor: `v${String(i).padStart(2, '0')}.example`, severity: 'warning' }));
+    const critical = Array.from({ length: 12 }, (_, i) => alert('pii_violation', { vendor: `z${String(i).padStart(2, '0')}.example` }));
+    const jobs = plan([...warnings, ...critical]);
+    const whole = jobs.filter((j) => !j.groupLabels.vendor.endsWith(' vendors'));
+    expect(whole.map((j) => j.groupLabels.vendor)).toEqual(critical.slice(0, 10).map((a) => a.vendor));
+    expect(jobs.filter((j) => j.groupLabels.vendor.endsWith(' vendors')).map((j) => [j.groupLabels.kind, j.groupLabels.vendor, j.alerts.length])).toEqual([
+      ['pii_violation', '2 vendors', 2],
+      ['new_destination', '30 vendors', 30],
+    ]);
+    expect(jobs.flatMap((j) => j.alerts)).toHaveLength(42);
+  });
+});
