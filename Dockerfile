@@ -29,8 +29,14 @@ COPY bench ./bench
 RUN npm ci --omit=optional --no-audit --no-fund && npm prune --omit=dev --omit=optional --no-audit --no-fund
 
 FROM node:20-slim
+# MALLOC_ARENA_MAX: glibc gives each thread that mallocs an arena of its own (up to 8 per core)
+# and keeps their freed pages; Node's threads (decode worker, libuv pool, GC helpers) each get
+# one. Under bench:soak two arenas held 5-11 MB where the default held 15-26 (median 7 against 18
+# in one 20-minute run; bench/RESULTS.md, 2026-12-05). glibc reads it only when the process
+# starts, so it is set here; compose.yaml's collector and worker inherit it from the image.
 ENV NODE_ENV=production \
-    EGRESSWATCH_DATA_DIR=/var/lib/egresswatch
+    EGRESSWATCH_DATA_DIR=/var/lib/egresswatch \
+    MALLOC_ARENA_MAX=2
 WORKDIR /app
 # Data files (migrations, runbooks, vendor catalog) are read from the package root, so the
 # sources stay next to dist/.
