@@ -38,8 +38,9 @@ export interface EngineMemoryOptions {
   /**
    * How long the engine's allocator (jemalloc, built into libchdb) keeps freed pages before it
    * gives them back to the system. Default 1 000 ms (ClickHouse: 5 000). Under bench:soak the
-   * allocator held 30-50 MB more than it had handed out at 5 s; the engine's background purge
-   * thread does the returning, so a shorter delay costs no query any time.
+   * allocator's resident minus allocated was 25 MB median, 50 max at 1 s against 34 and 74 at
+   * 5 s in the same 20-minute run (bench/RESULTS.md, 2026-12-05); the engine's background purge
+   * threads do the returning, off the query path.
    */
   allocatorDirtyDecayMs?: number;
 }
