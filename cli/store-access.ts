@@ -3,7 +3,8 @@ import type { z } from 'zod';
 import { ApiError, ConfigError } from '../common/errors.js';
 import type { Config } from '../common/config/index.js';
 import { migrate } from '../storage/migrate.js';
-import { openStore, type Store } from '../storage/store.js';
+import type { EngineMemoryOptions } from '../storage/engine-settings.js';
+import { openStore, type StoreOptions, type Store } from '../storage/store.js';
 import type { AnswerOf, ApiRouteSpec, PathParams } from './api-contract.js';
 import { processAlive, readInstanceFile, type InstanceInfo } from './instance-file.js';
 
@@ -33,6 +34,35 @@ export interface ApiCaller {
 export type InstanceAddress = Pick<InstanceInfo, 'url' | 'apiToken'>;
 
 /**
+ * The store this config names, as openStore takes it. `clickhouse.embedded_memory` reaches the
+ * embedded engine from here: until 2026-12-05 it was checked at load and then not passed on, so
+ * none of its keys did anything.
+ */
+export function storeOptionsOf(config: Config): StoreOptions {
+  const m = config.clickhouse.embedded_memory;
+  const engineMemory: EngineMemoryOptions = {
+    markCacheBytes: m.mark_cache_bytes,
+    primaryIndexCacheBytes: m.primary_index_cache_bytes,
+    indexMarkCacheBytes: m.index_mark_cache_bytes,
+    uncompressedCacheBytes: m.uncompressed_cache_bytes,
+    queryConditionCacheBytes: m.query_condition_cache_bytes,
+    compiledExpressionCacheBytes: m.compiled_expression_cache_bytes,
+    mergesMemoryBytes: m.merges_memory_bytes,
+    maxMemoryBytes: m.max_memory_bytes,
+    allocatorDirtyDecayMs: m.allocator_dirty_decay_ms,
+  };
+  return {
+    url: config.clickhouse.url,
+    dataDir: config.data_dir,
+    database: config.clickhouse.database,
+    username: config.clickhouse.username,
+    password: config.clickhouse.password,
+    fsyncAfterInsert: config.clickhouse.fsync_after_insert,
+    engineMemory,
+  };
+}
+
+/**
  * Opens the store this config names (embedded or server) and brings its schema up to date.
  * An embedded store that a running `start` owns is refused first, in one line: chDB would print
  * its own `Code: 76. DB::Exception: Cannot lock file …/status` to stderr before any error of ours.
@@ -44,14 +74,7 @@ export async function openConfiguredStore(config: Config): Promise<Store> {
       `the data dir ${resolve(config.data_dir)} is in use by egresswatch (pid ${owner.pid}, ${owner.url}): use that instance (its API, or commands such as \`egresswatch alerts\` that go through it), stop it, or use another data dir (EGRESSWATCH_DATA_DIR or data_dir in --config)`,
     );
   }
-  const store = await openStore({
-    url: config.clickhouse.url,
-    dataDir: config.data_dir,
-    database: config.clickhouse.database,
-    username: config.clickhouse.username,
-    password: config.clickhouse.password,
-    fsyncAfterInsert: config.clickhouse.fsync_after_insert,
-  });
+  const store = await openStore(storeOptionsOf(config));
   try {
     await migrate(store, { retentionDays: config.retention_days });
   } catch (err) {

@@ -5,7 +5,7 @@ import { StoreError } from '../common/errors.js';
 import { logger } from '../common/logger.js';
 import { loadChdbConnection } from './chdb-module.js';
 import { CLICKHOUSE_CLIENT_LOG } from './clickhouse-log.js';
-import { engineArguments, startEngine, type EngineMemoryOptions } from './engine-settings.js';
+import { engineArguments, startEngine, withEngineAllocator, type EngineMemoryOptions } from './engine-settings.js';
 
 const log = logger('storage');
 
@@ -78,7 +78,8 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const enginePath = resolve(join(options.dataDir ?? '.egresswatch', 'clickhouse'));
   mkdirSync(enginePath, { recursive: true });
 
-  const { createChdbConnection } = await loadChdbConnection();
+  // The allocator's options are read once, when libchdb loads: set around that load.
+  const { createChdbConnection } = await withEngineAllocator(options.engineMemory ?? {}, loadChdbConnection);
   let client: ClickHouseClient;
   let releaseEngine: (() => void) | undefined;
   try {

@@ -62,6 +62,8 @@ const embeddedMemorySchema = z
     merges_memory_bytes: bytes.optional(),
     /** Hard limit on the engine's tracked memory (queries past it fail); default 0, the engine's own. */
     max_memory_bytes: bytes.optional(),
+    /** How long the engine's allocator keeps freed pages, ms; default 1000 (-1: never gives them back). */
+    allocator_dirty_decay_ms: z.number().int().min(-1).max(3_600_000).optional(),
   })
   .strict();
 

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { storeOptionsOf } from '../../../cli/store-access.js';
 import { parseConfig } from '../../../common/config/index.js';
 import { readEngineMemory } from '../../../storage/engine-memory.js';
 import { insertSpans } from '../../../storage/span-writer.js';
@@ -9,9 +10,10 @@ import { useMigratedStore } from '../../helpers/migrated-store.js';
 const MIB = 1024 * 1024;
 
 describe('the embedded engine with bounded memory', () => {
-  // As `clickhouse.embedded_memory` in egresswatch.yaml reads: some keys set, the rest defaults.
-  const { embedded_memory: memory } = parseConfig({ clickhouse: { embedded_memory: { mark_cache_bytes: 32 * MIB, merges_memory_bytes: 100 * MIB } } }).clickhouse;
-  const db = useMigratedStore({ store: { engineMemory: { markCacheBytes: memory.mark_cache_bytes, mergesMemoryBytes: memory.merges_memory_bytes } } });
+  // As `clickhouse.embedded_memory` in egresswatch.yaml reads (some keys set, the rest defaults),
+  // through the options every command opens its store with: the keys used to stop at the check.
+  const config = parseConfig({ clickhouse: { embedded_memory: { mark_cache_bytes: 32 * MIB, merges_memory_bytes: 100 * MIB } } });
+  const db = useMigratedStore({ store: storeOptionsOf(config) });
   let store: Store;
   beforeAll(() => {
     store = db.current;
