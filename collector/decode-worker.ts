@@ -39,8 +39,13 @@ export interface DecodeFailed {
   decode: boolean;
 }
 
-/** ~3 ms of deserializing on the main thread (1.4 µs a row, bench:large's rows). */
-export const ROWS_PER_SLICE = 2_048;
+/**
+ * Rows the main thread deserializes in one turn (~1.4 µs a row on a quiet machine, several times
+ * that under load). With 2,048, /healthz took up to 90-135 ms during bench:ingest at load 2.5;
+ * with 512 (and 1,024-row encode slices in cli/collector-role.ts) 37-49 ms, same rates
+ * (bench/RESULTS.md, 2026-12-05).
+ */
+export const ROWS_PER_SLICE = 512;
 
 function run(job: DecodeJob): DecodeDone | DecodeFailed {
   try {
