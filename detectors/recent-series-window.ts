@@ -162,7 +162,11 @@ export class RecentSeriesWindow {
           services.delete(service);
           continue;
         }
-        const firstMinute = this.from + first * MINUTE_MS;
+        // Its history so far is the recent complete hours and the window: a series first seen
+        // 3 h ago has its warm-up behind it, though the baselines (ending 3 h before the window)
+        // have not seen it yet. Counting from the window alone made the 2 h warm-up last 5-6 h.
+        const firstHour = this.hours.get(vendor)?.get(service)?.find((h) => h.calls > 0)?.hour;
+        const firstMinute = Math.min(this.from + first * MINUTE_MS, firstHour ?? Number.POSITIVE_INFINITY);
         s.own ??= { firstMinute, hourOfWeek: new Map(), hourOfDay: new Map(), errorRatio: 0, calls: 0, latencyP95Median: Number.NaN, latencyP95Mad: Number.NaN, requestBytesPerCall: 0 };
         s.own.firstMinute = firstMinute;
         s.baseline = s.own;

@@ -20,7 +20,10 @@ function random(seed: number): () => number {
   };
 }
 
-/** The whole window assembled from scratch, as evaluate-step.ts did before series were kept between cycles: the oracle. */
+/**
+ * The whole window assembled from scratch, as evaluate-step.ts did before series were kept between
+ * cycles (and with a new series' first minute taken back to its first recent hour): the oracle.
+ */
 function assembleWhole(minutes: readonly MinuteRollup[], recentHours: readonly RecentHourRow[], baselines: ReadonlyMap<string, SeriesBaseline>, from: number, to: number): TrafficSeries[] {
   const count = Math.round((to - from) / MIN);
   const byKey = new Map<string, TrafficSeries>();
@@ -63,7 +66,12 @@ function assembleWhole(minutes: readonly MinuteRollup[], recentHours: readonly R
       } else s.recentHours.push({ hour: h.hour, calls: h.calls, errors: h.errors, requestBytes: h.requestBytes, responseBytes: h.responseBytes });
     }
   }
-  for (const s of byKey.values()) s.recentHours.sort((a, b) => a.hour - b.hour);
+  for (const s of byKey.values()) {
+    s.recentHours.sort((a, b) => a.hour - b.hour);
+    // A series without a baseline has been seen since its first recent hour with calls, if earlier.
+    const firstHour = s.recentHours.find((h) => h.calls > 0)?.hour;
+    if (!baselines.has(`${s.vendor}\u0000${s.service}`) && firstHour !== undefined) s.baseline.firstMinute = Math.min(s.baseline.firstMinute, firstHour);
+  }
   return [...byKey.values()];
 }
 
