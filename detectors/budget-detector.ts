@@ -1,5 +1,5 @@
 import { OVER_BUDGET_NAME, type Finding } from '../common/types.js';
-import type { MapField } from '../common/history.js';
+import type { Destination, MapField } from '../common/history.js';
 import type { Window } from './schema-detector.js';
 
 /** Calls per vendor stored under the OVER_BUDGET route in the window. */
@@ -9,14 +9,16 @@ export interface BudgetRouteHits {
 }
 
 /**
- * cardinality_budget: a collector stored a route or field name as `{over_budget}` in the window,
- * because the vendor sent more distinct routes, or a route more distinct fields, than the budget.
+ * cardinality_budget: a collector stored a route, field or host name as `{over_budget}` in the
+ * window, because the vendor sent more distinct routes or hosts, or a route more distinct fields,
+ * than the budget.
  * Either a sender is inventing names (ids in field keys, random paths) or the budget is too small
  * for a real integration; the alert says which budget, and the runbook how to tell them apart.
  */
-export function detectBudgetHits(routeHits: readonly BudgetRouteHits[], fields: readonly MapField[], window: Window): Finding[] {
+export function detectBudgetHits(routeHits: readonly BudgetRouteHits[], fields: readonly MapField[], window: Window, destinations: readonly Destination[] = []): Finding[] {
   const findings: Finding[] = [];
   const routesOver = new Set(routeHits.filter((h) => h.calls > 0).map((h) => h.vendor));
+  const hostsOver = new Set(destinations.filter((d) => d.host === OVER_BUDGET_NAME && d.lastSeen >= window.from && d.firstSeen < window.to).map((d) => d.vendor));
   const fieldsOver = new Map<string, Set<string>>();
   for (const f of fields) {
     if (f.field !== OVER_BUDGET_NAME || f.route === OVER_BUDGET_NAME || f.lastSeen < window.from) continue;
@@ -24,10 +26,11 @@ export function detectBudgetHits(routeHits: readonly BudgetRouteHits[], fields: 
     routes.add(f.route);
     fieldsOver.set(f.vendor, routes);
   }
-  for (const vendor of new Set([...routesOver, ...fieldsOver.keys()])) {
+  for (const vendor of new Set([...routesOver, ...hostsOver, ...fieldsOver.keys()])) {
     const routes = [...(fieldsOver.get(vendor) ?? [])].sort();
     const parts = [
       ...(routesOver.has(vendor) ? ['more distinct routes than budgets.routes_per_vendor'] : []),
+      ...(hostsOver.has(vendor) ? ['more distinct hosts than budgets.hosts_per_vendor'] : []),
       ...(routes.length > 0 ? [`more distinct fields than budgets.fields_per_route on ${routes.length} route(s)`] : []),
     ];
     findings.push({
@@ -38,7 +41,7 @@ export function detectBudgetHits(routeHits: readonly BudgetRouteHits[], fields: 
       score: 0.5,
       severity: 'warning',
       summary: `${vendor} was sent ${parts.join(' and ')}; the excess names are stored as ${OVER_BUDGET_NAME}.`,
-      details: { routes_over_budget: String(routesOver.has(vendor)), field_budget_routes: routes.slice(0, 10).join(',') },
+      details: { routes_over_budget: String(routesOver.has(vendor)), hosts_over_budget: String(hostsOver.has(vendor)), field_budget_routes: routes.slice(0, 10).join(',') },
     });
   }
   return findings;

@@ -1,5 +1,5 @@
 import type { DetectionConfig } from '../common/config/detection.js';
-import type { Finding } from '../common/types.js';
+import { OVER_BUDGET_NAME, type Finding } from '../common/types.js';
 import type { Destination } from '../common/history.js';
 import { namesUpTo } from './name-list.js';
 import type { Window } from './schema-detector.js';
@@ -86,7 +86,8 @@ export function detectNewDestinations(
           during_warmup: String(!warmedUp),
         },
       });
-    } else if (warmedUp) {
+    } else if (warmedUp && d.host !== OVER_BUDGET_NAME) {
+      // A host stored as {over_budget} is not a new host: cardinality_budget says what happened.
       findings.push({
         kind: 'new_destination',
         vendor: d.vendor,

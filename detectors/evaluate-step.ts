@@ -265,9 +265,9 @@ export async function evaluateStep(store: Store, options: EvaluateStepOptions, s
   const policy = { vendors: settings.vendors, pii: settings.pii };
   findings.push(...isolatePerVendor('pii', mapVendors, () => detectPii(fields, routes, policy, window, d), (v) => detectPii(own(fields, v), own(routes, v), policy, window, d)));
 
-  findings.push(...detectBudgetHits(budgetHits, fields, window));
-
   const destinations = mergeDestinations(known, fresh).filter((x) => !vendors || vendors.includes(x.vendor));
+  findings.push(...detectBudgetHits(budgetHits, fields, window, destinations));
+
   const installedSince = Math.min(...known.map((x) => x.firstSeen), ...fresh.map((x) => x.firstSeen));
   const unallowedPii = unallowedPiiByDestination(fields, policy, window);
   findings.push(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MapField } from '../../../common/history.js';
+import type { Destination, MapField } from '../../../common/history.js';
 import { detectBudgetHits } from '../../../detectors/budget-detector.js';
 
 const window = { from: 1_000_000 * 60_000, to: 1_000_001 * 60_000 };
@@ -22,5 +22,16 @@ describe('detectBudgetHits', () => {
 
   it('says nothing when no budget was hit in the window', () => {
     expect(detectBudgetHits([{ vendor: 'acme', calls: 0 }], [field('acme', '/v1/a', 'name', window.from)], window)).toEqual([]);
+  });
+});
+
+describe('hosts past budgets.hosts_per_vendor', () => {
+  const dest = (vendor: string, host: string, lastSeen: number): Destination => ({ vendor, service: 'svc', host, firstSeen: window.from - 3_600_000, lastSeen });
+
+  it('raise cardinality_budget for the vendor whose {over_budget} host was called in the window', () => {
+    const findings = detectBudgetHits([], [], window, [dest('acme', '{over_budget}', window.from + 5), dest('acme', 'api.acme.test', window.from + 5), dest('old', '{over_budget}', window.from - 60_000)]);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ kind: 'cardinality_budget', vendor: 'acme', details: { hosts_over_budget: 'true', routes_over_budget: 'false' } });
+    expect(findings[0]!.summary).toContain('more distinct hosts than budgets.hosts_per_vendor');
   });
 });
