@@ -98,7 +98,9 @@ function boundGroups(groups: Group[]): Group[] {
   const byReceiver = new Map<string, Group[]>();
   for (const g of groups) {
     const key = JSON.stringify([g.receiver, g.status]);
-    byReceiver.set(key, [...(byReceiver.get(key) ?? []), g]);
+    const list = byReceiver.get(key);
+    if (list) list.push(g);
+    else byReceiver.set(key, [g]);
   }
   const out: Group[] = [];
   for (const list of byReceiver.values()) {
@@ -109,7 +111,11 @@ function boundGroups(groups: Group[]): Group[] {
     const ordered = [...list].sort((a, b) => worstRank(a.alerts) - worstRank(b.alerts) || (a.vendor < b.vendor ? -1 : a.vendor > b.vendor ? 1 : 0) || (a.kind < b.kind ? -1 : 1));
     out.push(...ordered.slice(0, GROUPS_KEPT_WHOLE));
     const folded = new Map<string, Group[]>();
-    for (const g of ordered.slice(GROUPS_KEPT_WHOLE)) folded.set(g.kind, [...(folded.get(g.kind) ?? []), g]);
+    for (const g of ordered.slice(GROUPS_KEPT_WHOLE)) {
+      const parts = folded.get(g.kind);
+      if (parts) parts.push(g);
+      else folded.set(g.kind, [g]);
+    }
     for (const [kind, parts] of folded) {
       const first = parts[0]!;
       out.push({

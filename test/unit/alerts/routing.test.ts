@@ -140,4 +140,17 @@ describe('a step that touches many vendors', () => {
     ]);
     expect(jobs.flatMap((j) => j.alerts)).toHaveLength(42);
   });
+
+  it('bounds each receiver and each state on its own, and a kind left with one group keeps its vendor', () => {
+    const vendor = (i: number): string => `v${String(i).padStart(2, '0')}.example`;
+    const firing = Array.from({ length: 30 }, (_, i) => alert('new_destination', { vendor: vendor(i), severity: 'warning' }));
+    const resolved = Array.from({ length: 15 }, (_, i) => alert('new_destination', { vendor: vendor(i), severity: 'warning', status: 'resolved' }));
+    const lone = alert('pii_violation', { vendor: 'zz.example', severity: 'warning' });
+    const { jobs } = planNotifications([...firing, ...resolved, lone], T0 + 120_000, { receivers: [receivers[0]!, receivers[2]!], routes: [], silences: [], groupIntervalMs: 300_000 });
+    const labels = (receiver: string, status: string): string[] => jobs.filter((j) => j.receiver === receiver && j.status === status).map((j) => `${j.groupLabels.kind} ${j.groupLabels.vendor}`);
+    for (const receiver of ['slack', 'hook']) {
+      expect(labels(receiver, 'firing')).toEqual([...firing.slice(0, 10).map((a) => `new_destination ${a.vendor}`), 'new_destination 20 vendors', 'pii_violation zz.example']);
+      expect(labels(receiver, 'resolved')).toEqual(resolved.map((a) => `new_destination ${a.vendor}`));
+    }
+  });
 });
