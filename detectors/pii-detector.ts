@@ -66,29 +66,32 @@ export function detectPii(fields: readonly MapField[], routes: readonly RouteAct
   for (const c of classesOnRoutes(fields)) {
     const known = (vendorSince.get(c.vendor) ?? Infinity) <= window.from - minAge;
     if (!known || c.firstSeen < window.from || c.firstSeen >= window.to) continue;
-    const fieldList = namesUpTo([...c.fields].sort(), NAMES_IN_SUMMARY).join(', ');
-    findings.push(classFinding('pii_new', c, policy, window, `${c.pii} data is now sent to ${c.vendor} ${c.route} (field ${fieldList}); it was not before.`, {}));
+    findings.push(classFinding('pii_new', c, policy, window, (fieldList) => `${c.pii} data is now sent to ${c.vendor} ${c.route} (field ${fieldList}); it was not before.`, {}));
   }
   for (const c of classesOnRoutes(fields.filter((f) => f.direction === 'request'))) {
     if (!flowedIn(c, window) || isAllowed(c.vendor, c.pii, policy)) continue;
-    const fieldList = namesUpTo([...c.fields].sort(), NAMES_IN_SUMMARY).join(', ');
     const allowed = allowedClasses(c.vendor, policy);
     const configured = hasPolicy(c.vendor, policy);
-    const summary = configured
-      ? `${c.vendor} ${c.route} receives ${c.pii} data (field ${fieldList}), which its policy does not allow (allowed: ${allowed.length ? allowed.join(', ') : 'none'}).`
-      : `${c.vendor} ${c.route} receives ${c.pii} data (field ${fieldList}), and ${c.vendor} has no policy: ${classTier(c.pii, policy)} data goes only to vendors whose allow_pii lists it.`;
+    const summary = (fieldList: string): string =>
+      configured
+        ? `${c.vendor} ${c.route} receives ${c.pii} data (field ${fieldList}), which its policy does not allow (allowed: ${allowed.length ? allowed.join(', ') : 'none'}).`
+        : `${c.vendor} ${c.route} receives ${c.pii} data (field ${fieldList}), and ${c.vendor} has no policy: ${classTier(c.pii, policy)} data goes only to vendors whose allow_pii lists it.`;
     findings.push(classFinding('pii_violation', c, policy, window, summary, { allowed: allowed.join(','), policy: configured ? 'vendor' : 'none' }));
   }
   return findings;
 }
 
-/** One finding on a class sent on a route: critical for special-category classes, warning otherwise. */
+/**
+ * One finding on a class sent on a route: critical for special-category classes, warning
+ * otherwise. `summary` is given the first field names, sorted, as the text lists them: the fields
+ * are sorted once here for the summary and the details.
+ */
 function classFinding(
   kind: 'pii_new' | 'pii_violation',
   c: ClassOnRoute,
   policy: PiiPolicyConfig,
   window: Window,
-  summary: string,
+  summary: (fieldList: string) => string,
   extra: Record<string, string>,
 ): Finding {
   const fields = [...c.fields].sort();
@@ -103,7 +106,7 @@ function classFinding(
     at: window.from,
     score: severity === 'critical' ? 1 : 0.7,
     severity,
-    summary,
+    summary: summary(namesUpTo(fields, NAMES_IN_SUMMARY).join(', ')),
     // A sender can name any number of services and fields: details list the first 50 of each.
     details: {
       pii: c.pii,
