@@ -1,6 +1,8 @@
 /**
- * OTLP request bodies that are hard to make with the usual encoders, as JSON text and as
- * protobuf bytes (written here from the opentelemetry-proto field numbers):
+ * OTLP request bodies for tests that post to the collector, as JSON text and as protobuf bytes
+ * (written here from the opentelemetry-proto field numbers):
+ * - `jsonSpan` / `jsonBody`: spans as the OTel JSON exporter writes them, with the attributes a
+ *   test is about;
  * - `deep…Request`: one span whose attribute value nests `depth` levels (arrays of arrays, or
  *   kvlists of kvlists), written from the inside out without recursion as an attacker's would
  *   be: JSON.stringify and protobufjs's encoder recurse per level and overflow before 50,000;
@@ -11,6 +13,51 @@ export type Nesting = 'arrayValue' | 'kvlistValue';
 
 const nowNs = (): bigint => BigInt(Date.now()) * 1_000_000n;
 
+/** A span attribute value as HTTP instrumentations set them. */
+export type AttributeValue = string | number | string[];
+
+/** One CLIENT span for `jsonSpan`. */
+export interface JsonSpanInput {
+  /** The span's attributes, in order. */
+  attributes: Record<string, AttributeValue>;
+  /** Gives the span its own trace and span ids (`index + 1` in hex), so the spans of a body are distinct. Default 0. */
+  index?: number;
+  /** Start, epoch ns. Default now + `index` ms. */
+  startNs?: bigint;
+  /** Default 5 ms. */
+  durationNs?: bigint;
+  /** Span fields written over the rest, last: an empty `traceId`, a server `kind`, a `status`. */
+  overrides?: Record<string, unknown>;
+}
+
+const hexId = (i: number, bytes: number): string => (i + 1).toString(16).padStart(bytes * 2, '0');
+
+function jsonValue(v: AttributeValue): unknown {
+  if (Array.isArray(v)) return { arrayValue: { values: v.map((s) => ({ stringValue: s })) } };
+  return typeof v === 'number' ? { intValue: String(v) } : { stringValue: v };
+}
+
+/** One OTLP/JSON CLIENT span named POST, as the OTel JSON exporter writes it. */
+export function jsonSpan(input: JsonSpanInput): Record<string, unknown> {
+  const index = input.index ?? 0;
+  const startNs = input.startNs ?? nowNs() + BigInt(index) * 1_000_000n;
+  return {
+    traceId: hexId(index, 16),
+    spanId: hexId(index, 8),
+    name: 'POST',
+    kind: 3,
+    startTimeUnixNano: String(startNs),
+    endTimeUnixNano: String(startNs + (input.durationNs ?? 5_000_000n)),
+    attributes: Object.entries(input.attributes).map(([key, value]) => ({ key, value: jsonValue(value) })),
+    ...input.overrides,
+  };
+}
+
+/** An OTLP/JSON ExportTraceServiceRequest: `spans` of service `service` in one scope. */
+export function jsonBody(spans: readonly Record<string, unknown>[], service: string): string {
+  return JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] }, scopeSpans: [{ spans }] }] });
+}
+
 /** The JSON text of an AnyValue nested `depth` levels around a string. */
 function nestedJson(depth: number, kind: Nesting): string {
   const open = kind === 'arrayValue' ? '{"arrayValue":{"values":[' : '{"kvlistValue":{"values":[{"key":"k","value":';
@@ -20,22 +67,12 @@ function nestedJson(depth: number, kind: Nesting): string {
 
 /** An OTLP/JSON request with one CLIENT span whose attribute `deep` nests `depth` levels. */
 export function deepJsonRequest(depth: number, kind: Nesting): Buffer {
-  const start = nowNs();
-  const span = {
-    traceId: '5b8efff798038103d269b633813fc60c',
-    spanId: 'eee19b7ec3c1b174',
-    name: 'POST',
-    kind: 3,
-    startTimeUnixNano: String(start),
-    endTimeUnixNano: String(start + 5_000_000n),
-    attributes: [
-      { key: 'http.request.method', value: { stringValue: 'POST' } },
-      { key: 'server.address', value: { stringValue: 'api.example.com' } },
-      { key: 'deep', value: 'DEEP' },
-    ],
-  };
+  const span = jsonSpan({
+    attributes: { 'http.request.method': 'POST', 'server.address': 'api.example.com', deep: 'DEEP' },
+    overrides: { traceId: '5b8efff798038103d269b633813fc60c', spanId: 'eee19b7ec3c1b174' },
+  });
   const text = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] });
-  return Buffer.from(text.replace('"DEEP"', nestedJson(depth, kind)));
+  return Buffer.from(text.replace('{"stringValue":"DEEP"}', nestedJson(depth, kind)));
 }
 
 function varint(n: number): number[] {
@@ -120,10 +157,8 @@ export function deepProtobufRequest(depth: number, kind: Nesting): Buffer {
 const FIELDS = ['amount:number', 'currency:string', 'customer:string', 'metadata.order_id:string', 'receipt_email:string', 'shipping.name:string', 'shipping.address.line1:string', 'shipping.address.city:string', 'shipping.address.postal_code:string', 'shipping.address.country:string', 'description:string', 'payment_method_types[]:string'];
 const PII = ['receipt_email:email', 'shipping.name:person_name', 'shipping.address.line1:street_address'];
 
-type Value = string | number | string[];
-
 /** The attributes of span `i`: what an instrumented Stripe call carries. */
-function attributes(i: number): [string, Value][] {
+function attributes(i: number): [string, AttributeValue][] {
   return [
     ['http.request.method', 'POST'],
     ['url.full', `https://api.stripe.com/v1/payment_intents/pi_${i.toString(16).padStart(24, '0')}/confirm`],
@@ -138,29 +173,9 @@ function attributes(i: number): [string, Value][] {
   ];
 }
 
-const hexId = (i: number, bytes: number): string => (i + 1).toString(16).padStart(bytes * 2, '0');
-
-function jsonValue(v: Value): unknown {
-  if (Array.isArray(v)) return { arrayValue: { values: v.map((s) => ({ stringValue: s })) } };
-  return typeof v === 'number' ? { intValue: String(v) } : { stringValue: v };
-}
-
-function jsonSpan(i: number, startNs: bigint): string {
-  return JSON.stringify({
-    traceId: hexId(i, 16),
-    spanId: hexId(i, 8),
-    name: 'POST',
-    kind: 3,
-    startTimeUnixNano: String(startNs),
-    endTimeUnixNano: String(startNs + 20_000_000n),
-    attributes: attributes(i).map(([key, value]) => ({ key, value: jsonValue(value) })),
-    status: {},
-  });
-}
-
 const wireLists = new Map<string[], Uint8Array>();
 
-function wireValue(v: Value): Uint8Array {
+function wireValue(v: AttributeValue): Uint8Array {
   if (Array.isArray(v)) {
     let list = wireLists.get(v);
     if (!list) wireLists.set(v, (list = field(0x2a, concat(...v.map((s) => field(0x0a, field(0x0a, text(s))))))));
@@ -194,7 +209,7 @@ export function largeRequest(bytes: number, encoding: 'json' | 'protobuf'): { bo
     const parts: string[] = [];
     let length = head.length + 6;
     for (let i = 0; ; i++) {
-      const span = jsonSpan(i, startNs + BigInt(i) * 1000n);
+      const span = JSON.stringify(jsonSpan({ index: i, startNs: startNs + BigInt(i) * 1000n, durationNs: 20_000_000n, attributes: Object.fromEntries(attributes(i)), overrides: { status: {} } }));
       if (length + span.length + 1 > bytes) break;
       parts.push(span);
       length += span.length + 1;

@@ -3,29 +3,13 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExportTraceServiceRequest, ExportTraceServiceResponse } from '../../../collector/otlp-schema.js';
 import { startInstance, type RunningInstance } from '../../helpers/egresswatch-process.js';
+import { jsonBody, jsonSpan } from '../../helpers/otlp-bodies.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
-const now = BigInt(Date.now()) * 1_000_000n;
-
-function jsonSpan(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    traceId: '5b8efff798038103d269b633813fc60c',
-    spanId: 'eee19b7ec3c1b174',
-    name: 'POST',
-    kind: 3,
-    startTimeUnixNano: String(now),
-    endTimeUnixNano: String(now + 5_000_000n),
-    attributes: [
-      { key: 'http.request.method', value: { stringValue: 'POST' } },
-      { key: 'url.full', value: { stringValue: 'https://api.twilio.com/2010-04-01/Accounts/AC123456789/Messages.json' } },
-    ],
-    ...overrides,
-  };
-}
-
-function body(spans: Record<string, unknown>[]): string {
-  return JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'notify' } }] }, scopeSpans: [{ spans }] }] });
-}
+/** A Twilio call as @opentelemetry/instrumentation-http describes it. */
+const TWILIO = { 'http.request.method': 'POST', 'url.full': 'https://api.twilio.com/2010-04-01/Accounts/AC123456789/Messages.json' };
+const twilioSpan = (index: number, overrides?: Record<string, unknown>): Record<string, unknown> => jsonSpan({ index, attributes: TWILIO, overrides });
+const body = (spans: Record<string, unknown>[]): string => jsonBody(spans, 'notify');
 
 describe('the collector answers bad input with the OTLP status codes and keeps serving', () => {
   const dir = tempDir();
@@ -85,7 +69,7 @@ describe('the collector answers bad input with the OTLP status codes and keeps s
 
   it('415 for a content type or encoding it does not speak', async () => {
     expect((await post('hello', { 'content-type': 'text/plain' })).status).toBe(415);
-    expect((await post(body([jsonSpan()]), { 'content-type': 'application/json', 'content-encoding': 'br' })).status).toBe(415);
+    expect((await post(body([twilioSpan(0)]), { 'content-type': 'application/json', 'content-encoding': 'br' })).status).toBe(415);
   });
 
   it('413 for a body over the limit and for a gzip bomb', async () => {
@@ -101,7 +85,7 @@ describe('the collector answers bad input with the OTLP status codes and keeps s
   });
 
   it('accepts gzip JSON and reports spans it cannot store as partial success', async () => {
-    const payload = gzipSync(body([jsonSpan(), jsonSpan({ spanId: 'eee19b7ec3c1b175', traceId: '' }), jsonSpan({ spanId: 'eee19b7ec3c1b176', kind: 'SPAN_KIND_SERVER' })]));
+    const payload = gzipSync(body([twilioSpan(0), twilioSpan(1, { traceId: '' }), twilioSpan(2, { kind: 'SPAN_KIND_SERVER' })]));
     const res = await post(payload, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
     expect(res.status).toBe(200);
     const answer = (await res.json()) as { partialSuccess?: { rejectedSpans: string; errorMessage: string } };

@@ -1,12 +1,8 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { replayDetection } from '../../../app/replay.js';
+import { describe, expect, it } from 'vitest';
 import { planNotifications } from '../../../alerts/routing.js';
-import { parseConfig } from '../../../common/config/index.js';
-import type { Alert } from '../../../common/types.js';
-import { useMigratedStore } from '../../helpers/migrated-store.js';
+import { MIN, useReplayedFlood } from '../../helpers/replayed-flood.js';
 import { spanRow } from '../../helpers/span-rows.js';
 
-const MIN = 60_000;
 const ADDRESSES = 300;
 /** The bound a flood of destinations should stay under: messages per receiver in one step. */
 const MESSAGES_PER_STEP = 50;
@@ -19,25 +15,21 @@ const MESSAGES_PER_STEP = 50;
  * messages to every receiver in one step.
  */
 describe('a flood of distinct destinations in one step', () => {
-  const db = useMigratedStore();
-  const at = Math.floor(Date.now() / MIN) * MIN - 10 * MIN;
-  let alerts: Alert[] = [];
-
-  beforeAll(async () => {
-    await db.insertSpans(Array.from({ length: ADDRESSES }, (_, i) => spanRow({ timestampMs: at + (i % 50) * 1000, service: 'scraper', vendor: `198.51.${Math.floor(i / 250)}.${i % 250}`, host: `198.51.${Math.floor(i / 250)}.${i % 250}`, route: '/upload', request_pii: ['customer.ssn:ssn'] })));
-    ({ alerts } = await replayDetection(db.current, parseConfig({ detection: { step_seconds: 60, lag_seconds: 0 } }), { fromMs: at + MIN, toMs: at + MIN, stepMs: MIN }));
-  }, 180_000);
+  const flood = useReplayedFlood(
+    (at) => Array.from({ length: ADDRESSES }, (_, i) => spanRow({ timestampMs: at + (i % 50) * 1000, service: 'scraper', vendor: `198.51.${Math.floor(i / 250)}.${i % 250}`, host: `198.51.${Math.floor(i / 250)}.${i % 250}`, route: '/upload', request_pii: ['customer.ssn:ssn'] })),
+    { minutesAgo: 10 },
+  );
 
   it('alerts on every address', () => {
-    const firing = alerts.filter((a) => a.status === 'firing' && a.kind === 'pii_violation');
+    const firing = flood.alerts.filter((a) => a.status === 'firing' && a.kind === 'pii_violation');
     expect(firing).toHaveLength(ADDRESSES);
   });
 
   // Unbounded, notification groups were (receiver, vendor, kind, status): 600 Slack messages for
   // this step (Slack takes one a second per webhook) in front of every other alert.
   it(`sends at most ${MESSAGES_PER_STEP} messages per receiver for the step, every alert in one of them`, () => {
-    const firing = alerts.filter((a) => a.status === 'firing');
-    const { jobs } = planNotifications(firing, at + 2 * MIN, { receivers: [{ name: 'slack', type: 'slack', url: 'http://127.0.0.1:1/slack' }], routes: [], silences: [], groupIntervalMs: 300_000 });
+    const firing = flood.alerts.filter((a) => a.status === 'firing');
+    const { jobs } = planNotifications(firing, flood.at + 2 * MIN, { receivers: [{ name: 'slack', type: 'slack', url: 'http://127.0.0.1:1/slack' }], routes: [], silences: [], groupIntervalMs: 300_000 });
     expect(jobs.length).toBeLessThanOrEqual(MESSAGES_PER_STEP);
     expect(new Set(jobs.flatMap((j) => j.alerts.map((a) => a.fingerprint)))).toEqual(new Set(firing.map((a) => a.fingerprint)));
     expect(jobs.map((j) => j.groupLabels.vendor)).toContain('290 vendors');

@@ -1,13 +1,9 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { replayDetection } from '../../../app/replay.js';
+import { describe, expect, it } from 'vitest';
 import { planNotifications } from '../../../alerts/routing.js';
 import { alertmanagerPayload } from '../../../alerts/webhook.js';
-import { parseConfig } from '../../../common/config/index.js';
-import type { Alert } from '../../../common/types.js';
-import { useMigratedStore } from '../../helpers/migrated-store.js';
+import { MIN, useReplayedFlood } from '../../helpers/replayed-flood.js';
 import { spanRow } from '../../helpers/span-rows.js';
 
-const MIN = 60_000;
 const FIELDS = 1_000;
 /** A made-up field name as long as the collector keeps a path segment (64 chars). */
 const field = (i: number): string => `${'f'.repeat(58)}${String(i).padStart(6, '0')}`;
@@ -17,21 +13,18 @@ const field = (i: number): string => `${'f'.repeat(58)}${String(i).padStart(6, '
  * field budget): one schema_drift alert, whose text stays small.
  */
 describe('a flood of new field names on a known route', () => {
-  const db = useMigratedStore();
-  const at = Math.floor(Date.now() / MIN) * MIN - 5 * MIN;
-  let alerts: Alert[] = [];
-
-  beforeAll(async () => {
-    const history = Array.from({ length: 120 }, (_, m) => spanRow({ timestampMs: at - (120 - m) * MIN, vendor: 'acme.example', host: 'api.acme.example', route: '/v1/orders', request_fields: ['id:string'] }));
-    const flood = Array.from({ length: 5 }, (_, s) =>
-      spanRow({ timestampMs: at + s * 1000, vendor: 'acme.example', host: 'api.acme.example', route: '/v1/orders', request_fields: ['id:string', ...Array.from({ length: FIELDS / 5 }, (_, i) => `${field(s * (FIELDS / 5) + i)}:string`)] }),
-    );
-    await db.insertSpans([...history, ...flood]);
-    ({ alerts } = await replayDetection(db.current, parseConfig({ detection: { step_seconds: 60, lag_seconds: 0 } }), { fromMs: at + MIN, toMs: at + MIN, stepMs: MIN }));
-  }, 180_000);
+  const flood = useReplayedFlood(
+    (at) => [
+      ...Array.from({ length: 120 }, (_, m) => spanRow({ timestampMs: at - (120 - m) * MIN, vendor: 'acme.example', host: 'api.acme.example', route: '/v1/orders', request_fields: ['id:string'] })),
+      ...Array.from({ length: 5 }, (_, s) =>
+        spanRow({ timestampMs: at + s * 1000, vendor: 'acme.example', host: 'api.acme.example', route: '/v1/orders', request_fields: ['id:string', ...Array.from({ length: FIELDS / 5 }, (_, i) => `${field(s * (FIELDS / 5) + i)}:string`)] }),
+      ),
+    ],
+    { minutesAgo: 5 },
+  );
 
   it('raises one schema_drift alert that lists some names and counts the rest', () => {
-    const drift = alerts.filter((a) => a.kind === 'schema_drift');
+    const drift = flood.alerts.filter((a) => a.kind === 'schema_drift');
     expect(drift).toHaveLength(1);
     const alert = drift[0]!;
     // Before: all 1,000 names in the summary (73 KB) and again in annotations.added.
@@ -42,7 +35,7 @@ describe('a flood of new field names on a known route', () => {
   });
 
   it('keeps the webhook body small', () => {
-    const { jobs } = planNotifications(alerts, at + 2 * MIN, { receivers: [{ name: 'hook', type: 'webhook', url: 'http://127.0.0.1:1/hook', secret: undefined }], routes: [], silences: [], groupIntervalMs: 300_000 });
+    const { jobs } = planNotifications(flood.alerts, flood.at + 2 * MIN, { receivers: [{ name: 'hook', type: 'webhook', url: 'http://127.0.0.1:1/hook', secret: undefined }], routes: [], silences: [], groupIntervalMs: 300_000 });
     expect(jobs).toHaveLength(1);
     // Before: 291 KB (the names in the summary and in annotations.added, each twice: alert and common).
     expect(JSON.stringify(alertmanagerPayload(jobs[0]!, 'http://127.0.0.1:1')).length).toBeLessThan(16_000);

@@ -1,11 +1,8 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { replayDetection } from '../../../app/replay.js';
-import { parseConfig } from '../../../common/config/index.js';
-import { OVER_BUDGET_NAME, type Alert } from '../../../common/types.js';
-import { useMigratedStore } from '../../helpers/migrated-store.js';
+import { describe, expect, it } from 'vitest';
+import { OVER_BUDGET_NAME } from '../../../common/types.js';
+import { MIN, useReplayedFlood } from '../../helpers/replayed-flood.js';
 import { spanRow } from '../../helpers/span-rows.js';
 
-const MIN = 60_000;
 const HOUR = 60 * MIN;
 
 /**
@@ -15,18 +12,16 @@ const HOUR = 60 * MIN;
  * is new.
  */
 describe('hosts past budgets.hosts_per_vendor, as detection sees them', () => {
-  const db = useMigratedStore();
-  const at = Math.floor(Date.now() / MIN) * MIN - 5 * MIN;
-  let alerts: Alert[] = [];
-
-  beforeAll(async () => {
-    const usual = Array.from({ length: 48 }, (_, i) => spanRow({ timestampMs: at - (48 - i) * HOUR, service: 'uploader', vendor: 'flood.example', host: 'api.flood.example', route: '/upload' }));
-    const over = Array.from({ length: 20 }, (_, i) => spanRow({ timestampMs: at + i * 1000, service: 'uploader', vendor: 'flood.example', host: OVER_BUDGET_NAME, route: '/upload' }));
-    await db.insertSpans([...usual, ...over]);
-    ({ alerts } = await replayDetection(db.current, parseConfig({ detection: { step_seconds: 60, lag_seconds: 0 } }), { fromMs: at + MIN, toMs: at + MIN, stepMs: MIN }));
-  }, 180_000);
+  const flood = useReplayedFlood(
+    (at) => [
+      ...Array.from({ length: 48 }, (_, i) => spanRow({ timestampMs: at - (48 - i) * HOUR, service: 'uploader', vendor: 'flood.example', host: 'api.flood.example', route: '/upload' })),
+      ...Array.from({ length: 20 }, (_, i) => spanRow({ timestampMs: at + i * 1000, service: 'uploader', vendor: 'flood.example', host: OVER_BUDGET_NAME, route: '/upload' })),
+    ],
+    { minutesAgo: 5 },
+  );
 
   it('raises cardinality_budget naming the hosts budget, and no new_destination for {over_budget}', () => {
+    const { alerts } = flood;
     const budget = alerts.filter((a) => a.kind === 'cardinality_budget' && a.vendor === 'flood.example');
     expect(budget, JSON.stringify(alerts.map((a) => [a.kind, a.vendor, a.summary]))).toHaveLength(1);
     expect(budget[0]!.summary).toContain('more distinct hosts than budgets.hosts_per_vendor');

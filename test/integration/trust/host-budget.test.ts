@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInstance, type RunningInstance } from '../../helpers/egresswatch-process.js';
+import { jsonBody, jsonSpan } from '../../helpers/otlp-bodies.js';
 import { readStore, type StoredRows } from '../../helpers/read-store.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
@@ -9,25 +10,6 @@ const HOSTS = 10;
 const BUDGET = 3;
 /** Host names as a sender can invent them under one domain: words, so no label reads as an id. */
 const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet'];
-const now = BigInt(Date.now()) * 1_000_000n;
-
-function span(i: number): Record<string, unknown> {
-  const at = now + BigInt(i) * 1_000_000n;
-  return {
-    traceId: (i + 1).toString(16).padStart(32, 'c'),
-    spanId: (i + 1).toString(16).padStart(16, 'd'),
-    name: 'POST',
-    kind: 3,
-    startTimeUnixNano: String(at),
-    endTimeUnixNano: String(at + 5_000_000n),
-    attributes: [
-      { key: 'http.request.method', value: { stringValue: 'POST' } },
-      { key: 'server.address', value: { stringValue: `${WORDS[i]}.flood.example` } },
-      { key: 'url.template', value: { stringValue: '/upload' } },
-    ],
-  };
-}
-
 /** A flood of host names under one vendor is stored within `budgets.hosts_per_vendor`; every call still counts. */
 describe('budgets.hosts_per_vendor', () => {
   const dir = tempDir();
@@ -38,8 +20,8 @@ describe('budgets.hosts_per_vendor', () => {
     const config = join(dir.path, 'egresswatch.yaml');
     writeFileSync(config, `budgets:\n  hosts_per_vendor: ${BUDGET}\n`);
     ew = await startInstance(dir.path, { EGRESSWATCH_CONFIG: config });
-    const spans = Array.from({ length: HOSTS }, (_, i) => span(i));
-    const body = JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'flooder' } }] }, scopeSpans: [{ spans }] }] });
+    const spans = WORDS.slice(0, HOSTS).map((word, index) => jsonSpan({ index, attributes: { 'http.request.method': 'POST', 'server.address': `${word}.flood.example`, 'url.template': '/upload' } }));
+    const body = jsonBody(spans, 'flooder');
     const res = await fetch(`${ew.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect(res.status).toBe(200);
     metrics = await (await fetch(`${ew.url}/metrics`)).text();

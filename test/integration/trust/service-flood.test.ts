@@ -1,11 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { replayDetection } from '../../../app/replay.js';
-import { parseConfig } from '../../../common/config/index.js';
-import type { Alert } from '../../../common/types.js';
-import { useMigratedStore } from '../../helpers/migrated-store.js';
+import { describe, expect, it } from 'vitest';
+import { useReplayedFlood } from '../../helpers/replayed-flood.js';
 import { spanRow } from '../../helpers/span-rows.js';
 
-const MIN = 60_000;
 const SERVICES = 2_000;
 
 /**
@@ -13,23 +9,19 @@ const SERVICES = 2_000;
  * own resource attribute). 2,000 of them send SSNs to one never-seen vendor in one minute.
  */
 describe('a flood of service names sending PII to one vendor', () => {
-  const db = useMigratedStore();
-  const at = Math.floor(Date.now() / MIN) * MIN - 5 * MIN;
-  let alerts: Alert[] = [];
-
-  beforeAll(async () => {
-    await db.insertSpans(Array.from({ length: SERVICES }, (_, i) => spanRow({ timestampMs: at + (i % 50) * 1000, service: `svc-${'s'.repeat(100)}-${i}`, vendor: 'sink.example', host: 'api.sink.example', route: '/upload', request_pii: ['customer.ssn:ssn'] })));
-    ({ alerts } = await replayDetection(db.current, parseConfig({ detection: { step_seconds: 60, lag_seconds: 0 } }), { fromMs: at + MIN, toMs: at + MIN, stepMs: MIN }));
-  }, 180_000);
+  const flood = useReplayedFlood(
+    (at) => Array.from({ length: SERVICES }, (_, i) => spanRow({ timestampMs: at + (i % 50) * 1000, service: `svc-${'s'.repeat(100)}-${i}`, vendor: 'sink.example', host: 'api.sink.example', route: '/upload', request_pii: ['customer.ssn:ssn'] })),
+    { minutesAgo: 5 },
+  );
 
   it('raises the pii_violation', () => {
-    expect(alerts.filter((a) => a.kind === 'pii_violation' && a.status === 'firing')).toHaveLength(1);
+    expect(flood.alerts.filter((a) => a.kind === 'pii_violation' && a.status === 'firing')).toHaveLength(1);
   });
 
   // Unbounded, the details listed every service: 220 KB of alert for these 2,000 names, stored at
   // each state change and sent to every receiver.
   it('keeps the pii_violation alert small, and says how many services there were', () => {
-    const alert = alerts.find((a) => a.kind === 'pii_violation')!;
+    const alert = flood.alerts.find((a) => a.kind === 'pii_violation')!;
     expect(JSON.stringify(alert).length).toBeLessThan(8_000);
     expect(alert.annotations['service_count']).toBe(String(SERVICES));
     expect(alert.annotations['services']).toContain('… 1950 more');

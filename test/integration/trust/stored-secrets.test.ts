@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInstance, type RunningInstance } from '../../helpers/egresswatch-process.js';
+import { jsonBody, jsonSpan } from '../../helpers/otlp-bodies.js';
 import { readStore, type StoredRows } from '../../helpers/read-store.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
@@ -10,33 +11,17 @@ import { tempDir } from '../../helpers/temp-dir.js';
 const TELEGRAM_TOKEN = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw';
 const SECRETS = ['AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw', 'guestpw', 'p4ssw0rd', 'oauthcode1', 'sigvalue9', '4111111111111111', 'sk_live_4eC39HqLyjWDarjtT1zdp7dc'];
 
-const now = BigInt(Date.now()) * 1_000_000n;
-let n = 0;
-
-function span(attributes: Record<string, string>): Record<string, unknown> {
-  n++;
-  return {
-    traceId: n.toString(16).padStart(32, 'a'),
-    spanId: n.toString(16).padStart(16, 'b'),
-    name: 'POST',
-    kind: 3,
-    startTimeUnixNano: String(now + BigInt(n) * 1_000_000n),
-    endTimeUnixNano: String(now + BigInt(n) * 1_000_000n + 5_000_000n),
-    attributes: Object.entries(attributes).map(([key, value]) => ({ key, value: { stringValue: value } })),
-  };
-}
-
-const spans = [
+const attributes: Record<string, string>[] = [
   // What @opentelemetry/instrumentation-http and -undici send: url.full, no template.
-  span({ 'http.request.method': 'POST', 'url.full': `https://api.telegram.org/bot${TELEGRAM_TOKEN}/sendMessage?chat_id=42` }),
+  { 'http.request.method': 'POST', 'url.full': `https://api.telegram.org/bot${TELEGRAM_TOKEN}/sendMessage?chat_id=42` },
   // A template that is really the path.
-  span({ 'http.request.method': 'POST', 'server.address': 'api.telegram.org', 'url.template': `/bot${TELEGRAM_TOKEN}/getUpdates` }),
+  { 'http.request.method': 'POST', 'server.address': 'api.telegram.org', 'url.template': `/bot${TELEGRAM_TOKEN}/getUpdates` },
   // A value behind a joiner (`!`, `,`, parentheses) that the templating took for one word.
-  span({ 'http.request.method': 'POST', 'server.address': 'api.cards.example', 'url.template': '/v1/cards/4111111111111111!' }),
-  span({ 'http.request.method': 'POST', 'url.full': 'https://api.cards.example/v1/keys/a,sk_live_4eC39HqLyjWDarjtT1zdp7dc/rotate' }),
+  { 'http.request.method': 'POST', 'server.address': 'api.cards.example', 'url.template': '/v1/cards/4111111111111111!' },
+  { 'http.request.method': 'POST', 'url.full': 'https://api.cards.example/v1/keys/a,sk_live_4eC39HqLyjWDarjtT1zdp7dc/rotate' },
   // Honest colon routes keep their names (Google's custom methods).
-  span({ 'http.request.method': 'POST', 'url.full': 'https://sheets.googleapis.com/v4/spreadsheets/1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms/values:batchGet' }),
-  span({
+  { 'http.request.method': 'POST', 'url.full': 'https://sheets.googleapis.com/v4/spreadsheets/1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms/values:batchGet' },
+  {
     'http.request.method': 'GET',
     'server.address': 'api.queue.example',
     'url.template': '/v1/jobs',
@@ -44,8 +29,9 @@ const spans = [
     'peer.service': 'redis://:p4ssw0rd@cache.example:6379',
     'url.original': '/v1/jobs?code=oauthcode1',
     'app.callback': '/v1/blob?sv=2021&sig=sigvalue9',
-  }),
+  },
 ];
+const spans = attributes.map((a, index) => jsonSpan({ index, attributes: a }));
 
 describe('secrets in span URLs and attributes are not stored', () => {
   const dir = tempDir();
@@ -53,7 +39,7 @@ describe('secrets in span URLs and attributes are not stored', () => {
   let rows: StoredRows = [];
   beforeAll(async () => {
     ew = await startInstance(dir.path);
-    const body = JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'notify' } }] }, scopeSpans: [{ spans }] }] });
+    const body = jsonBody(spans, 'notify');
     const res = await fetch(`${ew.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({});
