@@ -56,7 +56,7 @@ function str(attrs: Attributes, ...keys: string[]): string | undefined {
   for (const key of keys) {
     const v = attrs.get(key);
     if (typeof v === 'string' && v !== '') return v;
-    if (typeof v === 'number') return String(v);
+    if (typeof v === 'number' || typeof v === 'bigint') return String(v);
   }
   return undefined;
 }
@@ -64,7 +64,9 @@ function str(attrs: Attributes, ...keys: string[]): string | undefined {
 function num(attrs: Attributes, ...keys: string[]): number | undefined {
   for (const key of keys) {
     const v = attrs.get(key);
-    const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
+    // A bigint is an integer past 2^53: as its nearest double it fails the callers' range checks
+    // (or is clamped) as such a number always has.
+    const n = typeof v === 'number' ? v : typeof v === 'string' || typeof v === 'bigint' ? Number(v) : NaN;
     if (Number.isFinite(n)) return n;
   }
   return undefined;
@@ -83,9 +85,22 @@ function entries(value: AttrValue | undefined, suffixOk: (suffix: string) => boo
   const cache = suffixOk === isFieldType ? fieldCache : piiCache;
   // JSON keeps the list's boundaries: a separator character inside an entry cannot make two
   // lists share a key (one sender hiding another's `card` behind a crafted entry).
-  const validated = cache.get(JSON.stringify(value), () => validateEntries(value, suffixOk));
+  const validated = cache.get(listKey(value), () => validateEntries(value, suffixOk));
   validatedLists.set(value, validated);
   return validated;
+}
+
+/**
+ * The list as JSON. JSON.stringify throws on a bigint (an integer past 2^53, from either
+ * decoder): such lists are written with it as a number, which changes no entry's boundaries and
+ * no verdict (validateEntries keeps only strings).
+ */
+function listKey(value: AttrValue[]): string {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? Number(v) : v));
+  }
 }
 
 const isFieldType = (t: string): boolean => TYPE_SET.has(t);

@@ -1,4 +1,4 @@
-import { MAX_ANY_VALUE_DEPTH, type AttrValue } from '../common/otlp-spans.js';
+import { intAttribute, intOfNumber, MAX_ANY_VALUE_DEPTH, type AttrValue } from '../common/otlp-spans.js';
 import { once, wordOf, type JsonCursor, type Word } from './otlp-json-cursor.js';
 import { BACKSLASH, decline, LBRACE, LBRACKET, QUOTE, RBRACE, RBRACKET } from './otlp-json-scanner.js';
 
@@ -76,15 +76,16 @@ export function anyValue(c: JsonCursor, depth: number): AttrValue | undefined {
   return value;
 }
 
-export function intValue(c: JsonCursor): number {
+/** An intValue, as decodeJson reads it: past 2^53 a bigint (exact digits, or the double a JSON number spells). */
+export function intValue(c: JsonCursor): number | bigint {
   if (c.buf[c.pos] === QUOTE) {
     const text = c.readString();
     if (!INT64_TEXT.test(text)) decline();
-    return Number(text);
+    return intAttribute(text);
   }
   const v = c.readNumber();
   if (!Number.isInteger(v)) decline();
-  return v;
+  return intOfNumber(v);
 }
 
 /** ArrayValue of an AnyValue at `depth`: its values at depth + 1, empty ones left out. */

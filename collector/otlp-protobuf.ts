@@ -165,7 +165,7 @@ function readAnyValue(r: Reader, stop: number, buf: Buffer, depth: number): Attr
         value = r.bool();
         break;
       case tag(3, VARINT):
-        value = int64(r);
+        value = int64(r, buf);
         break;
       case tag(4, FIXED64):
         value = r.double();
@@ -297,8 +297,17 @@ function fixed64(r: Reader): bigint {
   return (BigInt(high) << 32n) | BigInt(low);
 }
 
-/** A varint int64 as a number (attribute integers: sizes, ports, status codes). */
-function int64(r: Reader): number {
+/**
+ * A varint int64 (sizes, ports, status codes, ids): a number if a safe integer, else the exact
+ * bigint (as the JSON readers). protobufjs reads and checks the varint; past 2^53, where its
+ * number (or a Long's high * 2^32 + low) is rounded but never below 2^53, the bytes are read again.
+ */
+function int64(r: Reader, buf: Buffer): number | bigint {
+  const start = r.pos;
   const v = r.int64() as number | { low: number; high: number };
-  return typeof v === 'number' ? v : v.high * 2 ** 32 + (v.low >>> 0);
+  const n = typeof v === 'number' ? v : v.high * 2 ** 32 + (v.low >>> 0);
+  if (Number.isSafeInteger(n)) return n;
+  let bits = 0n;
+  for (let i = r.pos - 1; i >= start; i--) bits = (bits << 7n) | BigInt(buf[i]! & 0x7f);
+  return BigInt.asIntN(64, bits);
 }

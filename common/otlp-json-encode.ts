@@ -18,6 +18,7 @@ function anyValue(v: AttrValue): AnyValue {
   if (typeof v === 'string') return { stringValue: v };
   if (typeof v === 'boolean') return { boolValue: v };
   if (typeof v === 'number') return Number.isSafeInteger(v) ? { intValue: String(v) } : { doubleValue: v };
+  if (typeof v === 'bigint') return { intValue: String(v) };
   return { arrayValue: { values: v.map(anyValue) } };
 }
 

@@ -6,8 +6,14 @@ import { DecodeError } from './errors.js';
  * collector/otlp-protobuf.ts.
  */
 
-/** An attribute value after decoding; kvlist and bytes values are dropped (egress needs none). */
-export type AttrValue = string | number | boolean | AttrValue[];
+/**
+ * An attribute value after decoding; kvlist and bytes values are dropped (egress needs none).
+ * An intValue is a number when it is a safe integer and a bigint, exact, when it is not
+ * (snowflake-style 19-digit ids), in every decoder: JSON by intAttribute and intOfNumber,
+ * protobuf by its varint reader. Where a number is wanted (collector/normalize.ts) a bigint is
+ * read as its nearest double, so out of range as before.
+ */
+export type AttrValue = string | number | bigint | boolean | AttrValue[];
 export type Attributes = Map<string, AttrValue>;
 
 /** One span as the collector sees it, whichever encoding it came in. */
@@ -38,6 +44,24 @@ export interface DecodedResourceSpans {
  * overflowed the stack and answered 500). Nested kvlists are not decoded, but their depth counts.
  */
 export const MAX_ANY_VALUE_DEPTH = 32;
+
+/**
+ * An intValue sent as decimal digits (OTLP/JSON's int64 string; INT64_TEXT-checked): a number if
+ * it is a safe integer, else the exact bigint.
+ */
+export function intAttribute(digits: string): number | bigint {
+  const n = Number(digits);
+  // Every integer up to 2^53 is a double: a safe result is exact, an unsafe one is not.
+  return Number.isSafeInteger(n) ? n : BigInt(digits);
+}
+
+/**
+ * An intValue sent as an integral JSON number. Past 2^53 the JSON number syntax has already
+ * rounded it to the nearest double before any reader saw it: that double is kept, as a bigint,
+ * so that it is written with its exact digits as the protobuf varint of the same value is
+ * (2^60 as "1152921504606846976", where String(2 ** 60) would say "1152921504606847000").
+ */
+export const intOfNumber = (n: number): number | bigint => (Number.isSafeInteger(n) ? n : BigInt(n));
 
 /** The sentence both decoders give when a value nests past MAX_ANY_VALUE_DEPTH. */
 export const TOO_DEEP = `an attribute value nests arrayValue/kvlistValue more than ${MAX_ANY_VALUE_DEPTH} levels deep; send flatter attributes`;
@@ -265,8 +289,8 @@ function anyValue(v: unknown, field: string | number, depth: number): AttrValue 
     }
     if (o.intValue != null) {
       const n = o.intValue;
-      if (typeof n === 'number' && Number.isInteger(n)) return n;
-      if (typeof n === 'string' && INT64_TEXT.test(n)) return Number(n);
+      if (typeof n === 'number' && Number.isInteger(n)) return intOfNumber(n);
+      if (typeof n === 'string' && INT64_TEXT.test(n)) return intAttribute(n);
       fail('intValue', 'must be an integer (a string of digits or a number)');
     }
     if (o.doubleValue != null) {

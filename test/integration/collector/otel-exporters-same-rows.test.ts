@@ -195,7 +195,8 @@ describe('the same spans through the real OTLP/JSON and OTLP protobuf exporters'
       'app.cached': 'false',
       'app.ratio': '0.25',
       'app.tiny': '-1.5e-7',
-      'app.big': String(2 ** 60),
+      // Exact digits of the integer sent (String(2 ** 60) rounds to "1152921504606847000").
+      'app.big': String(2n ** 60n),
       'app.negative': '-42',
       'app.counts': '1,2,3',
       'app.flags': 'true,false',

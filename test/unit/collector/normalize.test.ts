@@ -31,6 +31,31 @@ describe('normalizeSpan', () => {
     expect(r).toMatchObject({ row: { duration_ns: Number.MAX_SAFE_INTEGER, request_bytes: Number.MAX_SAFE_INTEGER, response_bytes: 0 } });
   });
 
+  it('stores integers past 2^53 with their exact digits, and reads them as out of range where a number is wanted', () => {
+    const big = 2n ** 53n + 1n;
+    const r = normalizeSpan(
+      span({
+        'http.request.method': 'GET',
+        'server.address': 'api.stripe.com',
+        'server.port': 2n ** 63n - 1n,
+        'http.response.status_code': big,
+        'http.request.body.size': big,
+        'http.response.body.size': -big,
+        'egress.request.fields': ['amount:number', big, [big]],
+        'app.snowflake_id': 1795000000123456789n,
+        'app.ids': [1795000000123456789n, 7],
+      }),
+      resource,
+      options,
+      NOW,
+    );
+    expect(r).toMatchObject({
+      row: { vendor: 'stripe', status_code: 0, request_bytes: Number.MAX_SAFE_INTEGER, response_bytes: 0, request_fields: ['amount:number'] },
+    });
+    if (!('row' in r)) return;
+    expect(r.row.attributes).toMatchObject({ 'app.snowflake_id': '1795000000123456789', 'app.ids': '1795000000123456789,7' });
+  });
+
   it('maps stable semconv and egress attributes into a row, with exact nanosecond time', () => {
     const r = normalizeSpan(
       span({

@@ -44,6 +44,8 @@ describe('decodeJson (OTLP/JSON reader)', () => {
       { key: 'ratio', value: { doubleValue: 0.25 } },
       { key: 'egress.request.fields', value: { arrayValue: { values: [{ stringValue: 'to:string' }, { stringValue: 'body:string' }] } } },
       { key: 'mixed', value: { arrayValue: { values: [{ stringValue: 'a' }, { intValue: 2 }, { arrayValue: { values: [{ boolValue: true }] } }] } } },
+      { key: 'snowflake', value: { intValue: '1795000000123456789' } },
+      { key: 'ids', value: { arrayValue: { values: [{ intValue: '-1795000000123456789' }, { intValue: '7' }] } } },
       { key: 'nested', value: { kvlistValue: { values: [{ key: 'x', value: { stringValue: 'y' } }] } } },
     ];
     const json = request([span({ attributes, status: { code: 2 } })]);
@@ -54,6 +56,8 @@ describe('decodeJson (OTLP/JSON reader)', () => {
     ).finish();
     expect(decode(json)).toEqual(decodeProtobuf(wire));
     expect(only(json).attributes.get('mixed')).toEqual(['a', 2, [true]]);
+    expect(only(json).attributes.get('snowflake')).toBe(1795000000123456789n);
+    expect(only(json).attributes.get('ids')).toEqual([-1795000000123456789n, 7]);
   });
 
   it('takes int64 as a string or a number, enums as numbers or names, and ids of any case', () => {
@@ -67,7 +71,14 @@ describe('decodeJson (OTLP/JSON reader)', () => {
     expect(s.startNs).toBe(BigInt(lossy));
     expect(s.endNs).toBe(1795000000223456789n);
     expect([s.kind, s.statusCode, s.traceId]).toEqual([3, 2, TRACE_ID]);
-    expect(attr({ intValue: '9007199254740993' })).toBe(9007199254740992);
+    // Digits past 2^53 are kept exact (snowflake ids); a JSON number there was rounded to the
+    // nearest double by the syntax, and that double is kept exact.
+    expect(attr({ intValue: '9007199254740993' })).toBe(9007199254740993n);
+    expect(attr({ intValue: '-9223372036854775808' })).toBe(-9223372036854775808n);
+    expect(attr({ intValue: '9007199254740991' })).toBe(9007199254740991);
+    const pastDouble = JSON.stringify(request([span({ attributes: [{ key: 'a', value: { intValue: 0 } }] })])).replace('"intValue":0', '"intValue":9007199254740993');
+    expect(decodeJson(Buffer.from(pastDouble))[0]!.spans[0]!.attributes.get('a')).toBe(9007199254740992n);
+    expect(attr({ intValue: 2 ** 60 })).toBe(2n ** 60n);
     expect(attr({ intValue: -7 })).toBe(-7);
     expect(attr({ doubleValue: 'NaN' })).toBeNaN();
   });

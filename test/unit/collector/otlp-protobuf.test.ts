@@ -91,6 +91,24 @@ describe('decodeProtobuf (wire reader)', () => {
     expect(decoded).toEqual([0, 1, 2, 3].map((n) => ({ 'service.owner': `zahlungs-dienst-ü-${n % 2}`, 'url.full': long, 'peer.service': n % 2 === 0 ? 'ab' : 'ba' })));
   });
 
+  it('keeps varint integers past 2^53 exact (snowflake ids) and smaller ones as numbers', () => {
+    const ints = ['9007199254740993', '1795000000123456789', '-1795000000123456789', '9223372036854775807', '-9223372036854775808', '9007199254740991', '-9007199254740991', '-7'];
+    const body = encode({
+      resourceSpans: [{ scopeSpans: [{ spans: [span('b7ad6b7169203331', { attributes: ints.map((n, i) => kv(`n${i}`, { intValue: n })) })] }] }],
+    });
+    const attributes = decodeProtobuf(body)[0]!.spans[0]!.attributes;
+    expect(ints.map((_, i) => attributes.get(`n${i}`))).toEqual([
+      9007199254740993n,
+      1795000000123456789n,
+      -1795000000123456789n,
+      9223372036854775807n,
+      -9223372036854775808n,
+      9007199254740991,
+      -9007199254740991,
+      -7,
+    ]);
+  });
+
   it('accepts a plain Uint8Array as well as a Buffer', () => {
     const body = encode({ resourceSpans: [{ scopeSpans: [{ spans: [span('b7ad6b7169203331')] }] }] });
     expect(decodeProtobuf(body)[0]!.spans[0]!.spanId).toBe('b7ad6b7169203331');
