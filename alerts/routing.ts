@@ -84,8 +84,11 @@ const GROUPS_KEPT_WHOLE = 10;
 
 const SEVERITY_RANK = { critical: 0, warning: 1, info: 2 } as const;
 
+/** A loop, not Math.min(...): a group of 100k+ alerts would overflow the argument list. */
 function worstRank(alerts: readonly Alert[]): number {
-  return Math.min(...alerts.map((a) => SEVERITY_RANK[a.severity]));
+  let rank: number = SEVERITY_RANK.info;
+  for (const a of alerts) rank = Math.min(rank, SEVERITY_RANK[a.severity]);
+  return rank;
 }
 
 /**
@@ -108,7 +111,8 @@ function boundGroups(groups: Group[]): Group[] {
       out.push(...list);
       continue;
     }
-    const ordered = [...list].sort((a, b) => worstRank(a.alerts) - worstRank(b.alerts) || (a.vendor < b.vendor ? -1 : a.vendor > b.vendor ? 1 : 0) || (a.kind < b.kind ? -1 : 1));
+    const rank = new Map(list.map((g) => [g, worstRank(g.alerts)]));
+    const ordered = [...list].sort((a, b) => rank.get(a)! - rank.get(b)! || (a.vendor < b.vendor ? -1 : a.vendor > b.vendor ? 1 : 0) || (a.kind < b.kind ? -1 : 1));
     out.push(...ordered.slice(0, GROUPS_KEPT_WHOLE));
     const folded = new Map<string, Group[]>();
     for (const g of ordered.slice(GROUPS_KEPT_WHOLE)) {
@@ -157,10 +161,14 @@ export function planNotifications(transitions: readonly Alert[], atMs: number, o
   const jobs: NotificationJob[] = [];
   for (const g of boundGroups([...groups.values()])) {
     const sorted = [...g.alerts].sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
-    const volumeServices = new Set(sorted.filter((a) => a.kind === 'volume_spike').map((a) => a.service));
-    for (const v of options.volumeSpikesFiring ?? []) if (v.vendor === g.vendor) volumeServices.add(v.service);
-    const inhibited = sorted.filter((a) => a.kind === 'bytes_spike' && volumeServices.has(a.service));
-    const alerts = sorted.filter((a) => !inhibited.includes(a));
+    // By (vendor, service): a folded group holds many vendors, and one vendor's volume spike
+    // says nothing about another's bytes.
+    const pair = (a: { vendor: string; service: string }): string => JSON.stringify([a.vendor, a.service]);
+    const volumePairs = new Set(sorted.filter((a) => a.kind === 'volume_spike').map(pair));
+    for (const v of options.volumeSpikesFiring ?? []) volumePairs.add(pair(v));
+    const inhibited = sorted.filter((a) => a.kind === 'bytes_spike' && volumePairs.has(pair(a)));
+    const inhibitedSet = new Set(inhibited);
+    const alerts = sorted.filter((a) => !inhibitedSet.has(a));
     // Only duplicates of a volume spike that was notified already: nothing new to say.
     if (alerts.length === 0) continue;
     const groupKey = alertmanagerGroupKey({ kind: g.kind, vendor: g.vendor });

@@ -153,4 +153,18 @@ describe('a step that touches many vendors', () => {
       expect(labels(receiver, 'resolved')).toEqual(resolved.map((a) => `new_destination ${a.vendor}`));
     }
   });
+
+  it('in a folded group, one vendor\'s volume spike does not hide another vendor\'s bytes spike of the same service', () => {
+    const vendor = (i: number): string => `v${String(i).padStart(2, '0')}.example`;
+    // 30 vendors with a volume spike on checkout, and a 31st with only a bytes spike on checkout: all fold into one volume family group.
+    const spikes = Array.from({ length: 30 }, (_, i) => alert('volume_spike', { vendor: vendor(i), severity: 'warning' }));
+    const bytesOnly = alert('bytes_spike', { vendor: 'zz.example', severity: 'warning' });
+    const jobs = plan([...spikes, bytesOnly]);
+    const folded = jobs.find((j) => j.groupLabels.vendor.endsWith(' vendors'));
+    expect(folded?.alerts.map((a) => a.vendor)).toContain('zz.example');
+    expect(folded?.inhibited).toEqual([]);
+    // A volume spike already firing for another vendor does not hide it either.
+    const { jobs: later } = planNotifications([bytesOnly], T0 + 180_000, { receivers, routes: [], silences: [], groupIntervalMs: 300_000, volumeSpikesFiring: [{ vendor: 'stripe', service: 'checkout' }] });
+    expect(later.flatMap((j) => j.alerts.map((a) => a.kind))).toContain('bytes_spike');
+  });
 });
