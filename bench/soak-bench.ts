@@ -18,7 +18,8 @@
  * egresswatch.yaml for the child, e.g. other `clickhouse.embedded_memory`), BENCH_NODE_FLAGS (node
  * flags for the child, space-separated, e.g. `--max-semi-space-size=4`), BENCH_SAMPLES_OUT (keep
  * the raw samples, JSON lines, at this path). The child inherits the environment, so
- * MALLOC_ARENA_MAX and JE_MALLOC_CONF set for the bench are the child's.
+ * MALLOC_ARENA_MAX and JE_MALLOC_CONF set for the bench are the child's; MALLOC_ARENA_MAX is 2
+ * unless set, as `npm start` runs `start`.
  */
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -59,6 +60,8 @@ async function run(): Promise<{ samples: SoakSample[]; loadStart: string; loadEn
   const samplesFile = join(dir, 'samples.jsonl');
   const child = spawn(process.execPath, [...NODE_FLAGS, '--import', probe, cli, 'start', '--port', '0', ...(CONFIG ? ['--config', CONFIG] : [])], {
     env: {
+      // As `npm start` runs it (package.json): glibc's arenas capped unless the bench is told otherwise.
+      MALLOC_ARENA_MAX: '2',
       ...process.env,
       EGRESSWATCH_DATA_DIR: dir,
       EGRESSWATCH_LOG_LEVEL: 'warn',
@@ -156,7 +159,9 @@ const rows: string[] = [];
 const byMinute = new Map<number, SoakSample[]>();
 for (const s of r.samples) {
   const minute = s.at === t0 ? -1 : Math.floor((s.at - t0) / 60_000);
-  byMinute.set(minute, [...(byMinute.get(minute) ?? []), s]);
+  const group = byMinute.get(minute);
+  if (group) group.push(s);
+  else byMinute.set(minute, [s]);
 }
 for (const [minute, group] of byMinute) {
   const last = group.at(-1)!;
@@ -181,7 +186,7 @@ const lines = [
     `samples every ${SAMPLE_SECONDS} s; load average ${r.loadStart} at the start, ${r.loadEnd} at the end`,
   `  sent ${r.sent.toLocaleString('en-US')} spans, acknowledged ${r.acked.toLocaleString('en-US')} (${(r.acked / r.seconds).toFixed(0)} spans/s), ${r.failed} requests failed, ${r.late} skipped (${MAX_IN_FLIGHT} in flight)`,
   '',
-  `  child: node ${[...NODE_FLAGS, 'start', ...(CONFIG ? ['--config', CONFIG] : [])].join(' ')}; MALLOC_ARENA_MAX=${process.env['MALLOC_ARENA_MAX'] ?? '(unset)'} JE_MALLOC_CONF=${process.env['JE_MALLOC_CONF'] ?? '(unset)'}`,
+  `  child: node ${[...NODE_FLAGS, 'start', ...(CONFIG ? ['--config', CONFIG] : [])].join(' ')}; MALLOC_ARENA_MAX=${process.env['MALLOC_ARENA_MAX'] ?? '2 (as npm start)'} JE_MALLOC_CONF=${process.env['JE_MALLOC_CONF'] ?? '(unset)'}`,
   '',
   'MB; minute 0 starts with the idle process. chDB code, V8 pages, glibc and other anon are by mapping (bench/smaps-breakdown.ts), all threads;',
   'V8 heap and external are the main thread\'s; the engine allocator (jemalloc) resident is part of other anon.',
