@@ -10,6 +10,7 @@ import { SPAN_KIND_CLIENT, STATUS_CODE_ERROR } from './otlp-schema.js';
 import type { AttrValue, Attributes, DecodedSpan } from '../common/otlp-spans.js';
 import { redactAttributes, redactFieldPath } from './redact.js';
 import { cleanErrorType, cleanFieldPath, cleanHost, cleanName, cleanRoute, TEXT_LIMITS } from './span-text.js';
+import { countDroppedPiiEntries, type PiiDropReason } from './pii-entry-drops.js';
 
 /** What the normaliser needs from config. */
 export interface NormalizeOptions {
@@ -49,7 +50,8 @@ export type NormalizeResult = { row: EgressSpanRow } | { skip: SkipReason } | { 
 
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
 const TYPE_SET = new Set<string>(FIELD_TYPES);
-const PII_CLASS = /^[a-z][a-z0-9_]{0,63}$/;
+/** A class name in any ASCII case; stored lower-cased (see `piiClassOf`). */
+const PII_CLASS_ANY_CASE = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 const MAX_FIELDS = 512;
 
 function str(attrs: Attributes, ...keys: string[]): string | undefined {
@@ -73,20 +75,29 @@ function num(attrs: Attributes, ...keys: string[]): number | undefined {
 }
 
 /**
- * `path:suffix` entries, validated: the suffix must pass `suffixOk`; the path is capped and
- * generalised where it looks personal. Anything else is dropped, never stored as sent.
+ * `path:suffix` entries, validated: `suffixOf` answers the suffix to store, or undefined; the path
+ * is capped and generalised where it looks personal. Anything else is dropped, never stored as
+ * sent; dropped PII entries are counted per span (egresswatch_pii_entries_dropped_total).
  */
-function entries(value: AttrValue | undefined, suffixOk: (suffix: string) => boolean): readonly string[] {
-  if (!Array.isArray(value) || value.length === 0) return [];
+function entries(value: AttrValue | undefined, suffixOf: (suffix: string) => string | undefined): readonly string[] {
+  if (!Array.isArray(value)) {
+    // A single string (`customer.email:email`, or a list joined by an SDK) is not the contract's string[].
+    if (value !== undefined && suffixOf === piiClassOf) countDroppedPiiEntries('malformed', 1);
+    return [];
+  }
+  if (value.length === 0) return [];
   // Shapes repeat call after call; validate each distinct list once. The decoder hands out one
   // array per distinct list, so most lookups are by identity and need not join the list.
-  const known = validatedLists.get(value);
-  if (known) return known;
-  const cache = suffixOk === isFieldType ? fieldCache : piiCache;
-  // JSON keeps the list's boundaries: a separator character inside an entry cannot make two
-  // lists share a key (one sender hiding another's `card` behind a crafted entry).
-  const validated = cache.get(listKey(value), () => validateEntries(value, suffixOk));
-  validatedLists.set(value, validated);
+  let validated = validatedLists.get(value);
+  if (!validated) {
+    const cache = suffixOf === fieldTypeOf ? fieldCache : piiCache;
+    // JSON keeps the list's boundaries: a separator character inside an entry cannot make two
+    // lists share a key (one sender hiding another's `card` behind a crafted entry).
+    validated = cache.get(listKey(value), () => validateEntries(value, suffixOf));
+    validatedLists.set(value, validated);
+  }
+  const dropped = droppedPii.get(validated);
+  if (dropped) for (const [reason, count] of dropped) countDroppedPiiEntries(reason, count);
   return validated;
 }
 
@@ -103,26 +114,54 @@ function listKey(value: AttrValue[]): string {
   }
 }
 
-const isFieldType = (t: string): boolean => TYPE_SET.has(t);
-const isPiiClass = (c: string): boolean => PII_CLASS.test(c);
+const fieldTypeOf = (t: string): string | undefined => (TYPE_SET.has(t) ? t : undefined);
+
+/**
+ * The class to store. DESIGN.md's contract says lowercase, but an SDK in another language that
+ * writes `customer.email:EMAIL` means `email`: dropping it lost the PII alert without a trace.
+ * Any ASCII case is folded, not only the built-in classes': the collector stores custom classes
+ * it was never told about (pii.custom_classes lives in the config the detectors read), so folding
+ * the built-ins alone would still drop `EMPLOYEE_ID` while storing `employee_id`. ASCII only:
+ * toLowerCase maps other letters onto ASCII ones (the Kelvin sign K onto `k`).
+ */
+function piiClassOf(c: string): string | undefined {
+  return PII_CLASS_ANY_CASE.test(c) ? c.toLowerCase() : undefined;
+}
+
 const fieldCache = new BoundedCache<string, readonly string[]>(10_000);
 const validatedLists = new WeakMap<AttrValue[], readonly string[]>();
 const piiCache = new BoundedCache<string, readonly string[]>(10_000);
+/** Per validated PII list that dropped entries: how many, why (lists are shared, so is this). */
+const droppedPii = new WeakMap<readonly string[], [PiiDropReason, number][]>();
 
-function validateEntries(value: AttrValue[], suffixOk: (suffix: string) => boolean): readonly string[] {
+function validateEntries(value: AttrValue[], suffixOf: (suffix: string) => string | undefined): readonly string[] {
   const out = new Set<string>();
+  let invalidClass = 0;
+  let malformed = 0;
   for (const item of value) {
     if (out.size >= MAX_FIELDS) break;
-    if (typeof item !== 'string') continue;
-    const colon = item.lastIndexOf(':');
-    if (colon <= 0) continue;
-    const suffix = item.slice(colon + 1);
-    if (!suffixOk(suffix)) continue;
+    const colon = typeof item === 'string' ? item.lastIndexOf(':') : -1;
+    if (typeof item !== 'string' || colon <= 0) {
+      malformed++;
+      continue;
+    }
+    const suffix = suffixOf(item.slice(colon + 1));
+    if (suffix === undefined) {
+      invalidClass++;
+      continue;
+    }
     const path = redactFieldPath(cleanFieldPath(item.slice(0, colon)));
     out.add(`${path}:${suffix}`);
   }
   // Frozen: every span of this shape shares the list (the writer then encodes it once).
-  return Object.freeze([...out]);
+  const validated = Object.freeze([...out]);
+  if (suffixOf === piiClassOf && invalidClass + malformed > 0) {
+    const dropped: [PiiDropReason, number][] = [];
+    if (invalidClass > 0) dropped.push(['invalid_class', invalidClass]);
+    if (malformed > 0) dropped.push(['malformed', malformed]);
+    droppedPii.set(validated, dropped);
+  }
+  return validated;
 }
 
 const computedHashes = new WeakMap<readonly string[], string>();
@@ -204,7 +243,7 @@ export function normalizeSpan(span: DecodedSpan, resource: Attributes, options: 
   let errorType = rawErrorType === undefined ? '' : cleanErrorType(rawErrorType);
   if (errorType === '' && span.statusCode === STATUS_CODE_ERROR && statusCode === 0) errorType = '_OTHER';
 
-  const requestFields = entries(a.get('egress.request.fields'), isFieldType);
+  const requestFields = entries(a.get('egress.request.fields'), fieldTypeOf);
   const sentHash = str(a, 'egress.request.shape_hash');
   const shapeHash = sentHash && /^[\w-]{1,64}$/.test(sentHash) ? sentHash : shapeHashOf(requestFields);
 
@@ -226,9 +265,9 @@ export function normalizeSpan(span: DecodedSpan, resource: Attributes, options: 
       request_bytes: count(num(a, 'http.request.body.size', 'http.request_content_length')),
       response_bytes: count(num(a, 'http.response.body.size', 'http.response_content_length')),
       request_fields: requestFields,
-      request_pii: entries(a.get('egress.request.pii'), isPiiClass),
-      response_fields: entries(a.get('egress.response.fields'), isFieldType),
-      response_pii: entries(a.get('egress.response.pii'), isPiiClass),
+      request_pii: entries(a.get('egress.request.pii'), piiClassOf),
+      response_fields: entries(a.get('egress.response.fields'), fieldTypeOf),
+      response_pii: entries(a.get('egress.response.pii'), piiClassOf),
       shape_hash: shapeHash,
       attributes: withClaim(redactAttributes(a, resource), claim, vendor, host.ascii, options),
     },
