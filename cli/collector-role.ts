@@ -5,6 +5,7 @@ import { hostnameOf } from '../collector/access-guard.js';
 import { BatchWriter } from '../collector/batch-writer.js';
 import { CardinalityBudget } from '../collector/cardinality-budget.js';
 import { batchInsertSeconds, batchRows } from '../collector/metrics.js';
+import type { RowSlices } from '../collector/decode-rows.js';
 import { createCollectorServer } from '../collector/server.js';
 import { registerRunbookRoutes } from './runbook-routes.js';
 import { encodeSpans, insertSpanChunks, releaseSpanChunk, type EgressSpanRow, type SpanChunk } from '../storage/span-writer.js';
@@ -18,12 +19,21 @@ import type { Store } from '../storage/store.js';
  */
 const ENCODE_SLICE_ROWS = 1_024;
 
-async function encodeInSlices(rows: EgressSpanRow[], encode: (slice: EgressSpanRow[]) => SpanChunk): Promise<SpanChunk[]> {
+/**
+ * Encodes rows at most `ENCODE_SLICE_ROWS` a turn. The decode worker's slices (512 rows) are
+ * encoded as each one is read, so a request's row objects never all live at once: held across
+ * the turns of reading them, they survived young-generation collections and were promoted.
+ */
+async function encodeInSlices(rows: EgressSpanRow[] | RowSlices, encode: (slice: EgressSpanRow[]) => SpanChunk): Promise<SpanChunk[]> {
   const chunks: SpanChunk[] = [];
   try {
-    for (let at = 0; at < rows.length; at += ENCODE_SLICE_ROWS) {
-      if (at > 0) await new Promise<void>((resume) => setImmediate(resume));
-      chunks.push(encode(rows.slice(at, at + ENCODE_SLICE_ROWS)));
+    if (Array.isArray(rows)) {
+      for (let at = 0; at < rows.length; at += ENCODE_SLICE_ROWS) {
+        if (at > 0) await new Promise<void>((resume) => setImmediate(resume));
+        chunks.push(encode(rows.slice(at, at + ENCODE_SLICE_ROWS)));
+      }
+    } else {
+      for await (const slice of rows.slices()) chunks.push(encode(slice));
     }
     return chunks;
   } catch (err) {
@@ -97,7 +107,7 @@ export async function startCollectorRole(
             for (const chunk of chunks) releaseSpanChunk(chunk);
             throw err;
           });
-        if (rows.length <= ENCODE_SLICE_ROWS) return enqueue([encode(rows)]);
+        if (Array.isArray(rows) && rows.length <= ENCODE_SLICE_ROWS) return enqueue([encode(rows)]);
         return encodeInSlices(rows, encode).then(enqueue);
       },
       get queueDepth() {

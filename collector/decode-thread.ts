@@ -133,22 +133,21 @@ class DecodeThread {
 }
 
 /**
- * Rows from the worker's serialized slices, one slice per turn of the event loop so that other
- * requests (and /healthz) are answered in between.
+ * The worker's rows as slices deserialized one per turn of the event loop, so that other requests
+ * (and /healthz) are answered in between, and only when the sink asks for them.
  */
-async function assemble(done: DecodeDone): Promise<DecodedRows> {
-  const rows: EgressSpanRow[] = [];
-  for (let i = 0; i < done.slices.length; i++) {
-    await nextTurn();
-    const slice = deserialize(new Uint8Array(done.slices[i]!)) as EgressSpanRow[];
-    done.slices[i] = new ArrayBuffer(0);
-    for (const row of slice) {
+function assemble(done: DecodeDone): DecodedRows {
+  const slices = async function* (): AsyncGenerator<EgressSpanRow[]> {
+    for (let i = 0; i < done.slices.length; i++) {
+      await nextTurn();
+      const slice = deserialize(new Uint8Array(done.slices[i]!)) as EgressSpanRow[];
+      done.slices[i] = new ArrayBuffer(0);
       // The normaliser builds attributes without a prototype; a copy made by the serializer has one.
-      Object.setPrototypeOf(row.attributes, null);
-      rows.push(row);
+      for (const row of slice) Object.setPrototypeOf(row.attributes, null);
+      yield slice;
     }
-  }
-  return { rows, rejected: new Map(done.rejected), skipped: new Map(done.skipped), received: done.received };
+  };
+  return { rows: { length: done.rows, slices }, rejected: new Map(done.rejected), skipped: new Map(done.skipped), received: done.received };
 }
 
 const thread = new DecodeThread();

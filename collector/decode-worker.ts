@@ -27,6 +27,8 @@ export interface DecodeJob {
 export interface DecodeDone {
   id: number;
   slices: ArrayBuffer[];
+  /** Rows in all slices together. */
+  rows: number;
   rejected: [RejectReason, number][];
   skipped: [SkipReason, number][];
   received: number;
@@ -57,7 +59,7 @@ function run(job: DecodeJob): DecodeDone | DecodeFailed {
       // Its own ArrayBuffer, so it can be transferred (serialize may hand out a pooled slice).
       slices.push(bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : new Uint8Array(bytes).buffer);
     }
-    return { id: job.id, slices, rejected: [...decoded.rejected], skipped: [...decoded.skipped], received: decoded.received };
+    return { id: job.id, slices, rows: decoded.rows.length, rejected: [...decoded.rejected], skipped: [...decoded.skipped], received: decoded.received };
   } catch (err) {
     return { id: job.id, error: (err as Error).message, decode: err instanceof DecodeError };
   }

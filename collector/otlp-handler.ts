@@ -1,17 +1,20 @@
 import { UnsupportedMediaTypeError } from '../common/errors.js';
 import type { EgressSpanRow } from '../storage/span-writer.js';
-import { decodeRows, type DecodedRows, type OtlpEncoding } from './decode-rows.js';
+import { decodeRows, type DecodedRows, type OtlpEncoding, type RowSlices } from './decode-rows.js';
 import { decodeRowsOffThread } from './decode-thread.js';
 import { inflateGzip } from './inflate.js';
 import type { NormalizeOptions, RejectReason } from './normalize.js';
 import { spansAccepted, spansReceived, spansRejected } from './metrics.js';
 
-export type { DecodedRows, OtlpEncoding };
+export type { DecodedRows, OtlpEncoding, RowSlices };
 
 /** Where accepted rows go. */
 export interface SpanSink {
-  /** Resolves once `rows` are durable; rejects (e.g. SaturatedError) if they cannot be taken. */
-  write(rows: EgressSpanRow[]): Promise<void>;
+  /**
+   * Resolves once `rows` are durable; rejects (e.g. SaturatedError) if they cannot be taken.
+   * Rows in slices are best taken one slice at a time (see RowSlices).
+   */
+  write(rows: EgressSpanRow[] | RowSlices): Promise<void>;
   /** Rows accepted but not yet written. */
   readonly queueDepth: number;
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BatchWriter } from '../../../collector/batch-writer.js';
+import { allRows } from '../../../collector/decode-rows.js';
 import { createCollectorServer, type CollectorServer, type CollectorServerOptions } from '../../../collector/server.js';
 import { consoleLinkCommand } from '../../../cli/commands/console-link.js';
 import { parseCommandArgs } from '../../../cli/command.js';
@@ -172,7 +173,7 @@ describe('the listener’s limits (small values, to see them act)', () => {
       host: '127.0.0.1',
       port: 0,
       spans: {
-        write: (rows) => (rows.length === 0 ? Promise.resolve() : writer.enqueue([encodeSpans(store, rows)])),
+        write: async (rows) => (rows.length === 0 ? undefined : writer.enqueue([encodeSpans(store, await allRows(rows))])),
         get queueDepth() {
           return writer.queueDepth;
         },
