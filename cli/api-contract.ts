@@ -16,6 +16,7 @@ import type { ReplayProgress, ReplayResult } from '../app/replay.js';
 import type { MarkedAlert, SilenceView } from '../alerts/silence-service.js';
 import type { RegisterModel } from '../common/register/register-model.js';
 import type { RouteFlow } from '../common/register/route-flow.js';
+import { MAP_MAX_VENDORS } from '../common/register/flow-map.js';
 import type { PiiFlow } from '../storage/alert-policy-store.js';
 import type { StoredAlert } from '../storage/alert-store.js';
 import { INVENTORY_PAGE_DEFAULT, INVENTORY_PAGE_MAX, type InventoryPage } from '../storage/inventory.js';
@@ -81,8 +82,16 @@ export interface MapAnswer {
   /** Names drawn, in diagram order: what a caller can check without parsing the picture. */
   services: string[];
   vendors: string[];
+  /** Vendors left out by `max_vendors` (lowest risk, fewest calls), and services that call only them. */
+  omitted_vendors: number;
+  omitted_services: number;
+  /** The sentence the picture shows about them; '' when nothing was left out. */
+  note: string;
   text: string;
 }
+
+/** `max_vendors` of /api/map: the console's picture stays a picture (2,000 vendors made 2.3 MB of SVG). */
+export const MAP_MAX_VENDORS_LIMIT = 500;
 
 /** `GET /api/register`: the register model under this instance's config (the console's register and risk view). */
 export interface RegisterAnswer extends RegisterModel {
@@ -201,7 +210,7 @@ export const API = {
   map: route({
     method: 'GET',
     path: '/api/map',
-    query: z.object({ ...windowQuery, format: z.enum(MAP_FORMATS).default('svg') }).strict(),
+    query: z.object({ ...windowQuery, format: z.enum(MAP_FORMATS).default('svg'), max_vendors: z.coerce.number().int().min(1).max(MAP_MAX_VENDORS_LIMIT).default(MAP_MAX_VENDORS) }).strict(),
     body: noBody,
     answer: answer<MapAnswer>(z.looseObject({ format: z.enum(MAP_FORMATS), text: z.string(), services: z.array(z.string()), vendors: z.array(z.string()) })),
   }),

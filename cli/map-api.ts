@@ -1,5 +1,5 @@
 import type { Config } from '../common/config/index.js';
-import { buildFlowMap } from '../common/register/flow-map.js';
+import { buildFlowMap, omittedText } from '../common/register/flow-map.js';
 import { renderFlowMapSvg } from '../common/register/flow-map-svg.js';
 import { renderFlowMapDot, renderFlowMapMermaid } from '../common/register/flow-map-text.js';
 import { buildRegister } from '../common/register/register-model.js';
@@ -23,17 +23,28 @@ export function renderFlowMap(format: MapFormat, map: ReturnType<typeof buildFlo
 }
 
 /**
- * `GET /api/map?since=7d&format=svg` (or `from`/`to`): the data-flow diagram of `egresswatch map`
- * under this instance's config, which the console draws inline. For `start`'s
- * `registerApiRoutes(…, [...mapApiRoutes(config)])`.
+ * `GET /api/map?since=7d&format=svg&max_vendors=100` (or `from`/`to`): the data-flow diagram of
+ * `egresswatch map` under this instance's config, which the console draws inline; at most
+ * `max_vendors` vendors (default MAP_MAX_VENDORS), the rest counted in the answer and the
+ * picture. For `start`'s `registerApiRoutes(…, [...mapApiRoutes(config)])`.
  */
 export function mapApiRoutes(config: Pick<Config, 'vendors' | 'pii'>): ApiRoute[] {
   return [
     apiRoute(API.map, async ({ query: q }, store) => {
       const window = windowOf(q, REGISTER_DEFAULT_MS);
       const flows = await readRouteFlows(store, { sinceMs: window.fromMs, untilMs: window.toMs });
-      const map = buildFlowMap(buildRegister(flows, config), window);
-      return { format: q.format, from: map.from, to: map.to, services: map.services.map((s) => s.name), vendors: map.vendors.map((v) => v.name), text: renderFlowMap(q.format, map) };
+      const map = buildFlowMap(buildRegister(flows, config), window, { maxVendors: q.max_vendors });
+      return {
+        format: q.format,
+        from: map.from,
+        to: map.to,
+        services: map.services.map((s) => s.name),
+        vendors: map.vendors.map((v) => v.name),
+        omitted_vendors: map.omitted.vendors,
+        omitted_services: map.omitted.services,
+        note: omittedText(map),
+        text: renderFlowMap(q.format, map),
+      };
     }),
   ];
 }

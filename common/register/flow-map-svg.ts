@@ -11,7 +11,7 @@
  * attributes only, so the console's CSP (`style-src 'self'`) allows the SVG inline.
  */
 import { visibleText } from '../display-text.js';
-import { edgeLabel, type FlowMap, type MapEdge, type MapNode } from './flow-map.js';
+import { edgeLabel, omittedText, type FlowMap, type MapEdge, type MapNode } from './flow-map.js';
 import { RISK_BANDS, RISK_COLORS } from './risk-score.js';
 
 const FONT = 'system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif';
@@ -136,7 +136,9 @@ export function renderFlowMapSvg(map: FlowMap): string {
   const services = column(map.services, PAD, serviceW, top, height);
   const vendors = column(map.vendors, PAD + serviceW + gap, vendorW, top, height);
   const totalW = Math.max(PAD * 2 + serviceW + gap + vendorW, 900);
-  const totalH = top + height + PAD + 34;
+  const omitted = omittedText(map);
+  const noteH = omitted === '' ? 0 : 22;
+  const totalH = top + height + PAD + 34 + noteH;
   const at = new Map([...services, ...vendors].map((b) => [b.node.id, b]));
 
   const placed: Rect[] = [];
@@ -174,11 +176,13 @@ export function renderFlowMapSvg(map: FlowMap): string {
     );
   });
 
-  const heading = `egresswatch data flows · ${map.from.slice(0, 16).replace('T', ' ')} – ${map.to.slice(0, 16).replace('T', ' ')} UTC · ${map.services.length} services → ${map.vendors.length} vendors`;
+  const drawn = map.omitted.vendors === 0 ? `${map.vendors.length} vendors` : `${map.vendors.length} of ${(map.vendors.length + map.omitted.vendors).toLocaleString('en-US')} vendors`;
+  const heading = `egresswatch data flows · ${map.from.slice(0, 16).replace('T', ' ')} – ${map.to.slice(0, 16).replace('T', ' ')} UTC · ${map.services.length} services → ${drawn}`;
+  const note = omitted === '' ? '' : `<text class="omitted" x="${PAD}" y="${n(top + height + 22)}" font-size="12" fill="#1d2630">${xmlText(omitted)}</text>\n`;
   const empty = map.services.length === 0 ? `<text x="${PAD}" y="${top + 20}" font-size="${FONT_SIZE}" fill="#4a5561">no egress in this window</text>` : '';
   return [
     '<?xml version="1.0" encoding="UTF-8"?>\n',
-    `<svg xmlns="http://www.w3.org/2000/svg" class="flow-map" width="${totalW}" height="${n(totalH)}" viewBox="0 0 ${totalW} ${n(totalH)}" role="img" aria-label="${xmlText(heading)}" font-family="${FONT}" font-size="${FONT_SIZE}" data-services="${map.services.length}" data-vendors="${map.vendors.length}">\n`,
+    `<svg xmlns="http://www.w3.org/2000/svg" class="flow-map" width="${totalW}" height="${n(totalH)}" viewBox="0 0 ${totalW} ${n(totalH)}" role="img" aria-label="${xmlText(heading)}" font-family="${FONT}" font-size="${FONT_SIZE}" data-services="${map.services.length}" data-vendors="${map.vendors.length}" data-omitted-vendors="${map.omitted.vendors}">\n`,
     `<title>${xmlText(heading)}</title>\n`,
     `<rect width="100%" height="100%" fill="#fbfcfd"/>\n`,
     `<text x="${PAD}" y="${PAD + 4}" font-size="13" font-weight="600" fill="#1d2630">${xmlText(heading)}</text>\n`,
@@ -187,6 +191,7 @@ export function renderFlowMapSvg(map: FlowMap): string {
     `<g class="nodes">${[...services, ...vendors].map(nodeSvg).join('\n')}</g>\n`,
     `<g class="edge-labels">${edgeLabels.join('\n')}</g>\n`,
     empty,
+    note,
     legendSvg(PAD, totalH - PAD + 8),
     '\n</svg>\n',
   ].join('');

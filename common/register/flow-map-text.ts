@@ -5,7 +5,7 @@
  * edges, styles or links.
  */
 import { visibleText } from '../display-text.js';
-import { edgeLabel, type FlowMap, type MapNode } from './flow-map.js';
+import { edgeLabel, omittedText, type FlowMap, type MapNode } from './flow-map.js';
 import { RISK_COLORS } from './risk-score.js';
 
 /**
@@ -35,6 +35,8 @@ export function renderFlowMapMermaid(map: FlowMap): string {
   const lines = [
     'flowchart LR',
     `  %% egresswatch data flows ${map.from} – ${map.to}: edge colour = risk band, width = volume, dashed vendor = not in the register`,
+    // Our own words and counts, no span text: safe in a comment as they are.
+    ...(map.omitted.vendors > 0 ? [`  %% ${omittedText(map)}`] : []),
     '  subgraph services [Services]',
     ...map.services.map(mermaidNode),
     '  end',
@@ -61,7 +63,7 @@ export function renderFlowMapDot(map: FlowMap): string {
   };
   return [
     'digraph egresswatch {',
-    `  label="${dotText(`egresswatch data flows ${map.from} – ${map.to}`)}";`,
+    `  label="${[`egresswatch data flows ${map.from} – ${map.to}`, omittedText(map)].filter((l) => l !== '').map(dotText).join('\\n')}";`,
     '  labelloc=t;',
     '  rankdir=LR;',
     '  node [shape=box, fontname="Helvetica", fontsize=11];',

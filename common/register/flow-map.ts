@@ -43,6 +43,33 @@ export interface FlowMap {
   services: MapNode[];
   vendors: MapNode[];
   edges: MapEdge[];
+  /** Left out by `maxVendors`: vendors, and services that call only those. */
+  omitted: { vendors: number; services: number };
+}
+
+/**
+ * Vendors drawn by default. A vendor node is ~60-80 px tall, so 100 make a ~7,000 px column
+ * (a scroll of the console) and an SVG of ~100-150 KB; 2,000 vendors made a 2.3 MB SVG that no
+ * one reads and the console parsed on every visit.
+ */
+export const MAP_MAX_VENDORS = 100;
+
+export interface FlowMapOptions {
+  /**
+   * Vendors drawn at most, highest risk first, then most calls in the window, then by name: a
+   * rarely called vendor that receives card numbers is drawn before a busy one that receives no
+   * PII. The rest are counted in `omitted`. Default MAP_MAX_VENDORS; Infinity draws all.
+   */
+  maxVendors?: number;
+}
+
+/** The sentence that says what a bounded map left out (empty when nothing was). */
+export function omittedText(map: Pick<FlowMap, 'omitted'>): string {
+  const { vendors, services } = map.omitted;
+  if (vendors === 0) return '';
+  const more = `and ${vendors.toLocaleString('en-US')} more vendor${vendors === 1 ? '' : 's'}`;
+  const callers = services > 0 ? ` (with ${services.toLocaleString('en-US')} service${services === 1 ? ' that calls' : 's that call'} only them)` : '';
+  return `${more}${callers} with lower risk or fewer calls, not drawn: egresswatch vendors --json lists every vendor`;
 }
 
 const LEGAL_BASIS_TEXT: Record<string, string> = {
@@ -89,12 +116,18 @@ function sweep(names: readonly string[], neighbours: (name: string) => string[],
 }
 
 /** The diagram of a register model; `from`/`to` say what window it covers. */
-export function buildFlowMap(model: RegisterModel, window: { fromMs: number; toMs: number }): FlowMap {
-  const observed = model.vendors.filter((v) => v.observed);
-  const serviceRisk = new Map(model.services.map((s) => [s.service, s]));
+export function buildFlowMap(model: RegisterModel, window: { fromMs: number; toMs: number }, options: FlowMapOptions = {}): FlowMap {
+  const maxVendors = options.maxVendors ?? MAP_MAX_VENDORS;
+  const allObserved = model.vendors.filter((v) => v.observed);
+  const observed = allObserved.length <= maxVendors ? allObserved : [...allObserved].sort((a, b) => b.risk - a.risk || b.calls - a.calls || a.vendor.localeCompare(b.vendor)).slice(0, maxVendors);
   const vendorInfo = new Map(observed.map((v) => [v.vendor, v]));
-  const calls = (s: string): string[] => model.integrations.filter((i) => i.service === s).map((i) => i.vendor);
-  const callers = (v: string): string[] => model.integrations.filter((i) => i.vendor === v).map((i) => i.service);
+  const integrations = observed.length === allObserved.length ? model.integrations : model.integrations.filter((i) => vendorInfo.has(i.vendor));
+  const drawnServices = new Set(integrations.map((i) => i.service));
+  const calling = new Set(model.integrations.map((i) => i.service));
+  // A service whose every vendor was left out goes too; one with no egress at all stays.
+  const serviceRisk = new Map(model.services.filter((s) => drawnServices.has(s.service) || !calling.has(s.service)).map((s) => [s.service, s]));
+  const calls = (s: string): string[] => integrations.filter((i) => i.service === s).map((i) => i.vendor);
+  const callers = (v: string): string[] => integrations.filter((i) => i.vendor === v).map((i) => i.service);
   const byRiskThenName = (risk: (n: string) => number) => (a: string, b: string): number => risk(b) - risk(a) || a.localeCompare(b);
   const sRisk = byRiskThenName((s) => serviceRisk.get(s)?.risk ?? 0);
   const vRisk = byRiskThenName((v) => vendorInfo.get(v)?.risk ?? 0);
@@ -122,10 +155,11 @@ export function buildFlowMap(model: RegisterModel, window: { fromMs: number; toM
       const info = vendorInfo.get(v)!;
       return { id: vendorId.get(v)!, kind: 'vendor', name: v, details: vendorDetails(info), tier: info.tier, risk: info.risk, band: info.risk_band, shadow: info.shadow };
     }),
-    edges: model.integrations
+    edges: integrations
       .map((i) => ({ from: serviceId.get(i.service)!, to: vendorId.get(i.vendor)!, pii: i.pii, tier: i.tier, calls: i.calls, risk: i.risk, band: i.risk_band, volume: i.risk_factors.volume }))
       .filter((e) => e.from !== undefined && e.to !== undefined)
       .sort((a, b) => Number(a.from.slice(1)) - Number(b.from.slice(1)) || Number(a.to.slice(1)) - Number(b.to.slice(1))),
+    omitted: { vendors: allObserved.length - observed.length, services: model.services.length - serviceRisk.size },
   };
 }
 
