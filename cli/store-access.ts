@@ -50,6 +50,7 @@ export function storeOptionsOf(config: Config): StoreOptions {
     mergesMemoryBytes: m.merges_memory_bytes,
     maxMemoryBytes: m.max_memory_bytes,
     allocatorDirtyDecayMs: m.allocator_dirty_decay_ms,
+    allocatorThreadCaches: m.allocator_thread_caches,
   };
   return {
     url: config.clickhouse.url,

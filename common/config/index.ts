@@ -64,6 +64,8 @@ const embeddedMemorySchema = z
     max_memory_bytes: bytes.optional(),
     /** How long the engine's allocator keeps freed pages, ms; default 1000 (-1: never gives them back). */
     allocator_dirty_decay_ms: z.number().int().min(-1).max(3_600_000).optional(),
+    /** Per-thread caches in the engine's allocator; default false (less memory held, ClickHouse: true). */
+    allocator_thread_caches: z.boolean().optional(),
   })
   .strict();
 

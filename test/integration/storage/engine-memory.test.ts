@@ -38,6 +38,12 @@ describe('the embedded engine with bounded memory', () => {
     expect(settings['max_server_memory_usage']?.changed).toBe(0);
   });
 
+  it('passes the allocator keys from the config file to the store options', () => {
+    const options = storeOptionsOf(parseConfig({ clickhouse: { embedded_memory: { allocator_dirty_decay_ms: 250, allocator_thread_caches: true } } }));
+    expect(options.engineMemory).toMatchObject({ allocatorDirtyDecayMs: 250, allocatorThreadCaches: true });
+    expect(() => parseConfig({ clickhouse: { embedded_memory: { allocator_thread_caches: 'yes' } } })).toThrow(/clickhouse\.embedded_memory\.allocator_thread_caches/);
+  });
+
   it('refuses embedded_memory keys it does not know and sizes that are not whole bytes, naming them', () => {
     expect(() => parseConfig({ clickhouse: { embedded_memory: { mark_cache_mb: 64 } } })).toThrow(/clickhouse\.embedded_memory.*mark_cache_mb/);
     expect(() => parseConfig({ clickhouse: { embedded_memory: { merges_memory_bytes: -1 } } })).toThrow(/clickhouse\.embedded_memory\.merges_memory_bytes/);
