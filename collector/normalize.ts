@@ -9,7 +9,7 @@ import type { EgressSpanRow } from '../storage/span-writer.js';
 import { SPAN_KIND_CLIENT, STATUS_CODE_ERROR } from './otlp-schema.js';
 import type { AttrValue, Attributes, DecodedSpan } from '../common/otlp-spans.js';
 import { redactAttributes, redactFieldPath } from './redact.js';
-import { cleanErrorType, cleanFieldPath, cleanHost, cleanName, cleanRoute, TEXT_LIMITS } from './span-text.js';
+import { cleanErrorType, cleanFieldPath, cleanHost, cleanName, cleanRoute, routePath, TEXT_LIMITS } from './span-text.js';
 import { countDroppedPiiEntries, type PiiDropReason } from './pii-entry-drops.js';
 
 /** What the normaliser needs from config. */
@@ -235,7 +235,7 @@ export function normalizeSpan(span: DecodedSpan, resource: Attributes, options: 
 
   const method = rawMethod.toUpperCase();
   const template = str(a, 'url.template', 'http.route');
-  const route = cleanRoute(template && template.startsWith('/') ? template : templatePath(parsedUrl()?.pathname ?? str(a, 'url.path', 'http.target') ?? '/'));
+  const route = cleanRoute(template && template.startsWith('/') ? template : templatePath(routePath(parsedUrl()?.pathname ?? str(a, 'url.path', 'http.target') ?? '/')));
 
   const statusRaw = num(a, 'http.response.status_code', 'http.status_code') ?? 0;
   const statusCode = Number.isInteger(statusRaw) && statusRaw >= 0 && statusRaw < 1000 ? statusRaw : 0;
