@@ -128,6 +128,10 @@ async function insertNative(store: Store, scratchDir: string, chunks: readonly S
     await store.client.command({
       query: `INSERT INTO egress_spans (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM file({path:String}, 'Native')`,
       query_params: { path },
+      // One thread: a batch is a few thousand rows read from one Native file, so more threads add
+      // pipelines that hold blocks rather than speed; the engine's insert memory is most of what
+      // moves under bench:soak (bench/RESULTS.md, 2026-12-05).
+      clickhouse_settings: { max_threads: 1, max_insert_threads: '1' },
       abort_signal: signal,
     });
   } finally {
