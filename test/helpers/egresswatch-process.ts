@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { tempDir } from './temp-dir.js';
 
 /** The repo's CLI, as users run it (compiled; `npm test` builds first). */
 export const CLI = resolve(import.meta.dirname, '../../bin/egresswatch.js');
@@ -77,4 +79,27 @@ export function runCli(dataDir: string, args: string[], env: NodeJS.ProcessEnv =
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.once('exit', (code) => done({ code, stdout, stderr }));
   });
+}
+
+/**
+ * One `start` for a describe block: started in beforeAll on a fresh directory, stopped (and the
+ * directory removed) in afterAll. `ew` may be read from beforeAll's end on.
+ */
+export function useStartedInstance(env: NodeJS.ProcessEnv = {}): { readonly dir: string; readonly ew: RunningInstance } {
+  const dir = tempDir();
+  let ew: RunningInstance | undefined;
+  beforeAll(async () => {
+    ew = await startInstance(dir.path, env);
+  });
+  afterAll(async () => {
+    await ew?.stop();
+    dir.remove();
+  });
+  return {
+    dir: dir.path,
+    get ew(): RunningInstance {
+      if (!ew) throw new Error('the instance is started in beforeAll: read it in a test or hook');
+      return ew;
+    },
+  };
 }

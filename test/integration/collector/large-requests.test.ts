@@ -1,26 +1,17 @@
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RpcStatus } from '../../../collector/otlp-schema.js';
-import { startInstance, type RunningInstance } from '../../helpers/egresswatch-process.js';
+import { useStartedInstance } from '../../helpers/egresswatch-process.js';
 import { deepJsonRequest, deepProtobufRequest, largeRequest } from '../../helpers/otlp-bodies.js';
-import { tempDir } from '../../helpers/temp-dir.js';
 
 const TYPES = { json: 'application/json', protobuf: 'application/x-protobuf' } as const;
 type Encoding = keyof typeof TYPES;
 
 describe('requests built to hurt the decoders: nesting and size', () => {
-  const dir = tempDir();
-  let ew: RunningInstance;
-  beforeAll(async () => {
-    ew = await startInstance(dir.path);
-  });
-  afterAll(async () => {
-    await ew?.stop();
-    dir.remove();
-  });
+  const started = useStartedInstance();
 
   const post = (body: Buffer, encoding: Encoding, gzip = false): Promise<Response> =>
-    fetch(`${ew.url}/v1/traces`, { method: 'POST', headers: { 'content-type': TYPES[encoding], ...(gzip ? { 'content-encoding': 'gzip' } : {}) }, body });
+    fetch(`${started.ew.url}/v1/traces`, { method: 'POST', headers: { 'content-type': TYPES[encoding], ...(gzip ? { 'content-encoding': 'gzip' } : {}) }, body });
 
   /** The message of an OTLP error answer, in the request's encoding. */
   const message = async (res: Response, encoding: Encoding): Promise<string> =>
@@ -29,7 +20,7 @@ describe('requests built to hurt the decoders: nesting and size', () => {
       : (RpcStatus.decode(new Uint8Array(await res.arrayBuffer())).toJSON() as { message: string }).message;
 
   const metric = async (name: string): Promise<number> => {
-    const text = await (await fetch(`${ew.url}/metrics`)).text();
+    const text = await (await fetch(`${started.ew.url}/metrics`)).text();
     return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
   };
 
@@ -42,7 +33,7 @@ describe('requests built to hurt the decoders: nesting and size', () => {
     }
     // The bound, not a parser limit: 32 levels are taken.
     expect((await post(deep(32, 'arrayValue'), encoding)).status).toBe(200);
-    expect((await fetch(`${ew.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${started.ew.url}/healthz`)).status).toBe(200);
   });
 
   it('keeps answering /healthz while it decodes a maximal request, then stores every span of it', async () => {
@@ -57,7 +48,7 @@ describe('requests built to hurt the decoders: nesting and size', () => {
     let answeredDuringDecode = 0;
     while (!finished) {
       if ((await metric('egresswatch_decode_worker_requests')) >= 1) {
-        const health = await fetch(`${ew.url}/healthz`);
+        const health = await fetch(`${started.ew.url}/healthz`);
         if (health.status === 200 && (await metric('egresswatch_decode_worker_requests')) >= 1) answeredDuringDecode++;
       }
       await new Promise((r) => setTimeout(r, 10));

@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SpanKind, type Attributes } from '@opentelemetry/api';
 import { BasicTracerProvider, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { runCli, startInstance, type RunningInstance } from '../../helpers/egresswatch-process.js';
-import { tempDir } from '../../helpers/temp-dir.js';
+import { runCli, useStartedInstance } from '../../helpers/egresswatch-process.js';
 
 interface VendorOut {
   vendor: string;
@@ -29,18 +28,10 @@ async function send(exporter: SpanExporter, service: string, spans: { name: stri
 }
 
 describe('real OpenTelemetry exporters → egresswatch start → vendors --json', () => {
-  const dir = tempDir();
-  let ew: RunningInstance;
-  beforeAll(async () => {
-    ew = await startInstance(dir.path);
-  });
-  afterAll(async () => {
-    await ew?.stop();
-    dir.remove();
-  });
+  const started = useStartedInstance();
 
   it('stores stable-semconv spans from the JSON exporter and old-semconv spans from the protobuf exporter alike', async () => {
-    await send(new JsonExporter({ url: `${ew.url}/v1/traces` }), 'checkout', [
+    await send(new JsonExporter({ url: `${started.ew.url}/v1/traces` }), 'checkout', [
       {
         name: 'POST',
         attributes: {
@@ -58,7 +49,7 @@ describe('real OpenTelemetry exporters → egresswatch start → vendors --json'
       // Not egress: a server span is skipped, not stored.
       { name: 'GET /health', kind: SpanKind.SERVER, attributes: { 'http.request.method': 'GET', 'url.path': '/health' } },
     ]);
-    await send(new ProtoExporter({ url: `${ew.url}/v1/traces` }), 'billing', [
+    await send(new ProtoExporter({ url: `${started.ew.url}/v1/traces` }), 'billing', [
       {
         name: 'HTTP POST',
         attributes: {
@@ -81,7 +72,7 @@ describe('real OpenTelemetry exporters → egresswatch start → vendors --json'
       },
     ]);
 
-    const res = await runCli(dir.path, ['vendors', '--json']);
+    const res = await runCli(started.dir, ['vendors', '--json']);
     expect(res.stderr).not.toMatch(/error/i);
     expect(res.code).toBe(0);
     const vendors = JSON.parse(res.stdout) as VendorOut[];
@@ -106,7 +97,7 @@ describe('real OpenTelemetry exporters → egresswatch start → vendors --json'
     expect(crm.pii).toEqual(['ssn']);
 
     // The query string (with its key) never reached the store.
-    const sql = await runCli(dir.path, ['vendors', '--json', '--vendor', 'stripe']);
+    const sql = await runCli(started.dir, ['vendors', '--json', '--vendor', 'stripe']);
     expect(sql.stdout).not.toContain('sk_live');
   });
 });

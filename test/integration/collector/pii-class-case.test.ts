@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startInstance, type RunningInstance } from '../../helpers/egresswatch-process.js';
+import { describe, expect, it } from 'vitest';
+import { useStartedInstance } from '../../helpers/egresswatch-process.js';
 import { eventually } from '../../helpers/eventually.js';
 import { jsonBody, jsonSpan } from '../../helpers/otlp-bodies.js';
-import { tempDir } from '../../helpers/temp-dir.js';
 
 /** A Stripe call from an SDK that writes PII classes its own way. */
 const stripeCall = (index: number, pii: string[], extra: Record<string, string> = {}): Record<string, unknown> =>
@@ -18,27 +17,19 @@ const stripeCall = (index: number, pii: string[], extra: Record<string, string> 
   });
 
 describe('PII classes the contract says are lowercase, as other SDKs send them', () => {
-  const dir = tempDir();
-  let ew: RunningInstance;
-  beforeAll(async () => {
-    ew = await startInstance(dir.path);
-  });
-  afterAll(async () => {
-    await ew?.stop();
-    dir.remove();
-  });
+  const started = useStartedInstance();
 
   const post = async (body: string): Promise<void> => {
-    const res = await fetch(`${ew.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const res = await fetch(`${started.ew.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({});
   };
   const dropped = async (reason: string): Promise<number> => {
-    const text = await (await fetch(`${ew.url}/metrics`)).text();
+    const text = await (await fetch(`${started.ew.url}/metrics`)).text();
     return Number(new RegExp(`^egresswatch_pii_entries_dropped_total\\{reason="${reason}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
   };
   const stripePii = async (): Promise<string[]> => {
-    const res = await fetch(`${ew.url}/api/vendors?vendor=stripe`, { headers: { authorization: `Bearer ${ew.apiToken}` } });
+    const res = await fetch(`${started.ew.url}/api/vendors?vendor=stripe`, { headers: { authorization: `Bearer ${started.ew.apiToken}` } });
     expect(res.status).toBe(200);
     const { vendors } = (await res.json()) as { vendors: { vendor: string; pii: string[] }[] };
     return vendors.find((v) => v.vendor === 'stripe')?.pii ?? [];
