@@ -93,7 +93,8 @@ function entries(value: AttrValue | undefined, suffixOf: (suffix: string) => str
     const cache = suffixOf === fieldTypeOf ? fieldCache : piiCache;
     // JSON keeps the list's boundaries: a separator character inside an entry cannot make two
     // lists share a key (one sender hiding another's `card` behind a crafted entry).
-    validated = cache.get(listKey(value), () => validateEntries(value, suffixOf));
+    const key = listKey(value);
+    validated = key.length > MAX_CACHED_LIST_CHARS ? validateEntries(value, suffixOf) : cache.get(key, () => validateEntries(value, suffixOf));
     validatedLists.set(value, validated);
   }
   const dropped = droppedPii.get(validated);
@@ -128,6 +129,12 @@ function piiClassOf(c: string): string | undefined {
   return PII_CLASS_ANY_CASE.test(c) ? c.toLowerCase() : undefined;
 }
 
+/**
+ * Longer lists are validated each time, not kept: a kept list holds its JSON as the key, and
+ * 10,000 distinct 1 MB lists (one a request) would hold 10 GB (measured +95 MB after 80).
+ * 512 entries of a 256-character path are ~140 KB.
+ */
+const MAX_CACHED_LIST_CHARS = 16_384;
 const fieldCache = new BoundedCache<string, readonly string[]>(10_000);
 const validatedLists = new WeakMap<AttrValue[], readonly string[]>();
 const piiCache = new BoundedCache<string, readonly string[]>(10_000);

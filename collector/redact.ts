@@ -141,7 +141,9 @@ function checkString(full: string): string | undefined {
 const ATTRIBUTE_KEY = /^[A-Za-z0-9_.\-/:@]{1,128}$/;
 
 const keyVerdicts = new BoundedCache<string, boolean>(10_000);
+// Longer keys fail ATTRIBUTE_KEY and are not kept: 10,000 kept keys of 1 MB would be 10 GB.
 const keyAllowed = (key: string): boolean =>
+  key.length <= 128 &&
   keyVerdicts.get(key, (k) => ATTRIBUTE_KEY.test(k) && !(COLUMN_KEYS.has(k) || k.startsWith('egress.') || HEADER_KEY.test(k) || SECRET_KEY.test(k)));
 
 /** A resource is shared by every span of a request: redact it once. */

@@ -24,6 +24,7 @@ export function templatePath(path: string): string {
     .split('/')
     .map((segment) => templateSegment(segment))
     .join('/');
+  if (bare.length > MEMO_PATH_CHARS) return templated;
   if (memo.size >= MEMO_MAX) memo.clear();
   memo.set(bare, templated);
   return templated;
@@ -32,6 +33,12 @@ export function templatePath(path: string): string {
 // Each call's path is templated twice (shape sampling key, then the span) and services repeat
 // paths; bounded and cleared when full since paths with ids are unbounded.
 const MEMO_MAX = 2048;
+/**
+ * Longer paths are not kept: the collector templates paths from any sender, and 2,048 kept paths
+ * of 1 MB each (one a request, under its 1 MiB event-loop limit) held 2 GB (measured +201 MB after
+ * 200 such requests).
+ */
+const MEMO_PATH_CHARS = 2048;
 const memo = new Map<string, string>();
 
 function templateSegment(segment: string): string {
