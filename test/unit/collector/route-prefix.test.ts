@@ -33,4 +33,11 @@ describe('routes of very long paths', () => {
   it('templates the kept segments as before', () => {
     expect(cleanRoute(`/v1/customers/cus_NffrFeUfNV2Hib/charges/42${'/x'.repeat(200_000)}`).startsWith('/v1/customers/{id}/charges/{id}/x/x')).toBe(true);
   });
+
+  it('stores a segment of many colon-joined parts as templating did', () => {
+    expect(cleanRoute(`/v1/${'a:'.repeat(32_000)}b/x`)).toBe('/v1/{id}/x');
+    expect(cleanRoute(`/v1/${'a:'.repeat(100)}b@c;jsessionid=1/x`)).toBe('/v1/{id};{id}/x');
+    expect(cleanRoute(`/v1/${'a:'.repeat(100)}b;x@y/x`)).toBe('/v1/{id}/x');
+    expect(cleanRoute(`/v1/${'a:'.repeat(30)}b/x`)).toBe(`/v1/${'a:'.repeat(30)}b/x`);
+  });
 });

@@ -78,7 +78,7 @@ export function isIdSegment(segment: string): boolean {
 }
 
 /** An `@` in any form: plain, fullwidth, or percent-encoded (once or twice). */
-function hasAtSign(segment: string): boolean {
+export function hasAtSign(segment: string): boolean {
   return segment.includes('@') || segment.includes('\uFF20') || /%(?:25)?40|%EF%BC%A0/i.test(segment);
 }
 
