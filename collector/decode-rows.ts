@@ -2,7 +2,7 @@ import type { EgressSpanRow } from '../storage/span-writer.js';
 import type { DecodedResourceSpans } from '../common/otlp-spans.js';
 import { decodeOtlpJson } from './otlp-json.js';
 import { decodeProtobuf } from './otlp-protobuf.js';
-import { normalizeSpan, type NormalizeOptions, type RejectReason, type SkipReason } from './normalize.js';
+import { normalizeSpan, type NormalizeOptions, type PiiDrops, type RejectReason, type SkipReason } from './normalize.js';
 
 export type OtlpEncoding = 'protobuf' | 'json';
 
@@ -16,6 +16,8 @@ export interface DecodedRows<Rows extends EgressSpanRow[] | RowSlices = EgressSp
   skipped: Map<SkipReason, number>;
   /** Spans in the body, of every kind. */
   received: number;
+  /** `egress.*.pii` entries dropped from stored spans, per reason (counted per span). */
+  piiDropped: PiiDrops;
 }
 
 /**
@@ -46,11 +48,11 @@ export async function allRows(rows: EgressSpanRow[] | RowSlices): Promise<Egress
  */
 export function decodeRows(body: Buffer, encoding: OtlpEncoding, options: NormalizeOptions, nowMs: number): DecodedRows<EgressSpanRow[]> {
   const decoded: DecodedResourceSpans[] = encoding === 'protobuf' ? decodeProtobuf(body) : decodeOtlpJson(body);
-  const out: DecodedRows<EgressSpanRow[]> = { rows: [], rejected: new Map(), skipped: new Map(), received: 0 };
+  const out: DecodedRows<EgressSpanRow[]> = { rows: [], rejected: new Map(), skipped: new Map(), received: 0, piiDropped: new Map() };
   for (const { resource, spans } of decoded) {
     for (const span of spans) {
       out.received++;
-      const result = normalizeSpan(span, resource, options, nowMs);
+      const result = normalizeSpan(span, resource, options, nowMs, out.piiDropped);
       if ('row' in result) out.rows.push(result.row);
       else if ('reject' in result) out.rejected.set(result.reject, (out.rejected.get(result.reject) ?? 0) + 1);
       else out.skipped.set(result.skip, (out.skipped.get(result.skip) ?? 0) + 1);

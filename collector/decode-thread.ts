@@ -147,7 +147,7 @@ function assemble(done: DecodeDone): DecodedRows {
       yield slice;
     }
   };
-  return { rows: { length: done.rows, slices }, rejected: new Map(done.rejected), skipped: new Map(done.skipped), received: done.received };
+  return { rows: { length: done.rows, slices }, rejected: new Map(done.rejected), skipped: new Map(done.skipped), received: done.received, piiDropped: new Map(done.piiDropped) };
 }
 
 const thread = new DecodeThread();

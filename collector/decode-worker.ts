@@ -2,7 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import { serialize } from 'node:v8';
 import { DecodeError } from '../common/errors.js';
 import { decodeRows, type OtlpEncoding } from './decode-rows.js';
-import type { NormalizeOptions, RejectReason, SkipReason } from './normalize.js';
+import type { NormalizeOptions, PiiDropReason, RejectReason, SkipReason } from './normalize.js';
 
 /*
  * The decode worker: a worker_threads entry that turns large request bodies into rows off the
@@ -32,6 +32,7 @@ export interface DecodeDone {
   rejected: [RejectReason, number][];
   skipped: [SkipReason, number][];
   received: number;
+  piiDropped: [PiiDropReason, number][];
 }
 
 /** The body was not OTLP (`decode`: a 400) or decoding failed otherwise. */
@@ -59,7 +60,7 @@ function run(job: DecodeJob): DecodeDone | DecodeFailed {
       // Its own ArrayBuffer, so it can be transferred (serialize may hand out a pooled slice).
       slices.push(bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : new Uint8Array(bytes).buffer);
     }
-    return { id: job.id, slices, rows: decoded.rows.length, rejected: [...decoded.rejected], skipped: [...decoded.skipped], received: decoded.received };
+    return { id: job.id, slices, rows: decoded.rows.length, rejected: [...decoded.rejected], skipped: [...decoded.skipped], received: decoded.received, piiDropped: [...decoded.piiDropped] };
   } catch (err) {
     return { id: job.id, error: (err as Error).message, decode: err instanceof DecodeError };
   }

@@ -1,5 +1,4 @@
 import { Counter, Gauge, Histogram, collectDefaultMetrics, register } from 'prom-client';
-import { readDroppedPiiEntries } from './pii-entry-drops.js';
 
 /**
  * The collector's Prometheus metrics, on prom-client's default registry (which /metrics
@@ -12,7 +11,6 @@ export const spansRejected = new Counter({
   help: 'Spans not stored, by reason (invalid_ids, invalid_time, no_host: reported as rejected to the sender; not_egress, ignored_host: skipped by design; decode, too_large, saturated, store_error: whole requests).',
   labelNames: ['reason'] as const,
 });
-const takeDroppedPiiEntries = readDroppedPiiEntries();
 /**
  * PII entries not stored, from every span (the decode worker's included): the span is kept, the
  * entry is not, so without this an SDK that writes `customer.email:e-mail` loses the PII alert
@@ -22,9 +20,6 @@ export const piiEntriesDropped = new Counter({
   name: 'egresswatch_pii_entries_dropped_total',
   help: "egress.request.pii / egress.response.pii entries not stored, by reason (invalid_class: the class is not letters, digits and '_'; malformed: not a 'path:class' string). The span itself is stored.",
   labelNames: ['reason'] as const,
-  collect() {
-    for (const [reason, count] of takeDroppedPiiEntries()) this.inc({ reason }, count);
-  },
 });
 export const requestsTotal = new Counter({ name: 'egresswatch_otlp_requests_total', help: 'OTLP export requests by HTTP status.', labelNames: ['status'] as const });
 export const batchInsertSeconds = new Histogram({

@@ -10,7 +10,6 @@ import { SPAN_KIND_CLIENT, STATUS_CODE_ERROR } from './otlp-schema.js';
 import type { AttrValue, Attributes, DecodedSpan } from '../common/otlp-spans.js';
 import { redactAttributes, redactFieldPath } from './redact.js';
 import { cleanErrorType, cleanFieldPath, cleanHost, cleanName, cleanRoute, routePath, TEXT_LIMITS } from './span-text.js';
-import { countDroppedPiiEntries, type PiiDropReason } from './pii-entry-drops.js';
 
 /** What the normaliser needs from config. */
 export interface NormalizeOptions {
@@ -48,6 +47,20 @@ export type RejectReason = 'invalid_ids' | 'invalid_time' | 'out_of_range' | 'no
 
 export type NormalizeResult = { row: EgressSpanRow } | { skip: SkipReason } | { reject: RejectReason };
 
+/**
+ * Why an `egress.*.pii` entry was not stored (the span is):
+ * - `invalid_class`: `path:class` whose class is not a class name (`card-number`, `e mail`, non-ASCII);
+ * - `malformed`: not a string, no `path:` before the class, or one string instead of a list.
+ */
+export type PiiDropReason = 'invalid_class' | 'malformed';
+
+/** PII entries dropped, per reason: the caller's tally, added to span by span. */
+export type PiiDrops = Map<PiiDropReason, number>;
+
+function addDrop(drops: PiiDrops, reason: PiiDropReason, count: number): void {
+  drops.set(reason, (drops.get(reason) ?? 0) + count);
+}
+
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
 const TYPE_SET = new Set<string>(FIELD_TYPES);
 /** A class name in any ASCII case; stored lower-cased (see `piiClassOf`). */
@@ -77,12 +90,12 @@ function num(attrs: Attributes, ...keys: string[]): number | undefined {
 /**
  * `path:suffix` entries, validated: `suffixOf` answers the suffix to store, or undefined; the path
  * is capped and generalised where it looks personal. Anything else is dropped, never stored as
- * sent; dropped PII entries are counted per span (egresswatch_pii_entries_dropped_total).
+ * sent; dropped PII entries are added to `drops` per span (egresswatch_pii_entries_dropped_total).
  */
-function entries(value: AttrValue | undefined, suffixOf: (suffix: string) => string | undefined): readonly string[] {
+function entries(value: AttrValue | undefined, suffixOf: (suffix: string) => string | undefined, drops?: PiiDrops): readonly string[] {
   if (!Array.isArray(value)) {
     // A single string (`customer.email:email`, or a list joined by an SDK) is not the contract's string[].
-    if (value !== undefined && suffixOf === piiClassOf) countDroppedPiiEntries('malformed', 1);
+    if (value !== undefined && drops && suffixOf === piiClassOf) addDrop(drops, 'malformed', 1);
     return [];
   }
   if (value.length === 0) return [];
@@ -97,8 +110,8 @@ function entries(value: AttrValue | undefined, suffixOf: (suffix: string) => str
     validated = key.length > MAX_CACHED_LIST_CHARS ? validateEntries(value, suffixOf) : cache.get(key, () => validateEntries(value, suffixOf));
     validatedLists.set(value, validated);
   }
-  const dropped = droppedPii.get(validated);
-  if (dropped) for (const [reason, count] of dropped) countDroppedPiiEntries(reason, count);
+  const dropped = drops && droppedPii.get(validated);
+  if (dropped) for (const [reason, count] of dropped) addDrop(drops, reason, count);
   return validated;
 }
 
@@ -205,7 +218,7 @@ function vendorOf(host: string, port: number | undefined, sdkVendor: string | un
  * One decoded span → one `egress_spans` row, or why not. Old and new HTTP semconv are both
  * read (stable names first).
  */
-export function normalizeSpan(span: DecodedSpan, resource: Attributes, options: NormalizeOptions, nowMs = Date.now()): NormalizeResult {
+export function normalizeSpan(span: DecodedSpan, resource: Attributes, options: NormalizeOptions, nowMs = Date.now(), piiDrops?: PiiDrops): NormalizeResult {
   const a = span.attributes;
   const rawMethod = str(a, 'http.request.method', 'http.method');
   if (span.kind !== SPAN_KIND_CLIENT || rawMethod === undefined) return { skip: 'not_egress' };
@@ -272,9 +285,9 @@ export function normalizeSpan(span: DecodedSpan, resource: Attributes, options: 
       request_bytes: count(num(a, 'http.request.body.size', 'http.request_content_length')),
       response_bytes: count(num(a, 'http.response.body.size', 'http.response_content_length')),
       request_fields: requestFields,
-      request_pii: entries(a.get('egress.request.pii'), piiClassOf),
+      request_pii: entries(a.get('egress.request.pii'), piiClassOf, piiDrops),
       response_fields: entries(a.get('egress.response.fields'), fieldTypeOf),
-      response_pii: entries(a.get('egress.response.pii'), piiClassOf),
+      response_pii: entries(a.get('egress.response.pii'), piiClassOf, piiDrops),
       shape_hash: shapeHash,
       attributes: withClaim(redactAttributes(a, resource), claim, vendor, host.ascii, options),
     },

@@ -4,7 +4,7 @@ import { decodeRows, type DecodedRows, type OtlpEncoding, type RowSlices } from 
 import { decodeRowsOffThread } from './decode-thread.js';
 import { inflateGzip } from './inflate.js';
 import type { NormalizeOptions, RejectReason } from './normalize.js';
-import { spansAccepted, spansReceived, spansRejected } from './metrics.js';
+import { piiEntriesDropped, spansAccepted, spansReceived, spansRejected } from './metrics.js';
 
 export type { DecodedRows, OtlpEncoding, RowSlices };
 
@@ -84,6 +84,7 @@ export function toRows(body: Buffer, encoding: OtlpEncoding, normalizeOptions: N
 function counted(decoded: DecodedRows): DecodedRows {
   spansReceived.inc(decoded.received);
   for (const [reason, count] of decoded.skipped) spansRejected.inc({ reason }, count);
+  for (const [reason, count] of decoded.piiDropped) piiEntriesDropped.inc({ reason }, count);
   return decoded;
 }
 

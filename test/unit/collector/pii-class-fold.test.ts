@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeSpan, type NormalizeOptions } from '../../../collector/normalize.js';
-import { readDroppedPiiEntries } from '../../../collector/pii-entry-drops.js';
+import { normalizeSpan, type NormalizeOptions, type PiiDrops } from '../../../collector/normalize.js';
 import type { AttrValue, DecodedSpan } from '../../../common/otlp-spans.js';
 
 const NOW = 1_763_892_060_000;
 const options: NormalizeOptions = { configVendors: [], ignoreHosts: [], maxAgeMs: 30 * 86_400_000 };
-// This thread adds the tallies up, as the collector's main thread does (metrics.ts).
-const takeDropped = readDroppedPiiEntries();
+// The tally normalizeSpan adds each span's dropped entries to, as decodeRows keeps one per body.
+const tally: PiiDrops = new Map();
+const takeDropped = (): [string, number][] => {
+  const taken = [...tally];
+  tally.clear();
+  return taken;
+};
 
 function requestPii(pii: AttrValue): string[] {
   const span: DecodedSpan = {
@@ -18,7 +22,7 @@ function requestPii(pii: AttrValue): string[] {
     attributes: new Map<string, AttrValue>([['http.request.method', 'POST'], ['server.address', 'api.stripe.com'], ['egress.request.pii', pii]]),
     statusCode: 0,
   };
-  const r = normalizeSpan(span, new Map(), options, NOW);
+  const r = normalizeSpan(span, new Map(), options, NOW, tally);
   if (!('row' in r)) throw new Error(`expected a row, got ${JSON.stringify(r)}`);
   return [...r.row.request_pii];
 }
