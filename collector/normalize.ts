@@ -148,9 +148,11 @@ function piiClassOf(c: string): string | undefined {
  * 512 entries of a 256-character path are ~140 KB.
  */
 const MAX_CACHED_LIST_CHARS = 16_384;
-const fieldCache = new BoundedCache<string, readonly string[]>(10_000);
+/** All keys of one list cache together: 10,000 lists of 16 KB would be 160 MB of keys alone. */
+const LIST_CACHE_CHARS = 4_000_000;
+const fieldCache = new BoundedCache<string, readonly string[]>(10_000, LIST_CACHE_CHARS);
 const validatedLists = new WeakMap<AttrValue[], readonly string[]>();
-const piiCache = new BoundedCache<string, readonly string[]>(10_000);
+const piiCache = new BoundedCache<string, readonly string[]>(10_000, LIST_CACHE_CHARS);
 /** Per validated PII list that dropped entries: how many, why (lists are shared, so is this). */
 const droppedPii = new WeakMap<readonly string[], [PiiDropReason, number][]>();
 

@@ -122,7 +122,7 @@ function safeValue(key: string, value: AttrValue): string | undefined {
 }
 
 /** Attribute values repeat (user agents, versions, host names): judge each distinct one once. */
-const stringVerdicts = new BoundedCache<string, string | undefined>(20_000);
+const stringVerdicts = new BoundedCache<string, string | undefined>(20_000, 4_000_000);
 
 /**
  * Characters judged: what is stored (MAX_VALUE_CHARS) and enough after it for a secret that starts

@@ -44,8 +44,9 @@ export function cleanHost(raw: string): CleanHost | undefined {
 }
 
 // Hosts, routes and names repeat span after span; IDNA and the value checks cost ~1 µs each.
-const hosts = new BoundedCache<string, CleanHost | undefined>(10_000);
-const routes = new BoundedCache<string, string>(10_000);
+// Key budgets as for the list caches (normalize.ts): a count alone lets long keys fill memory.
+const hosts = new BoundedCache<string, CleanHost | undefined>(10_000, 2_000_000);
+const routes = new BoundedCache<string, string>(10_000, 2_000_000);
 const names = new BoundedCache<string, string>(2_000);
 
 function checkHost(raw: string): CleanHost | undefined {

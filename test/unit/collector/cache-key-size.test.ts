@@ -58,4 +58,15 @@ describe('caches do not keep what a sender makes long', () => {
     });
     expect(mb).toBeLessThan(20);
   });
+
+  it('keeps at most a few MB of distinct field lists just under the cached size', () => {
+    // 2,000 distinct ~15 KB lists (each cached: under 16,384 characters of JSON): 30 MB of keys
+    // and as much again of validated lists when the cache was bounded by count alone.
+    const mb = retainedMb(2_000, (i) => {
+      const list = [`n${i}:string`, ...Array.from({ length: 280 }, (_, j) => `f${j}.${'z'.repeat(40)}:string`)];
+      const result = normalizeSpan(span([['egress.request.fields', list]]), new Map(), options);
+      expect('row' in result && result.row.request_fields.length).toBe(281);
+    });
+    expect(mb).toBeLessThan(20);
+  });
 });
