@@ -107,7 +107,7 @@ function entries(value: AttrValue | undefined, suffixOf: (suffix: string) => str
     // JSON keeps the list's boundaries: a separator character inside an entry cannot make two
     // lists share a key (one sender hiding another's `card` behind a crafted entry).
     const key = listKey(value);
-    validated = key.length > MAX_CACHED_LIST_CHARS ? validateEntries(value, suffixOf) : cache.get(key, () => validateEntries(value, suffixOf));
+    validated = cache.get(key, () => validateEntries(value, suffixOf));
     validatedLists.set(value, validated);
   }
   const dropped = drops && droppedPii.get(validated);
@@ -143,16 +143,15 @@ function piiClassOf(c: string): string | undefined {
 }
 
 /**
- * Longer lists are validated each time, not kept: a kept list holds its JSON as the key, and
- * 10,000 distinct 1 MB lists (one a request) would hold 10 GB (measured +95 MB after 80).
- * 512 entries of a 256-character path are ~140 KB.
+ * Lists over 16,384 characters of JSON are validated each time, not kept: a kept list holds its
+ * JSON as the key, and 10,000 distinct 1 MB lists (one a request) would hold 10 GB (measured
+ * +95 MB after 80); 512 entries of a 256-character path are ~140 KB. All keys of one list cache
+ * together stay under 4 M characters: 10,000 lists of 16 KB would be 160 MB of keys alone.
  */
-const MAX_CACHED_LIST_CHARS = 16_384;
-/** All keys of one list cache together: 10,000 lists of 16 KB would be 160 MB of keys alone. */
-const LIST_CACHE_CHARS = 4_000_000;
-const fieldCache = new BoundedCache<string, readonly string[]>(10_000, LIST_CACHE_CHARS);
+const LIST_BOUNDS = { longestKey: 16_384, keyChars: 4_000_000 };
+const fieldCache = new BoundedCache<string, readonly string[]>(10_000, LIST_BOUNDS);
 const validatedLists = new WeakMap<AttrValue[], readonly string[]>();
-const piiCache = new BoundedCache<string, readonly string[]>(10_000, LIST_CACHE_CHARS);
+const piiCache = new BoundedCache<string, readonly string[]>(10_000, LIST_BOUNDS);
 /** Per validated PII list that dropped entries: how many, why (lists are shared, so is this). */
 const droppedPii = new WeakMap<readonly string[], [PiiDropReason, number][]>();
 

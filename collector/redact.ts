@@ -118,11 +118,11 @@ function safeValue(key: string, value: AttrValue): string | undefined {
     return parts.join(',').slice(0, MAX_VALUE_CHARS);
   }
   if (typeof value !== 'string') return String(value);
-  return value.length > MAX_VALUE_CHARS * 4 ? checkString(value) : stringVerdicts.get(value, checkString);
+  return stringVerdicts.get(value, checkString);
 }
 
 /** Attribute values repeat (user agents, versions, host names): judge each distinct one once. */
-const stringVerdicts = new BoundedCache<string, string | undefined>(20_000, 4_000_000);
+const stringVerdicts = new BoundedCache<string, string | undefined>(20_000, { longestKey: MAX_VALUE_CHARS * 4, keyChars: 4_000_000 });
 
 /**
  * Characters judged: what is stored (MAX_VALUE_CHARS) and enough after it for a secret that starts
@@ -140,10 +140,9 @@ function checkString(full: string): string | undefined {
 /** Attribute keys are names (`http.response.status_code`, `k8s.pod.name`), nothing else is stored. */
 const ATTRIBUTE_KEY = /^[A-Za-z0-9_.\-/:@]{1,128}$/;
 
-const keyVerdicts = new BoundedCache<string, boolean>(10_000);
 // Longer keys fail ATTRIBUTE_KEY and are not kept: 10,000 kept keys of 1 MB would be 10 GB.
+const keyVerdicts = new BoundedCache<string, boolean>(10_000, { longestKey: 128 });
 const keyAllowed = (key: string): boolean =>
-  key.length <= 128 &&
   keyVerdicts.get(key, (k) => ATTRIBUTE_KEY.test(k) && !(COLUMN_KEYS.has(k) || k.startsWith('egress.') || HEADER_KEY.test(k) || SECRET_KEY.test(k)));
 
 /** A resource is shared by every span of a request: redact it once. */

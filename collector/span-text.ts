@@ -40,13 +40,13 @@ export interface CleanHost {
  * a control character) is not a host, and the span is rejected.
  */
 export function cleanHost(raw: string): CleanHost | undefined {
-  return raw.length > TEXT_LIMITS.hostChars * 4 ? checkHost(raw) : hosts.get(raw, checkHost);
+  return hosts.get(raw, checkHost);
 }
 
 // Hosts, routes and names repeat span after span; IDNA and the value checks cost ~1 µs each.
-// Key budgets as for the list caches (normalize.ts): a count alone lets long keys fill memory.
-const hosts = new BoundedCache<string, CleanHost | undefined>(10_000, 2_000_000);
-const routes = new BoundedCache<string, string>(10_000, 2_000_000);
+// Keys longer than 4× what is stored are judged each time (a sender can make them any length).
+const hosts = new BoundedCache<string, CleanHost | undefined>(10_000, { longestKey: TEXT_LIMITS.hostChars * 4, keyChars: 2_000_000 });
+const routes = new BoundedCache<string, string>(10_000, { longestKey: TEXT_LIMITS.routeChars * 4, keyChars: 2_000_000 });
 const names = new BoundedCache<string, string>(2_000);
 
 function checkHost(raw: string): CleanHost | undefined {
@@ -95,7 +95,7 @@ const SEGMENT = /^[\p{L}\p{M}\p{N}._~!$&()*+,;=:@%{}-]*$/u;
  * like any other.
  */
 export function cleanRoute(template: string): string {
-  return template.length > TEXT_LIMITS.routeChars * 4 ? checkRoute(template) : routes.get(template, checkRoute);
+  return routes.get(template, checkRoute);
 }
 
 /** RFC 3986 sub-delims and the other `pchar`s that join values inside one segment. */
