@@ -175,18 +175,28 @@ async function withMigrationLock<T>(store: Store, options: MigrateOptions, clust
   }
 }
 
-/** Who holds the lock and how long ago it last showed life, on the server's clock (hosts' clocks differ). */
+/**
+ * Who holds the lock and how long ago it last showed life, on the server's clock (hosts' clocks
+ * differ): its newest heartbeat, or its creation before the first. A lock with neither (created
+ * an instant ago, its first heartbeat not yet written, and a creation time that read 0) is fresh:
+ * judged dead, it was dropped and re-created while its holder migrated, and the holder's own
+ * drop at the end then removed the second migrator's lock (seen once in test/scale/migrate-race).
+ * A holder that died before its first heartbeat is then waited for until `lockWaitMs`, whose error
+ * says to drop the table.
+ */
 async function lockAge(store: Store): Promise<{ owner: string; ageMs: number } | undefined> {
   const rs = await store.client.query({
-    query: `SELECT argMax(owner, heartbeat) AS owner,
-                   toUnixTimestamp64Milli(now64(3)) - greatest(
-                     toUnixTimestamp64Milli(max(heartbeat)),
-                     (SELECT toInt64(toUnixTimestamp(metadata_modification_time)) * 1000 FROM system.tables WHERE database = currentDatabase() AND name = '${LOCK_TABLE}')) AS age_ms
+    query: `SELECT argMax(owner, heartbeat) AS owner, count() AS beats,
+                   toUnixTimestamp64Milli(now64(3)) AS now_ms,
+                   toUnixTimestamp64Milli(max(heartbeat)) AS beat_ms,
+                   (SELECT toInt64(toUnixTimestamp(metadata_modification_time)) * 1000 FROM system.tables WHERE database = currentDatabase() AND name = '${LOCK_TABLE}') AS created_ms
             FROM ${LOCK_TABLE}`,
     format: 'JSONEachRow',
   });
-  const [row] = await rs.json<{ owner: string; age_ms: number }>();
-  return row ? { owner: row.owner, ageMs: Number(row.age_ms) } : undefined;
+  const [row] = await rs.json<{ owner: string; beats: number | string; now_ms: number | string; beat_ms: number | string; created_ms: number | string | null }>();
+  if (!row) return undefined;
+  const last = Math.max(Number(row.beats) > 0 ? Number(row.beat_ms) : 0, Number(row.created_ms ?? 0));
+  return { owner: row.owner, ageMs: last > 0 ? Number(row.now_ms) - last : 0 };
 }
 
 function clusterOf(options: MigrateOptions): string | undefined {
